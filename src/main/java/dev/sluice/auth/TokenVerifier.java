@@ -1,0 +1,226 @@
+package dev.sluice.auth;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jose.util.JSONObjectUtils;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Checks compact JWS tokens against one configured key and turns the accepted ones into
+ * {@link MercureClaims}. A token is accepted only if it is signed with exactly the configured
+ * algorithm, its signature verifies, it is within its {@code nbf}/{@code exp} window (give or take
+ * the clock skew) and its {@code mercure} claim, when present, has the shape the Mercure spec
+ * describes. Every refusal is an {@link AuthException} whose message says which of these failed.
+ *
+ * <p>Instances are immutable and thread-safe; build one per key at start-up and share it.
+ */
+public final class TokenVerifier {
+
+    /** A sensible tolerance for clocks of publishers and the hub drifting apart. */
+    public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(5);
+
+    private final JwtAlgorithm algorithm;
+    private final JWSVerifier verifier;
+    private final Duration clockSkew;
+    private final Clock clock;
+    private final String keyDescription;
+
+    /** A verifier whose refusals speak of "the configured key". */
+    public TokenVerifier(JwtKey key, Duration clockSkew, Clock clock) {
+        this(null, key, clockSkew, clock);
+    }
+
+    /**
+     * A verifier whose refusals name the key's role, e.g. {@code "subscriber"} gives "signature
+     * does not verify with the configured subscriber key" — useful when a hub has two keys and the
+     * operator must know which one to fix.
+     *
+     * @param keyRole   a word such as "publisher" or "subscriber"; null for none
+     * @param clockSkew how far {@code exp} and {@code nbf} may be overstepped; zero or positive
+     */
+    public TokenVerifier(String keyRole, JwtKey key, Duration clockSkew, Clock clock) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(clockSkew, "clockSkew");
+        if (clockSkew.isNegative()) {
+            throw new IllegalArgumentException("clock skew must not be negative: " + clockSkew);
+        }
+        this.algorithm = key.algorithm();
+        this.verifier = key.newVerifier();
+        this.clockSkew = clockSkew;
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.keyDescription = keyRole == null || keyRole.isBlank()
+                ? "the configured key"
+                : "the configured " + keyRole.strip() + " key";
+    }
+
+    /**
+     * Verifies a compact-serialized JWS and returns the rights it grants.
+     *
+     * @throws AuthException saying why the token is refused
+     */
+    public MercureClaims verify(String compactJwt) throws AuthException {
+        if (compactJwt == null || compactJwt.isBlank()) {
+            throw new AuthException("token is empty");
+        }
+        String token = compactJwt.strip();
+        int parts = countParts(token);
+        Map<String, Object> header = parseHeader(token);
+
+        // Look at alg ourselves before handing the token to nimbus, so that "none" and JWE get a
+        // precise refusal instead of a generic parse error, whatever the rest of the token holds.
+        if (!(header.get("alg") instanceof String alg) || alg.isEmpty()) {
+            throw new AuthException("token header has no alg");
+        }
+        if (alg.equalsIgnoreCase("none")) {
+            throw new AuthException("algorithm none is not accepted");
+        }
+        if (parts == 5 || header.containsKey("enc")) {
+            throw new AuthException("encrypted tokens (JWE) are not accepted; send a signed token (JWS)");
+        }
+        if (parts != 3) {
+            throw new AuthException("token is malformed: expected 3 dot-separated parts, found " + parts);
+        }
+        if (!alg.equals(algorithm.name())) {
+            throw new AuthException("token uses " + alg + " but the hub expects " + algorithm);
+        }
+        if (token.endsWith(".")) {
+            throw new AuthException("token has an empty signature");
+        }
+
+        SignedJWT jwt;
+        try {
+            jwt = SignedJWT.parse(token);
+        } catch (ParseException | RuntimeException e) {
+            throw new AuthException("token is malformed: " + e.getMessage(), e);
+        }
+        // Nimbus would also refuse unknown critical parameters, but only by reporting a bad
+        // signature, which would send the operator looking at the wrong thing.
+        Set<String> crit = jwt.getHeader().getCriticalParams();
+        if (crit != null && !crit.isEmpty()) {
+            throw new AuthException("token has critical header parameters the hub does not support: " + crit);
+        }
+        try {
+            if (!jwt.verify(verifier)) {
+                throw new AuthException("signature does not verify with " + keyDescription);
+            }
+        } catch (JOSEException | RuntimeException e) {
+            throw new AuthException("signature cannot be checked: " + e.getMessage(), e);
+        }
+
+        // Only a token with a valid signature gets its claims read: nothing below is attacker-chosen.
+        JWTClaimsSet claims;
+        try {
+            claims = jwt.getJWTClaimsSet();
+        } catch (ParseException | RuntimeException e) {
+            throw new AuthException("token claims are malformed: " + e.getMessage(), e);
+        }
+        Instant now = clock.instant();
+        Instant expiresAt = toInstant(claims.getExpirationTime());
+        if (expiresAt != null && !now.isBefore(expiresAt.plus(clockSkew))) {
+            throw new AuthException("token expired at " + expiresAt);
+        }
+        Instant notBefore = toInstant(claims.getNotBeforeTime());
+        if (notBefore != null && now.plus(clockSkew).isBefore(notBefore)) {
+            throw new AuthException("token is not valid before " + notBefore);
+        }
+        return mercureClaims(claims.getClaim("mercure"), expiresAt, claims.getSubject());
+    }
+
+    private static int countParts(String token) {
+        int parts = 1;
+        for (int i = 0; i < token.length(); i++) {
+            if (token.charAt(i) == '.') {
+                parts++;
+            }
+        }
+        return parts;
+    }
+
+    private static Map<String, Object> parseHeader(String token) throws AuthException {
+        int dot = token.indexOf('.');
+        if (dot < 0) {
+            throw new AuthException("token is malformed: not a compact JWT (no dots)");
+        }
+        try {
+            return JSONObjectUtils.parse(Base64URL.from(token.substring(0, dot)).decodeToString());
+        } catch (ParseException | RuntimeException e) {
+            throw new AuthException("token is malformed: header is not base64url-encoded JSON", e);
+        }
+    }
+
+    private static Instant toInstant(Date date) {
+        return date == null ? null : date.toInstant();
+    }
+
+    // The Mercure spec leaves publish and subscribe optional; a JSON null is treated like absence,
+    // as the reference hub does, but any other wrong shape is refused rather than ignored so that a
+    // mistyped token does not silently grant less (or more) than its author meant.
+    private static MercureClaims mercureClaims(Object mercure, Instant expiresAt, String subject)
+            throws AuthException {
+        if (mercure == null) {
+            return new MercureClaims(List.of(), List.of(), null, expiresAt, subject);
+        }
+        if (!(mercure instanceof Map<?, ?> object)) {
+            throw new AuthException("mercure claim must be a JSON object, found " + jsonType(mercure));
+        }
+        return new MercureClaims(
+                selectors(object, "publish"),
+                selectors(object, "subscribe"),
+                object.get("payload"),
+                expiresAt,
+                subject);
+    }
+
+    private static List<String> selectors(Map<?, ?> mercure, String name) throws AuthException {
+        Object value = mercure.get(name);
+        if (value == null) {
+            return List.of();
+        }
+        if (!(value instanceof List<?> array)) {
+            throw new AuthException("mercure." + name + " must be an array of strings, found " + jsonType(value));
+        }
+        List<String> result = new ArrayList<>(array.size());
+        for (int i = 0; i < array.size(); i++) {
+            if (!(array.get(i) instanceof String selector)) {
+                throw new AuthException("mercure." + name + "[" + i + "] must be a string, found "
+                        + jsonType(array.get(i)));
+            }
+            result.add(selector);
+        }
+        return result;
+    }
+
+    private static String jsonType(Object value) {
+        if (value == null) {
+            return "null";
+        }
+        if (value instanceof Map<?, ?>) {
+            return "an object";
+        }
+        if (value instanceof List<?>) {
+            return "an array";
+        }
+        if (value instanceof String) {
+            return "a string";
+        }
+        if (value instanceof Number) {
+            return "a number";
+        }
+        if (value instanceof Boolean) {
+            return "a boolean";
+        }
+        return value.getClass().getSimpleName();
+    }
+}
