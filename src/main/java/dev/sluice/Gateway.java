@@ -1,0 +1,173 @@
+package dev.sluice;
+
+import dev.sluice.auth.JwtAlgorithm;
+import dev.sluice.auth.JwtKey;
+import dev.sluice.auth.TokenIssuer;
+import dev.sluice.auth.TokenVerifier;
+import dev.sluice.config.Config;
+import dev.sluice.config.ConfigException;
+import dev.sluice.edge.HttpServer;
+import dev.sluice.hub.Hub;
+import dev.sluice.hub.SelectorCache;
+import dev.sluice.metrics.GatewayMetrics;
+import dev.sluice.transport.Transport;
+import dev.sluice.transport.Transports;
+import io.netty.buffer.PooledByteBufAllocator;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running gateway: transport, hub, HTTP edge and metrics, started in that order and stopped
+ * in reverse. Tests and the {@code serve} command both start it through {@link #start}.
+ */
+public final class Gateway implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+    private final Config config;
+    private final HttpServer server;
+    private final Hub hub;
+    private final Transport transport;
+    private final GatewayMetrics metrics;
+    private final InetSocketAddress address;
+    private final String generatedPublisherToken;
+    private final String generatedSecret;
+    private volatile boolean closed;
+
+    private Gateway(Config config, HttpServer server, Hub hub, Transport transport, GatewayMetrics metrics,
+                    InetSocketAddress address, String generatedSecret, String generatedPublisherToken) {
+        this.config = config;
+        this.server = server;
+        this.hub = hub;
+        this.transport = transport;
+        this.metrics = metrics;
+        this.address = address;
+        this.generatedSecret = generatedSecret;
+        this.generatedPublisherToken = generatedPublisherToken;
+    }
+
+    /**
+     * Starts a gateway. When no publisher key is configured, a random HS256 secret is generated
+     * for this run and a publisher token for every topic is made with it
+     * ({@link #generatedPublisherToken()}).
+     *
+     * @throws ConfigException when a key or the transport is invalid, naming the option
+     */
+    public static Gateway start(Config config) throws Exception {
+        String generatedSecret = null;
+        String generatedToken = null;
+        String pubKey = config.publisherJwtKey();
+        String pubAlg = config.publisherJwtAlg();
+        if (pubKey == null) {
+            generatedSecret = TokenIssuer.randomSecret();
+            pubKey = generatedSecret;
+            pubAlg = "HS256";
+            generatedToken = TokenIssuer.hmac(JwtAlgorithm.HS256, generatedSecret.getBytes(StandardCharsets.UTF_8),
+                    List.of("*"), List.of("*"), null);
+        }
+        TokenVerifier publishers = verifier("publisher", "--publisher-jwt", pubKey, pubAlg, config);
+        String subKey = config.subscriberJwtKey() != null ? config.subscriberJwtKey() : pubKey;
+        String subAlg = config.subscriberJwtKey() != null ? config.subscriberJwtAlg() : pubAlg;
+        TokenVerifier subscribers = verifier("subscriber", "--subscriber-jwt", subKey, subAlg, config);
+
+        HttpServer.IoKind io = HttpServer.IoKind.choose(config.io());
+        Transport transport = Transports.open(config);
+        HttpServer server = new HttpServer(io, config.workers());
+        Hub hub = null;
+        try {
+            hub = new Hub(new Hub.Settings(config.historySize(), config.historyMaxBytes(), config.subscriberBudget(),
+                    config.heartbeat(), config.retry().toMillis(), config.slowClientRetry().toMillis(),
+                    config.slowClientGrace(), 256), server.workers(), new SelectorCache(10_000, 200_000),
+                    PooledByteBufAllocator.DEFAULT);
+            transport.start(hub::accept);
+            GatewayMetrics metrics = new GatewayMetrics(hub, transport);
+            InetSocketAddress bound = server.bind(config, hub, transport, metrics, publishers, subscribers);
+            log.info("listening on {} ({} I/O, {} workers, transport {})", bound, server.io(), config.workers(),
+                    transport.describe());
+            return new Gateway(config, server, hub, transport, metrics, bound, generatedSecret, generatedToken);
+        } catch (Exception | Error e) {
+            transport.close();
+            server.close();
+            if (hub != null) {
+                hub.close();
+            }
+            throw e;
+        }
+    }
+
+    private static TokenVerifier verifier(String role, String option, String key, String alg, Config config) {
+        JwtAlgorithm algorithm;
+        try {
+            algorithm = JwtAlgorithm.parse(alg);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(option + "-alg", e.getMessage());
+        }
+        try {
+            return new TokenVerifier(role, JwtKey.parse(algorithm, key), config.jwtClockSkew(), Clock.systemUTC());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(option + "-key", e.getMessage());
+        }
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    public int port() {
+        return address.getPort();
+    }
+
+    public Hub hub() {
+        return hub;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public HttpServer.IoKind io() {
+        return server.io();
+    }
+
+    /** The publisher token made at start when no key was configured, else null. */
+    public String generatedPublisherToken() {
+        return generatedPublisherToken;
+    }
+
+    /** The HS256 secret made at start when no key was configured, else null. */
+    public String generatedSecret() {
+        return generatedSecret;
+    }
+
+    /**
+     * Stops cleanly: no new connections, every stream ended with its last chunk (clients
+     * reconnect elsewhere or later with their Last-Event-ID), then the transport and event loops.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        server.stopAccepting();
+        hub.forEachSubscriber(hub::end);
+        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+        while (hub.subscribers() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        transport.close();
+        server.close();
+        hub.close();
+        metrics.close();
+        log.info("stopped");
+    }
+}

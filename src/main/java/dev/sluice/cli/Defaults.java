@@ -1,0 +1,63 @@
+package dev.sluice.cli;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * Where an option's value comes from when it is not on the command line: the environment variable
+ * {@code SLUICE_<OPTION>} (upper case, dashes as underscores), then the config file (a properties
+ * file whose keys are option names without the dashes, e.g. {@code history-size = 50000}), then
+ * the built-in default. So: flag, then environment, then file, then default.
+ */
+final class Defaults implements IDefaultValueProvider {
+
+    private final Map<String, String> env;
+    private final Properties file;
+
+    Defaults(Map<String, String> env, Properties file) {
+        this.env = env;
+        this.file = file;
+    }
+
+    static String envName(String longOption) {
+        return "SLUICE_" + longOption.replaceFirst("^--", "").replace('-', '_').toUpperCase(Locale.ROOT);
+    }
+
+    @Override
+    public String defaultValue(ArgSpec arg) {
+        if (!(arg instanceof OptionSpec option)) {
+            return null;
+        }
+        String name = option.longestName();
+        String fromEnv = env.get(envName(name));
+        if (fromEnv != null) {
+            return fromEnv;
+        }
+        return file.getProperty(name.replaceFirst("^--", ""));
+    }
+
+    /** Reads the config file; unknown keys are refused so a typo does not pass silently. */
+    static Properties load(Path path, java.util.Set<String> knownKeys) {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(path)) {
+            p.load(r);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--config: cannot read " + path + ": " + e.getMessage());
+        }
+        for (String key : p.stringPropertyNames()) {
+            if (!knownKeys.contains(key)) {
+                throw new IllegalArgumentException("--config: unknown key '" + key + "' in " + path
+                        + " (keys are option names without dashes, e.g. history-size)");
+            }
+        }
+        return p;
+    }
+}

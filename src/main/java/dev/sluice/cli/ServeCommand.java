@@ -1,0 +1,202 @@
+package dev.sluice.cli;
+
+import dev.sluice.Gateway;
+import dev.sluice.config.Config;
+import dev.sluice.config.ConfigException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/** {@code sluice serve}: runs the gateway until Ctrl-C or SIGTERM, then stops cleanly with exit 0. */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 120,
+        description = {"Run the gateway.", "",
+            "Subscribe: GET /.well-known/mercure?topic=<selector>   Publish: POST /.well-known/mercure",
+            "Also /healthz, /readyz and /metrics (Prometheus).", ""},
+        footer = {"", "Durations take a unit (500ms, 15s, 2m); sizes take binary units (512KiB, 64MiB).",
+            "With no --publisher-jwt-key, a random HS256 secret is made for this run and a publisher",
+            "token for every topic is printed once."})
+final class ServeCommand implements Callable<Integer> {
+
+    @Option(names = "--listen", paramLabel = "[HOST]:PORT", defaultValue = ":8080",
+            description = "Address to listen on (env SLUICE_LISTEN). Default: ${DEFAULT-VALUE}")
+    String listen;
+
+    @Option(names = "--publisher-jwt-key", paramLabel = "KEY",
+            description = "Key that verifies publisher tokens: the shared secret for HS*, a PEM public key (or the"
+                    + " path of a PEM file) for RS*/ES*. Default: a random secret for this run.")
+    String publisherJwtKey;
+
+    @Option(names = "--publisher-jwt-alg", paramLabel = "ALG", defaultValue = "HS256",
+            description = "Algorithm of publisher tokens: HS256/384/512, RS256/384/512, ES256/384/512."
+                    + " Default: ${DEFAULT-VALUE}")
+    String publisherJwtAlg;
+
+    @Option(names = "--subscriber-jwt-key", paramLabel = "KEY",
+            description = "Key that verifies subscriber tokens (as --publisher-jwt-key). Default: the publisher key.")
+    String subscriberJwtKey;
+
+    @Option(names = "--subscriber-jwt-alg", paramLabel = "ALG", defaultValue = "HS256",
+            description = "Algorithm of subscriber tokens. Default: ${DEFAULT-VALUE} (the publisher's when no"
+                    + " subscriber key is set)")
+    String subscriberJwtAlg;
+
+    @Option(names = "--anonymous", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "Allow subscribers without a token (they receive public updates only). Default: ${DEFAULT-VALUE}")
+    boolean anonymous;
+
+    @Option(names = "--heartbeat", paramLabel = "DURATION", defaultValue = "15s", converter = Units.DurationConverter.class,
+            description = "Send a comment on streams idle this long (0 disables). Default: ${DEFAULT-VALUE}")
+    Duration heartbeat;
+
+    @Option(names = "--history-size", paramLabel = "N", defaultValue = "10000",
+            description = "Updates kept for resumes with Last-Event-ID (0 keeps none). Default: ${DEFAULT-VALUE}")
+    int historySize;
+
+    @Option(names = "--history-max-bytes", paramLabel = "SIZE", defaultValue = "64MiB", converter = Units.SizeConverter.class,
+            description = "Bytes of encoded updates kept for resumes. Default: ${DEFAULT-VALUE}")
+    long historyMaxBytes;
+
+    @Option(names = "--max-body-size", paramLabel = "SIZE", defaultValue = "1MiB", converter = Units.IntSizeConverter.class,
+            description = "Largest publish request body; larger ones get 413. Default: ${DEFAULT-VALUE}")
+    int maxBodySize;
+
+    @Option(names = "--subscriber-budget", paramLabel = "SIZE", defaultValue = "1MiB", converter = Units.SizeConverter.class,
+            description = "Bytes that may wait for one slow subscriber; past it the stream is ended with a retry hint"
+                    + " and the client resumes from history. Default: ${DEFAULT-VALUE}")
+    long subscriberBudget;
+
+    @Option(names = "--retry", paramLabel = "DURATION", defaultValue = "2s", converter = Units.DurationConverter.class,
+            description = "Reconnection delay announced to clients (SSE retry:). Default: ${DEFAULT-VALUE}")
+    Duration retry;
+
+    @Option(names = "--slow-client-retry", paramLabel = "DURATION", defaultValue = "500ms",
+            converter = Units.DurationConverter.class,
+            description = "Reconnection delay announced to a subscriber cut loose for being slow. Default: ${DEFAULT-VALUE}")
+    Duration slowClientRetry;
+
+    @Option(names = "--slow-client-grace", paramLabel = "DURATION", defaultValue = "10s",
+            converter = Units.DurationConverter.class,
+            description = "How long a cut-loose subscriber may take to read its last bytes before the connection is"
+                    + " closed anyway. Default: ${DEFAULT-VALUE}")
+    Duration slowClientGrace;
+
+    @Option(names = "--transport", paramLabel = "URL", defaultValue = "memory",
+            description = "Where the log of updates lives: memory. Default: ${DEFAULT-VALUE}")
+    String transport;
+
+    @Option(names = "--cors-origins", paramLabel = "ORIGIN", split = ",",
+            description = "Origins allowed to subscribe and publish from browsers (comma-separated, or *)."
+                    + " Default: none")
+    List<String> corsOrigins;
+
+    @Option(names = "--workers", paramLabel = "N",
+            description = "I/O threads (each also dispatches to its own subscribers). Default: number of cores")
+    Integer workers;
+
+    @Option(names = "--max-topics", paramLabel = "N", defaultValue = "100",
+            description = "Most topic selectors in one subscription. Default: ${DEFAULT-VALUE}")
+    int maxTopics;
+
+    @Option(names = "--max-topic-length", paramLabel = "N", defaultValue = "1024",
+            description = "Longest topic or topic selector accepted, in characters (bounds the cost of template"
+                    + " matching). Default: ${DEFAULT-VALUE}")
+    int maxTopicLength;
+
+    @Option(names = "--max-subscribers", paramLabel = "N", defaultValue = "100000",
+            description = "Most concurrent subscribers; more get 503. Default: ${DEFAULT-VALUE}")
+    int maxSubscribers;
+
+    @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "2s",
+            converter = Units.DurationConverter.class,
+            description = "On SIGTERM, how long to wait for streams to end before stopping. Default: ${DEFAULT-VALUE}")
+    Duration shutdownGrace;
+
+    @Option(names = "--jwt-clock-skew", paramLabel = "DURATION", defaultValue = "5s",
+            converter = Units.DurationConverter.class,
+            description = "Tolerance for exp/nbf checks. Default: ${DEFAULT-VALUE}")
+    Duration jwtClockSkew;
+
+    @Option(names = "--io", paramLabel = "KIND", defaultValue = "auto",
+            description = "Socket I/O: auto (native epoll when available, else NIO), epoll or nio. Default: ${DEFAULT-VALUE}")
+    String io;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Properties file with option values (keys without dashes). Env: SLUICE_CONFIG")
+    String configFile;
+
+    Config toConfig() {
+        return new Config(parseListen(listen), blankToNull(publisherJwtKey), publisherJwtAlg,
+                blankToNull(subscriberJwtKey), subscriberJwtAlg, anonymous, heartbeat, historySize, historyMaxBytes,
+                maxBodySize, subscriberBudget, retry, slowClientRetry, slowClientGrace, transport,
+                corsOrigins == null ? List.of() : corsOrigins.stream().map(String::trim).filter(s -> !s.isEmpty()).toList(),
+                workers == null ? Runtime.getRuntime().availableProcessors() : workers, maxTopics, maxTopicLength, maxSubscribers,
+                shutdownGrace, jwtClockSkew, io);
+    }
+
+    static InetSocketAddress parseListen(String text) {
+        int colon = text.lastIndexOf(':');
+        if (colon < 0) {
+            throw new ConfigException("--listen", "'" + text + "' has no port: use :8080 or 127.0.0.1:8080");
+        }
+        String host = text.substring(0, colon);
+        int port;
+        try {
+            port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new ConfigException("--listen", "'" + text + "' has no valid port: use :8080 or 127.0.0.1:8080");
+        }
+        if (port < 0 || port > 65535) {
+            throw new ConfigException("--listen", "port " + port + " is out of range 0-65535");
+        }
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Gateway gateway;
+        try {
+            gateway = Gateway.start(toConfig());
+        } catch (ConfigException e) {
+            System.err.println("sluice: invalid configuration: " + e.getMessage());
+            return 2;
+        } catch (io.netty.channel.unix.Errors.NativeIoException | java.net.BindException e) {
+            System.err.println("sluice: cannot listen on " + listen + ": " + e.getMessage()
+                    + " (is another process using it? choose another with --listen)");
+            return 1;
+        }
+        System.out.println("Sluice listening on " + gateway.address() + " (" + gateway.io() + ")");
+        if (gateway.generatedPublisherToken() != null) {
+            System.out.println();
+            System.out.println("No --publisher-jwt-key was given, so this run uses a random HS256 secret:");
+            System.out.println("  secret:          " + gateway.generatedSecret());
+            System.out.println("  publisher token: " + gateway.generatedPublisherToken());
+            System.out.println("(the token may publish to and subscribe to every topic; it is valid for this run only)");
+            System.out.println();
+        }
+        System.out.flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runnable stop = () -> {
+            gateway.close();
+            stopped.countDown();
+        };
+        // Handle the signals ourselves so a requested stop ends with exit code 0, not 130/143.
+        for (String sig : new String[] {"INT", "TERM"}) {
+            Signal.handle(new Signal(sig), s -> new Thread(stop, "sluice-stop").start());
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "sluice-shutdown"));
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,142 @@
+package dev.sluice.config;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything the gateway is configured with, validated once at start. Each component is one
+ * command-line option ({@code --kebab-case}), one environment variable ({@code SLUICE_SNAKE_CASE})
+ * and one config-file key; see {@code ServeCommand} for the user-facing text.
+ *
+ * <p>Keys are kept as strings (secret or PEM, or a PEM file path) and parsed by the auth package,
+ * so an invalid key stops start-up with a message naming its option.
+ */
+public record Config(
+        InetSocketAddress listen,
+        String publisherJwtKey,
+        String publisherJwtAlg,
+        String subscriberJwtKey,
+        String subscriberJwtAlg,
+        boolean anonymous,
+        Duration heartbeat,
+        int historySize,
+        long historyMaxBytes,
+        int maxBodySize,
+        long subscriberBudget,
+        Duration retry,
+        Duration slowClientRetry,
+        Duration slowClientGrace,
+        String transport,
+        List<String> corsOrigins,
+        int workers,
+        int maxTopicsPerSubscription,
+        int maxTopicLength,
+        int maxSubscribers,
+        Duration shutdownGrace,
+        Duration jwtClockSkew,
+        String io) {
+
+    public Config {
+        Objects.requireNonNull(listen, "listen");
+        corsOrigins = List.copyOf(corsOrigins);
+        check(historySize >= 0, "--history-size", "must be 0 or more (0 keeps no history), got " + historySize);
+        check(historyMaxBytes >= 0, "--history-max-bytes", "must be 0 or more, got " + historyMaxBytes);
+        check(maxBodySize >= 64, "--max-body-size", "must be at least 64 bytes, got " + maxBodySize);
+        check(historySize == 0 || historyMaxBytes >= 2L * maxBodySize, "--history-max-bytes",
+                "must be at least twice --max-body-size (" + maxBodySize + ") so that any accepted update fits"
+                        + " in history; got " + historyMaxBytes);
+        check(subscriberBudget >= 4096, "--subscriber-budget", "must be at least 4096 bytes, got " + subscriberBudget);
+        check(!heartbeat.isNegative(), "--heartbeat", "must not be negative (0 disables heartbeats)");
+        check(!retry.isNegative() && !retry.isZero(), "--retry", "must be positive");
+        check(!slowClientRetry.isNegative(), "--slow-client-retry", "must not be negative");
+        check(!slowClientGrace.isNegative() && !slowClientGrace.isZero(), "--slow-client-grace", "must be positive");
+        check(workers >= 1 && workers <= 256, "--workers", "must be between 1 and 256, got " + workers);
+        check(maxTopicsPerSubscription >= 1, "--max-topics", "must be at least 1, got " + maxTopicsPerSubscription);
+        check(maxTopicLength >= 16, "--max-topic-length", "must be at least 16, got " + maxTopicLength);
+        check(maxSubscribers >= 1, "--max-subscribers", "must be at least 1, got " + maxSubscribers);
+        check(!shutdownGrace.isNegative(), "--shutdown-grace", "must not be negative");
+        check(!jwtClockSkew.isNegative(), "--jwt-clock-skew", "must not be negative");
+        check(io != null && (io.equals("auto") || io.equals("epoll") || io.equals("nio")), "--io",
+                "must be auto, epoll or nio, got " + io);
+        check(transport != null && !transport.isBlank(), "--transport", "must name a transport, e.g. memory");
+        for (String origin : corsOrigins) {
+            check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--cors-origins",
+                    "'" + origin + "' is not an origin: use scheme://host[:port] or *");
+        }
+    }
+
+    private static void check(boolean ok, String option, String message) {
+        if (!ok) {
+            throw new ConfigException(option, message);
+        }
+    }
+
+    /** The subscriber key, or the publisher key when none was set (as the reference hub does). */
+    public String effectiveSubscriberJwtKey() {
+        return subscriberJwtKey != null ? subscriberJwtKey : publisherJwtKey;
+    }
+
+    public String effectiveSubscriberJwtAlg() {
+        return subscriberJwtKey != null ? subscriberJwtAlg : publisherJwtAlg;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Defaults that work at once; every value is the documented default of its option. */
+    public static final class Builder {
+        public InetSocketAddress listen = new InetSocketAddress(8080);
+        public String publisherJwtKey;
+        public String publisherJwtAlg = "HS256";
+        public String subscriberJwtKey;
+        public String subscriberJwtAlg = "HS256";
+        public boolean anonymous;
+        public Duration heartbeat = Duration.ofSeconds(15);
+        public int historySize = 10_000;
+        public long historyMaxBytes = 64L << 20;
+        public int maxBodySize = 1 << 20;
+        public long subscriberBudget = 1L << 20;
+        public Duration retry = Duration.ofSeconds(2);
+        public Duration slowClientRetry = Duration.ofMillis(500);
+        public Duration slowClientGrace = Duration.ofSeconds(10);
+        public String transport = "memory";
+        public List<String> corsOrigins = List.of();
+        public int workers = Runtime.getRuntime().availableProcessors();
+        public int maxTopicsPerSubscription = 100;
+        public int maxTopicLength = 1024;
+        public int maxSubscribers = 100_000;
+        public Duration shutdownGrace = Duration.ofSeconds(2);
+        public Duration jwtClockSkew = Duration.ofSeconds(5);
+        public String io = "auto";
+
+        public Builder listen(InetSocketAddress v) { listen = v; return this; }
+        public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
+        public Builder subscriberJwt(String key, String alg) { subscriberJwtKey = key; subscriberJwtAlg = alg; return this; }
+        public Builder anonymous(boolean v) { anonymous = v; return this; }
+        public Builder heartbeat(Duration v) { heartbeat = v; return this; }
+        public Builder historySize(int v) { historySize = v; return this; }
+        public Builder historyMaxBytes(long v) { historyMaxBytes = v; return this; }
+        public Builder maxBodySize(int v) { maxBodySize = v; return this; }
+        public Builder subscriberBudget(long v) { subscriberBudget = v; return this; }
+        public Builder retry(Duration v) { retry = v; return this; }
+        public Builder transport(String v) { transport = v; return this; }
+        public Builder corsOrigins(List<String> v) { corsOrigins = v; return this; }
+        public Builder workers(int v) { workers = v; return this; }
+        public Builder maxTopicsPerSubscription(int v) { maxTopicsPerSubscription = v; return this; }
+        public Builder maxSubscribers(int v) { maxSubscribers = v; return this; }
+        public Builder maxTopicLength(int v) { maxTopicLength = v; return this; }
+        public Builder io(String v) { io = v; return this; }
+        public Builder slowClientGrace(Duration v) { slowClientGrace = v; return this; }
+        public Builder shutdownGrace(Duration v) { shutdownGrace = v; return this; }
+
+        public Config build() {
+            return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
+                    heartbeat, historySize, historyMaxBytes, maxBodySize, subscriberBudget, retry, slowClientRetry,
+                    slowClientGrace, transport, corsOrigins, workers, maxTopicsPerSubscription, maxTopicLength, maxSubscribers,
+                    shutdownGrace, jwtClockSkew, io);
+        }
+    }
+}

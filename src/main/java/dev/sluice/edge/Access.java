@@ -1,0 +1,86 @@
+package dev.sluice.edge;
+
+import dev.sluice.auth.AuthException;
+import dev.sluice.auth.MercureClaims;
+import dev.sluice.auth.TokenExtractor;
+import dev.sluice.auth.TokenVerifier;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.util.List;
+
+/**
+ * Who is asking: finds the token (Authorization header, then {@code authorization} query
+ * parameter, then {@code mercureAuthorization} cookie) and verifies it with the publisher or the
+ * subscriber key.
+ */
+final class Access {
+
+    /** The outcome: claims, or the status and message to refuse with. */
+    record Result(MercureClaims claims, int status, String refusal) {
+        boolean ok() {
+            return refusal == null;
+        }
+    }
+
+    private final TokenVerifier publishers;
+    private final TokenVerifier subscribers;
+    private final boolean anonymous;
+
+    Access(TokenVerifier publishers, TokenVerifier subscribers, boolean anonymous) {
+        this.publishers = publishers;
+        this.subscribers = subscribers;
+        this.anonymous = anonymous;
+    }
+
+    Result publisher(HttpRequest req, QueryStringDecoder query) {
+        String token;
+        try {
+            token = token(req, query);
+        } catch (AuthException e) {
+            return new Result(null, 401, e.getMessage());
+        }
+        if (token == null) {
+            return new Result(null, 401, "A publisher token is required: send 'Authorization: Bearer <JWT>' with a"
+                    + " mercure.publish claim signed with the publisher key.");
+        }
+        try {
+            MercureClaims claims = publishers.verify(token);
+            if (claims.publish().isEmpty()) {
+                return new Result(null, 403, "The token has no mercure.publish selectors, so it may not publish.");
+            }
+            return new Result(claims, 200, null);
+        } catch (AuthException e) {
+            return new Result(null, 401, "Invalid publisher token: " + e.getMessage());
+        }
+    }
+
+    Result subscriber(HttpRequest req, QueryStringDecoder query) {
+        String token;
+        try {
+            token = token(req, query);
+        } catch (AuthException e) {
+            return new Result(null, 401, e.getMessage());
+        }
+        if (token == null) {
+            if (anonymous) {
+                return new Result(MercureClaims.NONE, 200, null);
+            }
+            return new Result(null, 401, "A subscriber token is required (anonymous subscribers are not allowed on"
+                    + " this hub): send 'Authorization: Bearer <JWT>', the 'authorization' query parameter or the"
+                    + " 'mercureAuthorization' cookie.");
+        }
+        try {
+            return new Result(subscribers.verify(token), 200, null);
+        } catch (AuthException e) {
+            return new Result(null, 401, "Invalid subscriber token: " + e.getMessage());
+        }
+    }
+
+    private static String token(HttpRequest req, QueryStringDecoder query) throws AuthException {
+        List<String> fromQuery = query.parameters().get("authorization");
+        return TokenExtractor.extract(req.headers().get(HttpHeaderNames.AUTHORIZATION),
+                fromQuery == null || fromQuery.isEmpty() ? null : fromQuery.get(0),
+                req.headers().get(HttpHeaderNames.COOKIE));
+    }
+}

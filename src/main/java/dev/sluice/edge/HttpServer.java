@@ -1,0 +1,112 @@
+package dev.sluice.edge;
+
+import dev.sluice.auth.TokenVerifier;
+import dev.sluice.config.Config;
+import dev.sluice.hub.Hub;
+import dev.sluice.metrics.GatewayMetrics;
+import dev.sluice.transport.Transport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.net.InetSocketAddress;
+
+/**
+ * The listening socket and its event loops: native epoll where available, NIO otherwise. One
+ * acceptor thread; {@code --workers} I/O threads that also run dispatch for the subscribers they
+ * own.
+ */
+public final class HttpServer implements AutoCloseable {
+
+    /** Which I/O transport the event loops use. */
+    public enum IoKind { EPOLL, NIO;
+        public static IoKind best() {
+            return Epoll.isAvailable() ? EPOLL : NIO;
+        }
+
+        /** {@code auto}, {@code epoll} or {@code nio}; epoll where it is unavailable is an error. */
+        public static IoKind choose(String name) {
+            return switch (name) {
+                case "epoll" -> {
+                    if (!Epoll.isAvailable()) {
+                        throw new dev.sluice.config.ConfigException("--io", "native epoll is not available here: "
+                                + Epoll.unavailabilityCause().getMessage() + "; use --io nio or auto");
+                    }
+                    yield EPOLL;
+                }
+                case "nio" -> NIO;
+                default -> best();
+            };
+        }
+    }
+
+    private final IoKind io;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private Channel serverChannel;
+
+    public HttpServer(IoKind io, int workerThreads) {
+        this.io = io;
+        IoHandlerFactory factory = io == IoKind.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        this.boss = new MultiThreadIoEventLoopGroup(1, factory);
+        this.workers = new MultiThreadIoEventLoopGroup(workerThreads, factory);
+    }
+
+    public EventLoopGroup workers() {
+        return workers;
+    }
+
+    public IoKind io() {
+        return io;
+    }
+
+    public InetSocketAddress bind(Config config, Hub hub, Transport transport, GatewayMetrics metrics,
+                                  TokenVerifier publishers, TokenVerifier subscribers) throws InterruptedException {
+        Access access = new Access(publishers, subscribers, config.anonymous());
+        Cors cors = new Cors(config.corsOrigins());
+        var subscribe = new SubscribeEndpoint(hub, access, cors, config, metrics);
+        var publish = new PublishEndpoint(transport, access, cors, hub.selectors(), metrics,
+                config.maxTopicLength());
+        var router = new RequestRouter(subscribe, publish, transport, metrics, cors,
+                config.maxTopicsPerSubscription() + 16);
+        Class<? extends ServerChannel> channelClass =
+                io == IoKind.EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(channelClass)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                // Writability pauses replays early; the byte budget is enforced separately.
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 128 * 1024))
+                .childHandler(new PipelineInitializer(router, config.maxBodySize()));
+        serverChannel = b.bind(config.listen()).sync().channel();
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** Stops accepting new connections; open ones stay. */
+    public void stopAccepting() {
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+    }
+
+    @Override
+    public void close() {
+        stopAccepting();
+        var a = boss.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS);
+        var b = workers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS);
+        a.syncUninterruptibly();
+        b.syncUninterruptibly();
+    }
+}

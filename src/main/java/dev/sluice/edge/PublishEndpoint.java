@@ -1,0 +1,217 @@
+package dev.sluice.edge;
+
+import dev.sluice.auth.MercureClaims;
+import dev.sluice.hub.SelectorCache;
+import dev.sluice.metrics.GatewayMetrics;
+import dev.sluice.hub.TopicSelector;
+import dev.sluice.hub.Update;
+import dev.sluice.transport.Transport;
+import dev.sluice.transport.TransportUnavailableException;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+
+/**
+ * {@code POST /.well-known/mercure}: validates a form-encoded update, checks the publisher may
+ * publish to every topic, appends it to the transport's log and answers with its id once the log
+ * has it.
+ *
+ * <p>Nothing a publisher sends can inject SSE fields: ids, types and retry values that could
+ * break a line are refused with a 400 saying which field was wrong; data is split into lines by
+ * the encoder.
+ */
+final class PublishEndpoint {
+
+    /** The most form fields one update may carry (topics included). */
+    static final int MAX_FIELDS = 1024;
+
+    private final Transport transport;
+    private final Access access;
+    private final Cors cors;
+    private final SelectorCache selectors;
+    private final GatewayMetrics stats;
+    private final int maxTopicLength;
+
+    PublishEndpoint(Transport transport, Access access, Cors cors, SelectorCache selectors, GatewayMetrics stats,
+                    int maxTopicLength) {
+        this.maxTopicLength = maxTopicLength;
+        this.transport = transport;
+        this.access = access;
+        this.cors = cors;
+        this.selectors = selectors;
+        this.stats = stats;
+    }
+
+    void handle(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query) {
+        String contentType = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).trim()
+                .startsWith("application/x-www-form-urlencoded")) {
+            refuse(ctx, req, HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
+                    "Content-Type must be application/x-www-form-urlencoded (got "
+                            + (contentType == null ? "none" : "'" + contentType + "'") + ").");
+            return;
+        }
+        Access.Result who = access.publisher(req, query);
+        if (!who.ok()) {
+            refuse(ctx, req, HttpResponseStatus.valueOf(who.status()), who.refusal());
+            return;
+        }
+        Update update;
+        try {
+            update = parse(req);
+            checkAllowed(who.claims(), update);
+        } catch (BadUpdate e) {
+            refuse(ctx, req, e.status, e.getMessage());
+            return;
+        }
+        long started = System.nanoTime();
+        transport.publish(update).whenComplete((stored, failure) -> {
+            if (failure == null) {
+                stats.published.increment();
+                stats.publishLatency.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+                var res = Responses.text(HttpResponseStatus.OK, stored.id());
+                res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
+                cors.apply(req.headers(), res.headers());
+                Responses.send(ctx, req, res);
+            } else {
+                stats.publishFailures.increment();
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                String message = cause instanceof TransportUnavailableException
+                        ? "The update was not stored: " + cause.getMessage() + ". Retry later."
+                        : "The update was not stored: " + cause + ". Retry later.";
+                refuse(ctx, req, HttpResponseStatus.SERVICE_UNAVAILABLE, message);
+            }
+        });
+    }
+
+    private Update parse(FullHttpRequest req) throws BadUpdate {
+        String body;
+        try {
+            body = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(req.content().nioBuffer()).toString();
+        } catch (CharacterCodingException e) {
+            throw new BadUpdate(400, "The body is not valid UTF-8.");
+        }
+        Map<String, List<String>> form;
+        try {
+            form = QueryStringDecoder.builder().hasPath(false).maxParams(MAX_FIELDS).semicolonIsNormalChar(true)
+                    .build(body).parameters();
+        } catch (IllegalArgumentException e) {
+            throw new BadUpdate(400, "The body is not valid application/x-www-form-urlencoded: " + e.getMessage());
+        }
+        List<String> topics = form.get("topic");
+        if (topics == null || topics.isEmpty()) {
+            throw new BadUpdate(400, "Missing 'topic' field: an update needs at least one topic.");
+        }
+        for (String t : topics) {
+            if (t.isEmpty()) {
+                throw new BadUpdate(400, "Empty 'topic' field: topics must not be empty.");
+            }
+            if (t.length() > maxTopicLength) {
+                throw new BadUpdate(400, "A 'topic' is " + t.length() + " characters long; at most " + maxTopicLength
+                        + " are allowed (--max-topic-length).");
+            }
+        }
+        String data = first(form, "data");
+        String id = first(form, "id");
+        if (id != null && id.isEmpty()) {
+            id = null;
+        }
+        if (id != null) {
+            if (id.startsWith("#")) {
+                throw new BadUpdate(400, "Invalid 'id': it must not start with '#' (reserved for hub-generated ids).");
+            }
+            if (hasLineBreakOrNul(id)) {
+                throw new BadUpdate(400, "Invalid 'id': it must not contain CR, LF or NUL.");
+            }
+            if (id.equals("earliest")) {
+                throw new BadUpdate(400, "Invalid 'id': 'earliest' is reserved for resuming from the start.");
+            }
+        }
+        String type = first(form, "type");
+        if (type != null && hasLineBreakOrNul(type)) {
+            throw new BadUpdate(400, "Invalid 'type': it must not contain CR, LF or NUL.");
+        }
+        long retry = -1;
+        String retryText = first(form, "retry");
+        if (retryText != null && !retryText.isEmpty()) {
+            if (!retryText.chars().allMatch(c -> c >= '0' && c <= '9') || retryText.length() > 12) {
+                throw new BadUpdate(400, "Invalid 'retry': it must be a whole number of milliseconds (digits only),"
+                        + " got '" + abbreviate(retryText) + "'.");
+            }
+            retry = Long.parseLong(retryText);
+        }
+        boolean isPrivate = form.containsKey("private");
+        return new Update(id == null ? Ids.newId() : id, topics, data == null ? "" : data, isPrivate, type, retry);
+    }
+
+    private void checkAllowed(MercureClaims claims, Update update) throws BadUpdate {
+        List<TopicSelector> allowed = new ArrayList<>(claims.publish().size());
+        for (String s : claims.publish()) {
+            allowed.add(selectors.selector(s));
+        }
+        for (String topic : update.topics()) {
+            boolean ok = false;
+            for (TopicSelector s : allowed) {
+                if (selectors.matches(s, topic)) {
+                    ok = true;
+                    break;
+                }
+            }
+            if (!ok) {
+                throw new BadUpdate(403, "This token may not publish to topic '" + abbreviate(topic)
+                        + "': no selector of its mercure.publish claim matches it.");
+            }
+        }
+    }
+
+    private static String first(Map<String, List<String>> form, String name) {
+        List<String> values = form.get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    private static boolean hasLineBreakOrNul(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\r' || c == '\n' || c == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    }
+
+    private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String message) {
+        stats.publishRefused.increment();
+        var res = Responses.error(status, message);
+        cors.apply(req.headers(), res.headers());
+        if (status.code() == 401) {
+            res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"mercure\"");
+        }
+        Responses.send(ctx, req, res);
+    }
+
+    private static final class BadUpdate extends Exception {
+        final HttpResponseStatus status;
+
+        BadUpdate(int status, String message) {
+            super(message, null, false, false);
+            this.status = HttpResponseStatus.valueOf(status);
+        }
+    }
+}

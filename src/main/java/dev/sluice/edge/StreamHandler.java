@@ -1,0 +1,49 @@
+package dev.sluice.edge;
+
+import dev.sluice.hub.Hub;
+import dev.sluice.hub.Subscriber;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+
+/**
+ * The only handler left on a subscriber connection. Inbound bytes mean nothing on an SSE stream
+ * and are dropped; a closed channel unregisters the subscriber at once (no waiting for a
+ * heartbeat to fail); regained writability resumes a paused replay.
+ */
+final class StreamHandler extends ChannelInboundHandlerAdapter {
+    private final Hub hub;
+    private final Subscriber subscriber;
+
+    StreamHandler(Hub hub, Subscriber subscriber) {
+        this.hub = hub;
+        this.subscriber = subscriber;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ReferenceCountUtil.release(msg);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        hub.unregister(subscriber);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            hub.pump(subscriber);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // A reset by the peer is how most subscribers leave; anything else is worth a close too.
+        if (!(cause instanceof IOException)) {
+            org.slf4j.LoggerFactory.getLogger(StreamHandler.class).debug("stream error, closing {}", subscriber, cause);
+        }
+        ctx.close();
+    }
+}

@@ -1,0 +1,153 @@
+package dev.sluice.edge;
+
+import dev.sluice.auth.MercureClaims;
+import dev.sluice.config.Config;
+import dev.sluice.metrics.GatewayMetrics;
+import dev.sluice.hub.Hub;
+import dev.sluice.hub.SelectorCache;
+import dev.sluice.hub.Subscriber;
+import dev.sluice.hub.TopicSelector;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * {@code GET /.well-known/mercure}: checks the request, then turns the connection into an SSE
+ * stream.
+ *
+ * <p>Once accepted, the response head is written as raw bytes and the HTTP codec leaves the
+ * pipeline: from then on the connection is a byte pipe that carries pre-framed chunks (see
+ * {@code SseEncoder}), so a delivery is one buffer duplicate and no per-subscriber encoding.
+ */
+final class SubscribeEndpoint {
+
+    private final Hub hub;
+    private final Access access;
+    private final Cors cors;
+    private final Config config;
+    private final SelectorCache selectors;
+    private final GatewayMetrics stats;
+
+    SubscribeEndpoint(Hub hub, Access access, Cors cors, Config config, GatewayMetrics stats) {
+        this.hub = hub;
+        this.access = access;
+        this.cors = cors;
+        this.config = config;
+        this.selectors = hub.selectors();
+        this.stats = stats;
+    }
+
+    void handle(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query) {
+        List<String> topics = query.parameters().get("topic");
+        if (topics == null || topics.isEmpty()) {
+            refuse(ctx, req, HttpResponseStatus.BAD_REQUEST,
+                    "Missing 'topic' query parameter: subscribe with ?topic=<topic, URI template or *>"
+                            + " (repeat it for several).");
+            return;
+        }
+        if (topics.size() > config.maxTopicsPerSubscription()) {
+            refuse(ctx, req, HttpResponseStatus.BAD_REQUEST, "Too many 'topic' parameters: " + topics.size()
+                    + " given, at most " + config.maxTopicsPerSubscription() + " allowed (--max-topics).");
+            return;
+        }
+        for (String t : topics) {
+            if (t.isEmpty()) {
+                refuse(ctx, req, HttpResponseStatus.BAD_REQUEST, "Empty 'topic' parameter: a selector must not be empty.");
+                return;
+            }
+            if (t.length() > config.maxTopicLength()) {
+                refuse(ctx, req, HttpResponseStatus.BAD_REQUEST, "A 'topic' selector is " + t.length()
+                        + " characters long; at most " + config.maxTopicLength() + " are allowed (--max-topic-length).");
+                return;
+            }
+        }
+        if (hub.subscribers() >= config.maxSubscribers()) {
+            stats.refusedSubscribers.increment();
+            refuse(ctx, req, HttpResponseStatus.SERVICE_UNAVAILABLE, "This hub is at its subscriber limit ("
+                    + config.maxSubscribers() + ", --max-subscribers); try another node or later.");
+            return;
+        }
+        Access.Result who = access.subscriber(req, query);
+        if (!who.ok()) {
+            refuse(ctx, req, HttpResponseStatus.valueOf(who.status()), who.refusal());
+            return;
+        }
+        MercureClaims claims = who.claims();
+        String lastEventId = req.headers().get("Last-Event-ID");
+        if (lastEventId == null) {
+            List<String> q = query.parameters().get("lastEventID");
+            lastEventId = q == null || q.isEmpty() ? null : q.get(0);
+        }
+
+        List<TopicSelector> wanted = new ArrayList<>(topics.size());
+        for (String t : new java.util.LinkedHashSet<>(topics)) {
+            wanted.add(selectors.selector(t));
+        }
+        List<TopicSelector> allowed = new ArrayList<>(claims.subscribe().size());
+        for (String t : claims.subscribe()) {
+            allowed.add(selectors.selector(t));
+        }
+        boolean chunked = !req.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        long expires = claims.expiresAt() == null ? Long.MAX_VALUE : claims.expiresAt().toEpochMilli();
+        Subscriber s = new Subscriber(ctx.channel(), wanted, allowed, chunked, config.subscriberBudget(), expires,
+                claims.payload(), "urn:uuid:" + UUID.randomUUID());
+
+        if (!ctx.channel().isActive()) {
+            return; // gone while we checked; nothing to register
+        }
+        // The connection now belongs to the stream: no more HTTP parsing or encoding on it.
+        ChannelPipeline p = ctx.pipeline();
+        p.addLast("stream", new StreamHandler(hub, s));
+        p.remove(PipelineInitializer.CODEC);
+        p.remove(PipelineInitializer.AGGREGATOR);
+        p.remove(ctx.handler());
+
+        Hub.Resume resume = hub.register(s, lastEventId);
+        ctx.channel().write(head(req, chunked, resume), ctx.channel().voidPromise());
+        hub.start(s);
+        stats.subscriptions.increment();
+    }
+
+    private ByteBuf head(FullHttpRequest req, boolean chunked, Hub.Resume resume) {
+        StringBuilder sb = new StringBuilder(256);
+        sb.append(chunked ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.0 200 OK\r\n")
+                .append("content-type: text/event-stream\r\n")
+                .append("cache-control: private, no-cache, no-store, must-revalidate, max-age=0\r\n")
+                .append("x-accel-buffering: no\r\n")
+                .append("x-content-type-options: nosniff\r\n");
+        if (chunked) {
+            sb.append("transfer-encoding: chunked\r\n");
+        } else {
+            sb.append("connection: close\r\n");
+        }
+        if (resume.requested()) {
+            sb.append("last-event-id: ").append(resume.responseLastEventId()).append("\r\n");
+        }
+        String origin = cors.allowedOrigin(req.headers());
+        if (origin != null) {
+            sb.append("access-control-allow-origin: ").append(origin).append("\r\n")
+                    .append("access-control-allow-credentials: true\r\n")
+                    .append("vary: Origin\r\n");
+        }
+        sb.append("\r\n");
+        return io.netty.buffer.Unpooled.copiedBuffer(sb, StandardCharsets.UTF_8);
+    }
+
+    private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String message) {
+        var res = Responses.error(status, message);
+        cors.apply(req.headers(), res.headers());
+        if (status.code() == 401) {
+            res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"mercure\"");
+        }
+        Responses.send(ctx, req, res);
+    }
+}

@@ -1,0 +1,127 @@
+package dev.sluice.hub;
+
+import java.util.HashMap;
+
+/**
+ * The bounded log of recent events, by count and by bytes, indexed by id so a resume is a lookup
+ * and a ring read, never a scan for the id.
+ *
+ * <p>Sequence numbers are local, contiguous and increasing, so the event with sequence {@code s}
+ * sits at {@code ring[s % capacity]} while {@code oldest <= s <= head}. Publishers may repeat an
+ * id; the index then points at the newest event carrying it, so a resume from a repeated id
+ * continues after its latest occurrence.
+ *
+ * <p>Not thread-safe by itself: the {@link Hub} calls every method while holding the history's
+ * monitor, which is also what orders events across event loops.
+ */
+final class History {
+
+    private final Event[] ring;
+    private final long maxBytes;
+    private final HashMap<String, Long> seqById = new HashMap<>();
+    private long oldest = 1;
+    private long head;
+    private long bytes;
+    private long evicted;
+
+    History(int maxCount, long maxBytes) {
+        this.ring = new Event[Math.max(0, maxCount)];
+        this.maxBytes = maxBytes;
+    }
+
+    /** The sequence number the next appended event must carry. */
+    long nextSeq() {
+        return head + 1;
+    }
+
+    /**
+     * Keeps the event (taking over one reference of its chunk) and evicts what no longer fits.
+     * With a zero-sized history the event is not kept and its reference is released at once.
+     */
+    void append(Event e) {
+        head = e.seq;
+        if (ring.length == 0 || e.size > maxBytes) {
+            // Too big to keep: the history is empty from here on, resumes see "earliest".
+            while (oldest < head) {
+                evictOldest();
+            }
+            oldest = head + 1;
+            e.chunk.release();
+            return;
+        }
+        if (head - oldest + 1 > ring.length) {
+            evictOldest();
+        }
+        ring[(int) (e.seq % ring.length)] = e;
+        bytes += e.size;
+        seqById.put(e.id, e.seq);
+        while (bytes > maxBytes) {
+            evictOldest();
+        }
+    }
+
+    private void evictOldest() {
+        if (oldest > head || ring.length == 0) {
+            oldest = Math.max(oldest, head + 1);
+            return;
+        }
+        int slot = (int) (oldest % ring.length);
+        Event e = ring[slot];
+        if (e != null && e.seq == oldest) {
+            ring[slot] = null;
+            bytes -= e.size;
+            seqById.remove(e.id, e.seq);
+            e.chunk.release();
+            evicted++;
+        }
+        oldest++;
+    }
+
+    long head() {
+        return head;
+    }
+
+    long oldest() {
+        return oldest;
+    }
+
+    /** The event with this sequence number, or null if it is not (or no longer) kept. */
+    Event at(long seq) {
+        if (seq < oldest || seq > head || ring.length == 0) {
+            return null;
+        }
+        Event e = ring[(int) (seq % ring.length)];
+        return e != null && e.seq == seq ? e : null;
+    }
+
+    /** Sequence number of the newest kept event with this id, or -1. */
+    long seqOf(String id) {
+        Long seq = seqById.get(id);
+        return seq == null ? -1 : seq;
+    }
+
+    /** Id of the newest kept event, or null when nothing is kept. */
+    String headId() {
+        Event e = at(head);
+        return e == null ? null : e.id;
+    }
+
+    int count() {
+        return oldest > head ? 0 : (int) (head - oldest + 1);
+    }
+
+    long bytes() {
+        return bytes;
+    }
+
+    long evicted() {
+        return evicted;
+    }
+
+    /** Releases every kept event; the history is empty afterwards. */
+    void clear() {
+        while (oldest <= head) {
+            evictOldest();
+        }
+    }
+}

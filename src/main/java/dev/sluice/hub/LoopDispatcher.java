@@ -1,0 +1,141 @@
+package dev.sluice.hub;
+
+import io.netty.channel.EventLoop;
+import io.netty.util.internal.PlatformDependent;
+import java.util.ArrayList;
+import java.util.Queue;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Delivers events to the subscribers of one event loop.
+ *
+ * <p>Publishers hand events to {@link #offer} from any thread: a lock-free multi-producer queue
+ * and at most one pending drain task per loop, however many events arrive. The drain runs on the
+ * loop, writes each event to every matching subscriber of this loop and flushes each touched
+ * channel once at the end of the batch, so a burst of events costs one flush per subscriber, not
+ * one per event. Everything the drain touches (the index, the subscribers) is confined to this
+ * loop, which is why no lock is taken per subscriber and no memory is allocated per delivery.
+ */
+final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
+
+    /** Events delivered per drain before yielding the loop to I/O. */
+    private static final int BATCH = 256;
+
+    final EventLoop loop;
+    private final Hub hub;
+    private final Queue<Event> inbox = PlatformDependent.newMpscQueue();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    final TopicIndex index = new TopicIndex();
+    /** Every registered subscriber of this loop, for heartbeats and shutdown. */
+    final ArrayList<Subscriber> subscribers = new ArrayList<>();
+    private Subscriber[] touched = new Subscriber[64];
+    private int touchedCount;
+    private long batchNanos;
+    private boolean iterating;
+    /** Read by publishers to skip loops without subscribers; written on the loop. */
+    volatile int subscriberCount;
+    final Hub.Counters counters = new Hub.Counters();
+
+    LoopDispatcher(EventLoop loop, Hub hub) {
+        this.loop = loop;
+        this.hub = hub;
+    }
+
+    /** Any thread. The caller has retained the event's chunk once for this dispatcher. */
+    void offer(Event e) {
+        inbox.offer(e);
+        if (!scheduled.get() && scheduled.compareAndSet(false, true)) {
+            loop.execute(this);
+        }
+    }
+
+    @Override
+    public void run() {
+        scheduled.set(false);
+        batchNanos = System.nanoTime();
+        int n = 0;
+        Event e;
+        iterating = true;
+        try {
+            while (n < BATCH && (e = inbox.poll()) != null) {
+                try {
+                    index.forEachMatch(e, this);
+                } finally {
+                    e.chunk.release();
+                }
+                n++;
+            }
+        } finally {
+            iterating = false;
+        }
+        flushTouched();
+        if (!inbox.isEmpty() && !scheduled.get() && scheduled.compareAndSet(false, true)) {
+            loop.execute(this);
+        }
+    }
+
+    @Override
+    public void visit(Subscriber s, Event e) {
+        boolean wasDirty = s.dirty;
+        if (s.deliver(e, hub.selectorCache, batchNanos, counters) && !wasDirty && s.dirty) {
+            if (touchedCount == touched.length) {
+                touched = java.util.Arrays.copyOf(touched, touchedCount * 2);
+            }
+            touched[touchedCount++] = s;
+        }
+    }
+
+    private void flushTouched() {
+        for (int i = 0; i < touchedCount; i++) {
+            Subscriber s = touched[i];
+            touched[i] = null;
+            if (s.dirty) {
+                s.dirty = false;
+                s.channel.flush();
+            }
+        }
+        touchedCount = 0;
+    }
+
+    /** On the loop. */
+    void register(Subscriber s) {
+        index.add(s);
+        s.slot = subscribers.size();
+        subscribers.add(s);
+        subscriberCount = subscribers.size();
+        counters.subscriptions++;
+    }
+
+    /** On the loop; idempotent. */
+    void unregister(Subscriber s) {
+        if (s.slot < 0) {
+            return;
+        }
+        if (iterating) {
+            // Netty fires channelInactive later, never inside a write, but the index must not
+            // change under forEachMatch even if that ever changes.
+            loop.execute(() -> unregister(s));
+            return;
+        }
+        index.remove(s);
+        int last = subscribers.size() - 1;
+        Subscriber moved = subscribers.get(last);
+        subscribers.set(s.slot, moved);
+        moved.slot = s.slot;
+        subscribers.remove(last);
+        s.slot = -1;
+        subscriberCount = subscribers.size();
+    }
+
+    /** Drops queued events (shutdown). */
+    void discardInbox() {
+        Event e;
+        while ((e = inbox.poll()) != null) {
+            e.chunk.release();
+        }
+    }
+
+    int queued() {
+        return inbox.size();
+    }
+}

@@ -1,0 +1,60 @@
+package dev.sluice.hub;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.util.List;
+
+/**
+ * Interns selectors so that each distinct template is compiled once, and remembers whether a
+ * template matches a topic, so a regular expression runs once per (template, topic) pair rather
+ * than once per update.
+ *
+ * <p>Both maps are bounded: a client sending endless distinct templates or publishers sending
+ * endless distinct topics costs a recompilation or a re-match, never unbounded memory.
+ */
+public final class SelectorCache {
+
+    private final Cache<String, TopicSelector> selectors;
+    private final Cache<MatchKey, Boolean> matches;
+
+    private record MatchKey(TopicSelector selector, String topic) {}
+
+    public SelectorCache(long maxSelectors, long maxMatches) {
+        this.selectors = Caffeine.newBuilder().maximumSize(maxSelectors).build();
+        this.matches = Caffeine.newBuilder().maximumSize(maxMatches).build();
+    }
+
+    public TopicSelector selector(String source) {
+        if (source.equals("*")) {
+            return TopicSelector.ANY;
+        }
+        return selectors.get(source, TopicSelector::parse);
+    }
+
+    /** Same answer as {@link TopicSelector#matches}, cached for templates. */
+    public boolean matches(TopicSelector selector, String topic) {
+        if (selector.kind() != TopicSelector.Kind.TEMPLATE) {
+            return selector.matches(topic);
+        }
+        return matches.get(new MatchKey(selector, topic), k -> k.selector().matches(k.topic()));
+    }
+
+    public boolean matchesAny(TopicSelector selector, List<String> topics) {
+        for (int i = 0, n = topics.size(); i < n; i++) {
+            if (matches(selector, topics.get(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True when one of the selectors matches one of the topics. */
+    public boolean anyMatches(TopicSelector[] selectors, List<String> topics) {
+        for (TopicSelector s : selectors) {
+            if (matchesAny(s, topics)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

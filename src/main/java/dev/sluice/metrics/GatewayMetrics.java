@@ -1,0 +1,87 @@
+package dev.sluice.metrics;
+
+import dev.sluice.hub.Hub;
+import dev.sluice.transport.Transport;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+/**
+ * The gateway's Prometheus metrics. Request-path counters are Micrometer meters; the hub's
+ * hot-path counters are plain loop-confined longs read by function counters at scrape time, so
+ * delivering an event never touches a shared atomic.
+ */
+public final class GatewayMetrics implements AutoCloseable {
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+
+    public final Counter published;
+    public final Counter publishFailures;
+    public final Counter publishRefused;
+    public final Counter subscriptions;
+    public final Counter refusedSubscribers;
+    public final Timer publishLatency;
+
+    public GatewayMetrics(Hub hub, Transport transport) {
+        published = Counter.builder("sluice_publish_accepted").description("Updates acknowledged to publishers")
+                .register(registry);
+        publishFailures = Counter.builder("sluice_publish_failed")
+                .description("Publishes the transport could not store (answered 503)").register(registry);
+        publishRefused = Counter.builder("sluice_publish_refused")
+                .description("Publishes refused for bad input or authorisation (4xx)").register(registry);
+        subscriptions = Counter.builder("sluice_subscriptions_opened").description("SSE streams opened")
+                .register(registry);
+        refusedSubscribers = Counter.builder("sluice_subscriptions_refused_limit")
+                .description("Subscriptions refused because of --max-subscribers").register(registry);
+        publishLatency = Timer.builder("sluice_publish_latency")
+                .description("Time from a valid publish request to the transport's acknowledgement")
+                .publishPercentiles(0.5, 0.99).register(registry);
+
+        Gauge.builder("sluice_subscribers", hub, Hub::subscribers).description("Connected subscribers")
+                .register(registry);
+        Gauge.builder("sluice_history_events", hub, Hub::historyCount).description("Events kept for resumes")
+                .register(registry);
+        Gauge.builder("sluice_history_bytes", hub, Hub::historyBytes).description("Bytes of events kept for resumes")
+                .register(registry);
+        Gauge.builder("sluice_dispatch_queued", hub, Hub::queuedDispatches)
+                .description("Events waiting in event-loop inboxes").register(registry);
+        Gauge.builder("sluice_transport_ready", transport, t -> t.isReady() ? 1 : 0)
+                .description("1 when the transport accepts publishes").register(registry);
+        FunctionCounter.builder("sluice_events_published", hub, Hub::published)
+                .description("Events taken into the local log").register(registry);
+        FunctionCounter.builder("sluice_deliveries", hub, Hub::deliveries)
+                .description("Events written to subscribers (live)").register(registry);
+        FunctionCounter.builder("sluice_replayed", hub, Hub::replayed)
+                .description("Events written to subscribers from history (resumes)").register(registry);
+        FunctionCounter.builder("sluice_slow_disconnects", hub, Hub::slowDisconnects)
+                .description("Subscribers cut loose for exceeding their byte budget").register(registry);
+        FunctionCounter.builder("sluice_heartbeats", hub, Hub::heartbeats).description("Heartbeat comments sent")
+                .register(registry);
+        FunctionCounter.builder("sluice_replay_gaps", hub, Hub::replayGaps)
+                .description("Events a resuming subscriber could not get because history had dropped them")
+                .register(registry);
+
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        gc.bindTo(registry);
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
+    }
+}

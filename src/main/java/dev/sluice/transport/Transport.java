@@ -1,0 +1,43 @@
+package dev.sluice.transport;
+
+import dev.sluice.hub.Update;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * Where published updates go before subscribers see them: the log.
+ *
+ * <p>A transport appends published updates to its log and hands every entry of the log, in log
+ * order, to the local hub. With the memory transport the log is the hub's own history; a
+ * clustered transport appends to an external engine and every node tails it, so an update
+ * published on any node reaches the subscribers of all nodes in the same order.
+ *
+ * <p>Contract:
+ * <ul>
+ *   <li>{@link #publish} completes only once the update is in the log (the HTTP 200 is an
+ *       acknowledgement that it is stored); it completes exceptionally with
+ *       {@link TransportUnavailableException} when the log cannot take it now.</li>
+ *   <li>The sink given to {@link #start} is called by one thread at a time, in log order, once per
+ *       entry, including entries published by other nodes.</li>
+ * </ul>
+ */
+public interface Transport extends AutoCloseable {
+
+    /**
+     * Starts delivering log entries to the sink. Entries already in the log that the node should
+     * keep for resumes (up to the history size) are delivered first, before this returns.
+     */
+    void start(Consumer<Update> sink) throws Exception;
+
+    /** Appends an update to the log; completes with the update as stored. */
+    CompletableFuture<Update> publish(Update update);
+
+    /** False while the log cannot take publishes (engine unreachable). */
+    boolean isReady();
+
+    /** A short description for logs and {@code /readyz}, without credentials. */
+    String describe();
+
+    @Override
+    void close();
+}

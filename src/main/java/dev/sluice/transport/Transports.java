@@ -1,0 +1,17 @@
+package dev.sluice.transport;
+
+import dev.sluice.config.Config;
+import dev.sluice.config.ConfigException;
+
+/** Opens the transport named by {@code --transport}. */
+public final class Transports {
+    private Transports() {}
+
+    public static Transport open(Config config) {
+        String spec = config.transport().trim();
+        if (spec.equals("memory") || spec.equals("memory://")) {
+            return new MemoryTransport();
+        }
+        throw new ConfigException("--transport", "unknown transport '" + spec + "': use memory");
+    }
+}

@@ -1,0 +1,56 @@
+package dev.sluice.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ConfigTest {
+
+    @Test
+    void defaultsAreValid() {
+        Config c = Config.builder().build();
+        assertThat(c.listen().getPort()).isEqualTo(8080);
+        assertThat(c.transport()).isEqualTo("memory");
+        assertThat(c.anonymous()).isFalse();
+        assertThat(c.heartbeat()).isEqualTo(Duration.ofSeconds(15));
+    }
+
+    static Stream<Arguments> invalid() {
+        return Stream.of(
+                Arguments.of((Consumer<Config.Builder>) b -> b.historySize(-1), "--history-size"),
+                Arguments.of((Consumer<Config.Builder>) b -> b.historyMaxBytes(1000), "--history-max-bytes"),
+                Arguments.of((Consumer<Config.Builder>) b -> b.maxBodySize(10), "--max-body-size"),
+                Arguments.of((Consumer<Config.Builder>) b -> b.subscriberBudget(100), "--subscriber-budget"),
+                Arguments.of((Consumer<Config.Builder>) b -> b.heartbeat(Duration.ofSeconds(-1)), "--heartbeat"),
+                Arguments.of((Consumer<Config.Builder>) b -> b.retry(Duration.ZERO), "--retry"),
+                Arguments.of((Consumer<Config.Builder>) b -> b.workers(0), "--workers"),
+                Arguments.of((Consumer<Config.Builder>) b -> b.maxTopicsPerSubscription(0), "--max-topics"),
+                Arguments.of((Consumer<Config.Builder>) b -> b.io("kqueue"), "--io"),
+                Arguments.of((Consumer<Config.Builder>) b -> b.transport(" "), "--transport"),
+                Arguments.of((Consumer<Config.Builder>) b -> b.corsOrigins(List.of("example.com")), "--cors-origins"));
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("invalid")
+    void invalidValuesNameTheirOption(Consumer<Config.Builder> change, String option) {
+        Config.Builder b = Config.builder();
+        change.accept(b);
+        assertThatThrownBy(b::build).isInstanceOf(ConfigException.class).hasMessageStartingWith(option + ":")
+                .extracting(e -> ((ConfigException) e).option()).isEqualTo(option);
+    }
+
+    @Test
+    void subscriberKeyDefaultsToThePublisherKey() {
+        Config c = Config.builder().publisherJwt("k".repeat(40), "HS512").build();
+        assertThat(c.effectiveSubscriberJwtKey()).isEqualTo("k".repeat(40));
+        assertThat(c.effectiveSubscriberJwtAlg()).isEqualTo("HS512");
+    }
+}

@@ -1,0 +1,142 @@
+package dev.sluice.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.support.SseEvent;
+import dev.sluice.support.SseStream;
+import dev.sluice.support.TestHub;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Last-Event-ID: replay exactly what came after, in order, once, then live. */
+class ResumeTest {
+
+    TestHub hub;
+
+    @AfterEach
+    void stop() {
+        if (hub != null) {
+            hub.close();
+        }
+    }
+
+    private List<String> publish(int n, String topic) throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ids.add(hub.publishOk("topic", topic, "data", topic + i));
+        }
+        return ids;
+    }
+
+    @Test
+    void headerResumesAfterTheGivenIdThenGoesLive() throws Exception {
+        hub = TestHub.start(b -> b.anonymous(true));
+        List<String> ids = publish(10, "r");
+        publish(3, "other");
+        try (SseStream s = hub.subscribe("topic=r", "Last-Event-ID", ids.get(3))) {
+            assertThat(s.header("last-event-id")).isEqualTo(ids.get(3));
+            assertThat(s.take(6)).extracting(SseEvent::id).containsExactlyElementsOf(ids.subList(4, 10));
+            String live = hub.publishOk("topic", "r", "data", "live");
+            assertThat(s.next().id()).isEqualTo(live);
+            assertThat(s.poll(Duration.ofMillis(200))).isNull();
+        }
+    }
+
+    @Test
+    void queryParameterWorksAndHeaderWins() throws Exception {
+        hub = TestHub.start(b -> b.anonymous(true));
+        List<String> ids = publish(5, "q");
+        try (SseStream byQuery = hub.subscribe("topic=q&lastEventID=" + TestHub.q(ids.get(2)))) {
+            assertThat(byQuery.header("last-event-id")).isEqualTo(ids.get(2));
+            assertThat(byQuery.take(2)).extracting(SseEvent::id).containsExactly(ids.get(3), ids.get(4));
+        }
+        try (SseStream both = hub.subscribe("topic=q&lastEventID=" + TestHub.q(ids.get(0)),
+                "Last-Event-ID", ids.get(3))) {
+            assertThat(both.next().id()).isEqualTo(ids.get(4));
+            assertThat(both.poll(Duration.ofMillis(200))).isNull();
+        }
+    }
+
+    @Test
+    void earliestReplaysAllRetainedHistory() throws Exception {
+        hub = TestHub.start(b -> b.anonymous(true).historySize(5));
+        List<String> ids = publish(8, "h");
+        try (SseStream s = hub.subscribe("topic=h", "Last-Event-ID", "earliest")) {
+            assertThat(s.header("last-event-id")).isEqualTo("earliest");
+            assertThat(s.take(5)).extracting(SseEvent::id).containsExactlyElementsOf(ids.subList(3, 8));
+        }
+    }
+
+    @Test
+    void unknownIdIsAnsweredWithEarliestSemantics() throws Exception {
+        hub = TestHub.start(b -> b.anonymous(true).historySize(3));
+        List<String> ids = publish(6, "u");
+        // ids.get(0) was evicted (history keeps 3): the client may have missed updates, so it
+        // gets all that is retained and the header says "earliest" so it can tell.
+        for (String asked : List.of(ids.get(0), "never-published")) {
+            try (SseStream s = hub.subscribe("topic=u", "Last-Event-ID", asked)) {
+                assertThat(s.header("last-event-id")).isEqualTo("earliest");
+                assertThat(s.take(3)).extracting(SseEvent::id).containsExactlyElementsOf(ids.subList(3, 6));
+            }
+        }
+    }
+
+    @Test
+    void resumeFromRepeatedIdContinuesAfterItsLatestOccurrence() throws Exception {
+        hub = TestHub.start(b -> b.anonymous(true));
+        hub.publishOk("topic", "d", "id", "same", "data", "1");
+        String mid = hub.publishOk("topic", "d", "data", "2");
+        hub.publishOk("topic", "d", "id", "same", "data", "3");
+        String last = hub.publishOk("topic", "d", "data", "4");
+        try (SseStream s = hub.subscribe("topic=d", "Last-Event-ID", "same")) {
+            assertThat(s.next().id()).isEqualTo(last);
+            assertThat(s.poll(Duration.ofMillis(200))).isNull();
+        }
+        assertThat(mid).isNotEqualTo(last);
+    }
+
+    @Test
+    void replayLargerThanTheBudgetIsPacedNotCut() throws Exception {
+        // 8 MiB of history against a 64 KiB budget: the replay follows the socket's pace.
+        hub = TestHub.start(b -> b.anonymous(true).subscriberBudget(64 * 1024).historySize(2000)
+                .historyMaxBytes(64L << 20));
+        String payload = "x".repeat(4096);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            ids.add(hub.publishOk("topic", "big", "data", payload));
+        }
+        try (SseStream s = hub.subscribe("topic=big", "Last-Event-ID", "earliest")) {
+            List<SseEvent> got = s.take(2000);
+            assertThat(got).extracting(SseEvent::id).containsExactlyElementsOf(ids);
+            String live = hub.publishOk("topic", "big", "data", "after");
+            assertThat(s.next().id()).isEqualTo(live);
+            assertThat(hub.gateway.hub().slowDisconnects()).isZero();
+        }
+    }
+
+    @Test
+    void concurrentPublishingDuringResumeHasNoGapNorDuplicate() throws Exception {
+        hub = TestHub.start(b -> b.anonymous(true).historySize(100_000).historyMaxBytes(256L << 20));
+        List<String> before = publish(200, "c");
+        List<String> during = new ArrayList<>();
+        Thread publisher = Thread.ofPlatform().start(() -> {
+            try {
+                for (int i = 0; i < 300; i++) {
+                    during.add(hub.publishOk("topic", "c", "data", "d" + i));
+                }
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        try (SseStream s = hub.subscribe("topic=c", "Last-Event-ID", before.get(99))) {
+            publisher.join();
+            List<String> expected = new ArrayList<>(before.subList(100, 200));
+            expected.addAll(during);
+            assertThat(s.take(expected.size())).extracting(SseEvent::id).containsExactlyElementsOf(expected);
+            assertThat(s.poll(Duration.ofMillis(200))).isNull();
+        }
+    }
+}

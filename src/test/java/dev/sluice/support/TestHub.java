@@ -1,0 +1,141 @@
+package dev.sluice.support;
+
+import dev.sluice.Gateway;
+import dev.sluice.auth.JwtAlgorithm;
+import dev.sluice.auth.TokenIssuer;
+import dev.sluice.config.Config;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+/** A real gateway on a free loopback port, with helpers to publish and subscribe over HTTP. */
+public final class TestHub implements AutoCloseable {
+    public static final String SECRET = "sluice-test-secret-0123456789-abcdefghijklmnop";
+
+    public final Gateway gateway;
+    public final URI hubUrl;
+    public final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private TestHub(Gateway gateway) {
+        this.gateway = gateway;
+        this.hubUrl = URI.create("http://127.0.0.1:" + gateway.port() + "/.well-known/mercure");
+    }
+
+    public static TestHub start(Consumer<Config.Builder> customize) throws Exception {
+        Config.Builder b = Config.builder()
+                .listen(new InetSocketAddress("127.0.0.1", 0))
+                .publisherJwt(SECRET, "HS256")
+                .workers(2)
+                .shutdownGrace(Duration.ofMillis(500));
+        customize.accept(b);
+        return new TestHub(Gateway.start(b.build()));
+    }
+
+    public static TestHub start() throws Exception {
+        return start(b -> { });
+    }
+
+    public URI url(String pathAndQuery) {
+        return URI.create("http://127.0.0.1:" + gateway.port() + pathAndQuery);
+    }
+
+    public static String token(List<String> publish, List<String> subscribe) {
+        return TokenIssuer.hmac(JwtAlgorithm.HS256, SECRET.getBytes(StandardCharsets.UTF_8), publish, subscribe, null);
+    }
+
+    public static String publisher() {
+        return token(List.of("*"), List.of());
+    }
+
+    public static String subscriber(String... selectors) {
+        return token(List.of(), Arrays.asList(selectors));
+    }
+
+    /** Form-encodes name/value pairs: form("topic", "a", "data", "x"). */
+    public static String form(String... pairs) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < pairs.length; i += 2) {
+            if (!sb.isEmpty()) {
+                sb.append('&');
+            }
+            sb.append(URLEncoder.encode(pairs[i], StandardCharsets.UTF_8));
+            if (pairs[i + 1] != null) {
+                sb.append('=').append(URLEncoder.encode(pairs[i + 1], StandardCharsets.UTF_8));
+            }
+        }
+        return sb.toString();
+    }
+
+    public HttpResponse<String> publish(String token, String body) throws Exception {
+        HttpRequest.Builder r = HttpRequest.newBuilder(hubUrl)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            r.header("Authorization", "Bearer " + token);
+        }
+        return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Publishes with an all-topics token and returns the id; fails unless the answer is 200. */
+    public String publishOk(String... pairs) throws Exception {
+        HttpResponse<String> res = publish(publisher(), form(pairs));
+        if (res.statusCode() != 200) {
+            throw new AssertionError("publish answered " + res.statusCode() + ": " + res.body());
+        }
+        return res.body();
+    }
+
+    /** Opens a subscription; query is e.g. "topic=a&topic=b". Headers as name, value pairs. */
+    public SseStream subscribe(String query, String... headers) throws Exception {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(hubUrl + "?" + query))
+                .header("Accept", "text/event-stream").GET();
+        for (int i = 0; i < headers.length; i += 2) {
+            r.header(headers[i], headers[i + 1]);
+        }
+        HttpResponse<InputStream> res = http.send(r.build(), HttpResponse.BodyHandlers.ofInputStream());
+        if (res.statusCode() != 200) {
+            String body = new String(res.body().readAllBytes(), StandardCharsets.UTF_8);
+            throw new AssertionError("subscribe answered " + res.statusCode() + ": " + body);
+        }
+        SseStream s = new SseStream(res);
+        awaitSubscribers(s);
+        return s;
+    }
+
+    /** A subscription that is refused: returns status and body. */
+    public HttpResponse<String> subscribeRefused(String query, String... headers) throws Exception {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(hubUrl + "?" + query)).timeout(Duration.ofSeconds(10)).GET();
+        for (int i = 0; i < headers.length; i += 2) {
+            r.header(headers[i], headers[i + 1]);
+        }
+        return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public static String q(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    /** Waits until the opening comment arrived, i.e. the subscription is registered. */
+    private static void awaitSubscribers(SseStream s) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (s.reader.comments.get() == 0 && System.nanoTime() < deadline && !s.reader.ended) {
+            Thread.sleep(2);
+        }
+    }
+
+    @Override
+    public void close() {
+        gateway.close();
+    }
+}
