@@ -73,7 +73,7 @@ public final class HttpServer implements AutoCloseable {
                                   TokenVerifier publishers, TokenVerifier subscribers) throws InterruptedException {
         Access access = new Access(publishers, subscribers, config.anonymous());
         Cors cors = new Cors(config.corsOrigins());
-        var subscribe = new SubscribeEndpoint(hub, access, cors, config, metrics);
+        var subscribe = new SubscribeEndpoint(hub, transport, access, cors, config, metrics);
         var publish = new PublishEndpoint(transport, access, cors, hub.selectors(), metrics,
                 config.maxTopicLength());
         var router = new RequestRouter(subscribe, publish, transport, metrics, cors,

@@ -19,6 +19,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import dev.sluice.transport.Transport;
 
 /**
  * {@code GET /.well-known/mercure}: checks the request, then turns the connection into an SSE
@@ -30,15 +32,20 @@ import java.util.UUID;
  */
 final class SubscribeEndpoint {
 
+    /** Longest wait for this node to catch up with a shared log before choosing a resume point. */
+    private static final long CATCH_UP_LIMIT_MILLIS = 5_000;
+
     private final Hub hub;
+    private final Transport transport;
     private final Access access;
     private final Cors cors;
     private final Config config;
     private final SelectorCache selectors;
     private final GatewayMetrics stats;
 
-    SubscribeEndpoint(Hub hub, Access access, Cors cors, Config config, GatewayMetrics stats) {
+    SubscribeEndpoint(Hub hub, Transport transport, Access access, Cors cors, Config config, GatewayMetrics stats) {
         this.hub = hub;
+        this.transport = transport;
         this.access = access;
         this.cors = cors;
         this.config = config;
@@ -100,7 +107,20 @@ final class SubscribeEndpoint {
         long expires = claims.expiresAt() == null ? Long.MAX_VALUE : claims.expiresAt().toEpochMilli();
         Subscriber s = new Subscriber(ctx.channel(), wanted, allowed, chunked, config.subscriberBudget(), expires,
                 claims.payload(), "urn:uuid:" + UUID.randomUUID());
+        String origin = cors.allowedOrigin(req.headers());
+        String resumeFrom = lastEventId;
+        if (resumeFrom != null && !resumeFrom.equals("earliest") && !hub.knows(resumeFrom)) {
+            // Maybe this node has not yet read that far in a shared log: catch up first (bounded),
+            // then decide. Reading pauses meanwhile; nothing else may arrive on this connection.
+            ctx.channel().config().setAutoRead(false);
+            transport.caughtUp().orTimeout(CATCH_UP_LIMIT_MILLIS, TimeUnit.MILLISECONDS)
+                    .whenComplete((ok, late) -> ctx.executor().execute(() -> open(ctx, s, resumeFrom, chunked, origin)));
+            return;
+        }
+        open(ctx, s, resumeFrom, chunked, origin);
+    }
 
+    private void open(ChannelHandlerContext ctx, Subscriber s, String lastEventId, boolean chunked, String origin) {
         if (!ctx.channel().isActive()) {
             return; // gone while we checked; nothing to register
         }
@@ -111,13 +131,14 @@ final class SubscribeEndpoint {
         p.remove(PipelineInitializer.AGGREGATOR);
         p.remove(ctx.handler());
 
+        ctx.channel().config().setAutoRead(true);
         Hub.Resume resume = hub.register(s, lastEventId);
-        ctx.channel().write(head(req, chunked, resume), ctx.channel().voidPromise());
+        ctx.channel().write(head(chunked, resume, origin), ctx.channel().voidPromise());
         hub.start(s);
         stats.subscriptions.increment();
     }
 
-    private ByteBuf head(FullHttpRequest req, boolean chunked, Hub.Resume resume) {
+    private static ByteBuf head(boolean chunked, Hub.Resume resume, String origin) {
         StringBuilder sb = new StringBuilder(256);
         sb.append(chunked ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.0 200 OK\r\n")
                 .append("content-type: text/event-stream\r\n")
@@ -132,7 +153,6 @@ final class SubscribeEndpoint {
         if (resume.requested()) {
             sb.append("last-event-id: ").append(resume.responseLastEventId()).append("\r\n");
         }
-        String origin = cors.allowedOrigin(req.headers());
         if (origin != null) {
             sb.append("access-control-allow-origin: ").append(origin).append("\r\n")
                     .append("access-control-allow-credentials: true\r\n")

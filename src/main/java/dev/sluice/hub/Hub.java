@@ -320,6 +320,13 @@ public final class Hub implements AutoCloseable {
         }
     }
 
+    /** True when an event with this id is in history. */
+    public boolean knows(String id) {
+        synchronized (history) {
+            return history.seqOf(id) >= 0;
+        }
+    }
+
     /** Id of the newest event in history, or {@code earliest} when it is empty. */
     public String lastEventId() {
         synchronized (history) {

@@ -32,6 +32,16 @@ public interface Transport extends AutoCloseable {
     /** Appends an update to the log; completes with the update as stored. */
     CompletableFuture<Update> publish(Update update);
 
+    /**
+     * Completes once this node has handed its sink every entry that was in the log when this was
+     * called. A subscriber resuming from an id this node has not seen yet (it may lag behind the
+     * node that served the id) waits for this before its resume point is chosen, so it is not
+     * mistaken for an unknown id. The memory transport is always caught up.
+     */
+    default CompletableFuture<Void> caughtUp() {
+        return CompletableFuture.completedFuture(null);
+    }
+
     /** False while the log cannot take publishes (engine unreachable). */
     boolean isReady();
 
