@@ -86,8 +86,31 @@ final class ServeCommand implements Callable<Integer> {
     Duration slowClientGrace;
 
     @Option(names = "--transport", paramLabel = "URL", defaultValue = "memory",
-            description = "Where the log of updates lives: memory. Default: ${DEFAULT-VALUE}")
+            description = "Where the log of updates lives: memory; redis://[user:password@]host:port[/db] (also"
+                    + " rediss:// for TLS and redis-sentinel://host:port[,host:port]/db?sentinelMasterId=NAME) to"
+                    + " share it between nodes; file:///DIR for a durable single-node log. Default: ${DEFAULT-VALUE}")
     String transport;
+
+    @Option(names = "--history-max-age", paramLabel = "DURATION", defaultValue = "0",
+            converter = Units.DurationConverter.class,
+            description = "Drop updates older than this from the redis or file log (0: no age limit)."
+                    + " Default: ${DEFAULT-VALUE}")
+    Duration historyMaxAge;
+
+    @Option(names = "--redis-stream", paramLabel = "KEY", defaultValue = "sluice:log",
+            description = "Redis stream key holding the log (redis transport). Default: ${DEFAULT-VALUE}")
+    String redisStream;
+
+    @Option(names = "--redis-timeout", paramLabel = "DURATION", defaultValue = "2s",
+            converter = Units.DurationConverter.class,
+            description = "How long a publish waits for Redis before it is answered 503 (redis transport)."
+                    + " Default: ${DEFAULT-VALUE}")
+    Duration redisTimeout;
+
+    @Option(names = "--file-fsync", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "File transport: force each group commit to disk before acknowledging (--no-file-fsync"
+                    + " survives a killed process but not a power loss). Default: ${DEFAULT-VALUE}")
+    boolean fileFsync;
 
     @Option(names = "--cors-origins", paramLabel = "ORIGIN", split = ",",
             description = "Origins allowed to subscribe and publish from browsers (comma-separated, or *)."
@@ -135,7 +158,7 @@ final class ServeCommand implements Callable<Integer> {
                 maxBodySize, subscriberBudget, retry, slowClientRetry, slowClientGrace, transport,
                 corsOrigins == null ? List.of() : corsOrigins.stream().map(String::trim).filter(s -> !s.isEmpty()).toList(),
                 workers == null ? Runtime.getRuntime().availableProcessors() : workers, maxTopics, maxTopicLength, maxSubscribers,
-                shutdownGrace, jwtClockSkew, io);
+                shutdownGrace, jwtClockSkew, io, historyMaxAge, redisStream, redisTimeout, fileFsync);
     }
 
     static InetSocketAddress parseListen(String text) {
@@ -171,6 +194,9 @@ final class ServeCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             System.err.println("sluice: invalid configuration: " + e.getMessage());
             return 2;
+        } catch (dev.sluice.transport.TransportUnavailableException e) {
+            System.err.println("sluice: cannot start: " + e.getMessage());
+            return 1;
         } catch (io.netty.channel.unix.Errors.NativeIoException | java.net.BindException e) {
             System.err.println("sluice: cannot listen on " + listen + ": " + e.getMessage()
                     + " (is another process using it? choose another with --listen)");

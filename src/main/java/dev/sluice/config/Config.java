@@ -36,7 +36,11 @@ public record Config(
         int maxSubscribers,
         Duration shutdownGrace,
         Duration jwtClockSkew,
-        String io) {
+        String io,
+        Duration historyMaxAge,
+        String redisStream,
+        Duration redisTimeout,
+        boolean fileFsync) {
 
     public Config {
         Objects.requireNonNull(listen, "listen");
@@ -61,6 +65,11 @@ public record Config(
         check(io != null && (io.equals("auto") || io.equals("epoll") || io.equals("nio")), "--io",
                 "must be auto, epoll or nio, got " + io);
         check(transport != null && !transport.isBlank(), "--transport", "must name a transport, e.g. memory");
+        check(historyMaxAge != null && !historyMaxAge.isNegative(), "--history-max-age",
+                "must not be negative (0 keeps updates whatever their age)");
+        check(redisStream != null && !redisStream.isBlank(), "--redis-stream", "must name a stream key, e.g. sluice:log");
+        check(redisTimeout != null && redisTimeout.toMillis() >= 10, "--redis-timeout",
+                "must be at least 10ms, got " + redisTimeout);
         for (String origin : corsOrigins) {
             check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--cors-origins",
                     "'" + origin + "' is not an origin: use scheme://host[:port] or *");
@@ -111,6 +120,10 @@ public record Config(
         public Duration shutdownGrace = Duration.ofSeconds(2);
         public Duration jwtClockSkew = Duration.ofSeconds(5);
         public String io = "auto";
+        public Duration historyMaxAge = Duration.ZERO;
+        public String redisStream = "sluice:log";
+        public Duration redisTimeout = Duration.ofSeconds(2);
+        public boolean fileFsync = true;
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -131,12 +144,16 @@ public record Config(
         public Builder io(String v) { io = v; return this; }
         public Builder slowClientGrace(Duration v) { slowClientGrace = v; return this; }
         public Builder shutdownGrace(Duration v) { shutdownGrace = v; return this; }
+        public Builder historyMaxAge(Duration v) { historyMaxAge = v; return this; }
+        public Builder redisStream(String v) { redisStream = v; return this; }
+        public Builder redisTimeout(Duration v) { redisTimeout = v; return this; }
+        public Builder fileFsync(boolean v) { fileFsync = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
                     heartbeat, historySize, historyMaxBytes, maxBodySize, subscriberBudget, retry, slowClientRetry,
                     slowClientGrace, transport, corsOrigins, workers, maxTopicsPerSubscription, maxTopicLength, maxSubscribers,
-                    shutdownGrace, jwtClockSkew, io);
+                    shutdownGrace, jwtClockSkew, io, historyMaxAge, redisStream, redisTimeout, fileFsync);
         }
     }
 }
