@@ -55,6 +55,7 @@ public final class GatewayMetrics implements AutoCloseable {
                 .description("Events waiting in event-loop inboxes").register(registry);
         Gauge.builder("sluice_transport_ready", transport, t -> t.isReady() ? 1 : 0)
                 .description("1 when the transport accepts publishes").register(registry);
+        transport.bindMetrics(registry);
         FunctionCounter.builder("sluice_events_published", hub, Hub::published)
                 .description("Events taken into the local log").register(registry);
         FunctionCounter.builder("sluice_deliveries", hub, Hub::deliveries)

@@ -1,6 +1,7 @@
 package dev.sluice.transport;
 
 import dev.sluice.hub.Update;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
@@ -44,6 +45,10 @@ public interface Transport extends AutoCloseable {
 
     /** False while the log cannot take publishes (engine unreachable). */
     boolean isReady();
+
+    /** Registers the transport's own metrics (log gaps, commits...), if it has any. */
+    default void bindMetrics(MeterRegistry registry) {
+    }
 
     /** A short description for logs and {@code /readyz}, without credentials. */
     String describe();
