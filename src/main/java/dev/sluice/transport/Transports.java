@@ -12,6 +12,11 @@ public final class Transports {
         if (spec.equals("memory") || spec.equals("memory://")) {
             return new MemoryTransport();
         }
-        throw new ConfigException("--transport", "unknown transport '" + spec + "': use memory");
+        if (spec.startsWith("redis://") || spec.startsWith("rediss://") || spec.startsWith("redis-sentinel://")
+                || spec.startsWith("rediss-sentinel://")) {
+            return new RedisTransport(spec, config);
+        }
+        throw new ConfigException("--transport", "unknown transport '" + spec.replaceAll("//[^@/]*@", "//***@")
+                + "': use memory or redis://host:port[/db]");
     }
 }

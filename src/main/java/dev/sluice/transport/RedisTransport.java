@@ -1,0 +1,494 @@
+package dev.sluice.transport;
+
+import dev.sluice.config.Config;
+import dev.sluice.config.ConfigException;
+import dev.sluice.hub.Update;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.XAddArgs;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.XTrimArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The log is one Redis stream; every node appends to it and tails it.
+ *
+ * <p>Publishing is an {@code XADD} (with {@code MAXLEN ~}) on a shared connection, asynchronous,
+ * acknowledged only once Redis answered; a failure or a timeout ({@code --redis-timeout}) fails
+ * the publish with {@link TransportUnavailableException}. Commands are refused at once while the
+ * connection is down rather than buffered, so a publish answered 503 is not silently replayed
+ * later when the connection comes back (a publish that timed out may still have been stored:
+ * Redis may have taken it just before it stopped answering).
+ *
+ * <p>One thread per node ({@code sluice-redis-tail}) reads the stream with {@code XREAD BLOCK} on
+ * its own connection and hands each entry to the sink, in stream order. It remembers the id of
+ * the last entry delivered, so after an outage it continues exactly where it stopped: nothing
+ * acknowledged is skipped unless Redis trimmed it away meanwhile, which is detected, logged and
+ * counted ({@code sluice_transport_log_gaps}).
+ */
+public final class RedisTransport implements Transport {
+
+    private static final Logger log = LoggerFactory.getLogger(RedisTransport.class);
+
+    /** Entries read per XREAD. */
+    static final int READ_BATCH = 512;
+    /** How long one XREAD waits for new entries. */
+    static final long BLOCK_MILLIS = 1000;
+    /**
+     * The stream keeps at least this many entries whatever the history size, so a node that lags
+     * a little (or a history size of 0) still reads every entry before it is trimmed.
+     */
+    static final int MIN_RETAINED = 1000;
+
+    private final RedisURI uri;
+    private final String where;
+    private final String stream;
+    private final int historySize;
+    private final long maxLen;
+    private final Duration maxAge;
+    private final Duration timeout;
+    private final ClientResources resources;
+    private final RedisClient client;
+
+    private volatile StatefulRedisConnection<String, String> pub;
+    private volatile StatefulRedisConnection<String, String> tail;
+    private volatile Consumer<Update> sink;
+    private volatile boolean running;
+    private volatile boolean tailHealthy;
+    private Thread tailThread;
+    /** Stream id of the last entry handed to the sink (written by the tail thread only). */
+    private volatile String delivered = "0-0";
+    private final PriorityQueue<Waiter> waiters = new PriorityQueue<>();
+    private final AtomicLong logGaps = new AtomicLong();
+    private final AtomicLong tailErrors = new AtomicLong();
+    private final AtomicLong skipped = new AtomicLong();
+    private long lastAgeTrimNanos;
+    private boolean clientClosed;
+
+    private record Waiter(String target, CompletableFuture<Void> done) implements Comparable<Waiter> {
+        @Override
+        public int compareTo(Waiter o) {
+            return StreamEntries.compare(target, o.target);
+        }
+    }
+
+    RedisTransport(String spec, Config config) {
+        RedisURI parsed;
+        try {
+            parsed = RedisURI.create(spec);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--transport", "'" + redact(spec) + "' is not a Redis URL: " + e.getMessage()
+                    + " (use redis://[user:password@]host:port[/db], rediss://... or"
+                    + " redis-sentinel://host:port[,host:port]/db?sentinelMasterId=NAME)");
+        }
+        this.uri = parsed;
+        this.where = describeServer(parsed);
+        this.stream = config.redisStream();
+        this.historySize = config.historySize();
+        this.maxLen = Math.max(config.historySize(), MIN_RETAINED);
+        this.maxAge = config.historyMaxAge();
+        this.timeout = config.redisTimeout();
+        this.resources = ClientResources.builder()
+                .ioThreadPoolSize(2)
+                .computationThreadPoolSize(1)
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+                .build();
+        this.client = RedisClient.create(resources);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                // Fail at once while disconnected: a buffered XADD answered 503 could be stored later.
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled())
+                .socketOptions(SocketOptions.builder().connectTimeout(timeout).keepAlive(true).build())
+                .build());
+    }
+
+    private static String describeServer(RedisURI u) {
+        if (u.getSentinelMasterId() != null && !u.getSentinels().isEmpty()) {
+            return "master '" + u.getSentinelMasterId() + "' via sentinels " + u.getSentinels().stream()
+                    .map(s -> s.getHost() + ":" + s.getPort()).collect(Collectors.joining(","));
+        }
+        return u.getHost() + ":" + u.getPort();
+    }
+
+    /** The URL without its password, for error messages. */
+    private static String redact(String spec) {
+        return spec.replaceAll("//[^@/]*@", "//***@");
+    }
+
+    @Override
+    public void start(Consumer<Update> sink) {
+        this.sink = sink;
+        try {
+            pub = client.connect(StringCodec.UTF8, uri);
+            pub.setTimeout(timeout);
+            tail = client.connect(StringCodec.UTF8, uri);
+            // The tail's XREAD blocks for BLOCK_MILLIS by design; its timeout must be longer.
+            tail.setTimeout(timeout.plusMillis(BLOCK_MILLIS));
+        } catch (RuntimeException e) {
+            closeClient();
+            throw new TransportUnavailableException("Redis at " + where + " is unreachable: " + rootMessage(e), e);
+        }
+        try {
+            refuseCluster();
+            loadHistory();
+        } catch (RuntimeException e) {
+            closeClient();
+            throw e;
+        }
+        running = true;
+        tailHealthy = true;
+        tailThread = Thread.ofPlatform().name("sluice-redis-tail").daemon(true).start(this::tailLoop);
+        log.info("redis transport: stream '{}' at {}, from entry {}", stream, where, delivered);
+    }
+
+    /**
+     * A Redis Cluster spreads keys over shards, but the log is one stream key, so it would live on
+     * one shard anyway, and this client would get MOVED answers from the others. Refused clearly.
+     */
+    private void refuseCluster() {
+        String info;
+        try {
+            info = pub.sync().info("cluster");
+        } catch (RedisCommandExecutionException e) {
+            return; // INFO may be renamed or disabled; nothing to learn
+        }
+        if (info != null && info.contains("cluster_enabled:1")) {
+            throw new ConfigException("--transport", "Redis at " + where + " is a Redis Cluster node. Sluice keeps its"
+                    + " log in one stream key, which lives on a single shard (a hash tag cannot spread one key), so a"
+                    + " cluster adds nothing: point --transport at a standalone primary, or use"
+                    + " redis-sentinel://... for failover.");
+        }
+    }
+
+    /** Reads the last history-size entries, oldest first, into the sink; the tail continues after them. */
+    private void loadHistory() {
+        List<StreamMessage<String, String>> newest;
+        try {
+            newest = pub.sync().xrevrange(stream, Range.unbounded(), Limit.from(Math.max(1, historySize)));
+        } catch (RedisCommandExecutionException e) {
+            if (String.valueOf(e.getMessage()).startsWith("WRONGTYPE")) {
+                throw new ConfigException("--redis-stream", "key '" + stream + "' at " + where
+                        + " holds something other than a stream; choose another key");
+            }
+            throw new TransportUnavailableException("Redis at " + where + " refused to read '" + stream + "': "
+                    + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new TransportUnavailableException("Redis at " + where + " is unreachable: " + rootMessage(e), e);
+        }
+        if (newest.isEmpty()) {
+            return;
+        }
+        if (historySize == 0) {
+            delivered = newest.get(0).getId();
+            return;
+        }
+        List<StreamMessage<String, String>> oldestFirst = new ArrayList<>(newest);
+        Collections.reverse(oldestFirst);
+        for (StreamMessage<String, String> m : oldestFirst) {
+            deliver(m);
+        }
+    }
+
+    private void deliver(StreamMessage<String, String> m) {
+        Update u = StreamEntries.update(m.getBody());
+        if (u == null) {
+            if (skipped.getAndIncrement() == 0) {
+                log.warn("stream '{}' holds entry {} that is not a Sluice update; skipping such entries", stream, m.getId());
+            }
+        } else {
+            try {
+                sink.accept(u);
+            } catch (RuntimeException e) {
+                log.error("the hub could not take entry {} of stream '{}'", m.getId(), stream, e);
+            }
+        }
+        delivered = m.getId();
+    }
+
+    private void tailLoop() {
+        long backoffMillis = 50;
+        long outageStarted = 0;
+        boolean lagging = false;
+        while (running) {
+            try {
+                List<StreamMessage<String, String>> batch = tail.sync().xread(
+                        XReadArgs.Builder.count(READ_BATCH).block(BLOCK_MILLIS),
+                        XReadArgs.StreamOffset.from(stream, delivered));
+                if (!tailHealthy || lagging) {
+                    // Before delivering what came after the outage (or while behind), check that
+                    // nothing between our position and this batch was trimmed away.
+                    checkForGap();
+                }
+                if (!tailHealthy) {
+                    tailHealthy = true;
+                    log.info("Redis at {} is reachable again after {} ms; reading the log from entry {}", where,
+                            (System.nanoTime() - outageStarted) / 1_000_000, delivered);
+                }
+                backoffMillis = 50;
+                if (batch != null) {
+                    for (StreamMessage<String, String> m : batch) {
+                        if (!running) {
+                            return;
+                        }
+                        deliver(m);
+                    }
+                    lagging = batch.size() >= READ_BATCH;
+                }
+                releaseWaiters();
+                trimByAge();
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                tailErrors.incrementAndGet();
+                if (tailHealthy) {
+                    tailHealthy = false;
+                    outageStarted = System.nanoTime();
+                    log.warn("Redis at {} is unreachable ({}); publishes are answered 503 and subscribers stay"
+                            + " connected until it is back", where, rootMessage(e));
+                }
+                try {
+                    Thread.sleep(backoffMillis);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                backoffMillis = Math.min(1000, backoffMillis * 2);
+            }
+        }
+    }
+
+    /**
+     * Redis 7 records the largest id it ever trimmed or deleted from a stream: if it is after our
+     * position, entries this node never read are gone. The node then continues with the oldest
+     * entry left (its subscribers miss the trimmed ones; history on other nodes may still have
+     * them). Older Redis versions: the first remaining entry being after our position hints the same.
+     */
+    private void checkForGap() {
+        String from = delivered;
+        if ("0-0".equals(from)) {
+            return;
+        }
+        List<Object> info;
+        try {
+            info = tail.sync().xinfoStream(stream);
+        } catch (RedisCommandExecutionException e) {
+            // "no such key": the stream is gone (a Redis restarted without persistence, or deleted).
+            logGaps.incrementAndGet();
+            log.warn("stream '{}' no longer exists at {} (Redis restarted without persistence, or the key was"
+                    + " deleted): updates after entry {} that were not yet read here are lost", stream, where, from);
+            return;
+        }
+        String maxDeleted = null;
+        String firstId = null;
+        for (int i = 0; i + 1 < info.size(); i += 2) {
+            String key = String.valueOf(info.get(i));
+            Object value = info.get(i + 1);
+            if (key.equals("max-deleted-entry-id")) {
+                maxDeleted = String.valueOf(value);
+            } else if (key.equals("recorded-first-entry-id")) {
+                firstId = String.valueOf(value);
+            } else if (key.equals("first-entry") && firstId == null && value instanceof List<?> l && !l.isEmpty()) {
+                firstId = String.valueOf(l.get(0));
+            }
+        }
+        boolean gap = maxDeleted != null ? StreamEntries.compare(maxDeleted, from) > 0
+                : firstId != null && StreamEntries.compare(firstId, from) > 0;
+        if (gap) {
+            logGaps.incrementAndGet();
+            log.warn("stream '{}' was trimmed past entry {} before this node read on (last trimmed: {}): this node"
+                    + " continues with the oldest entry left, and the updates in between never reach its subscribers."
+                    + " Raise --history-size, or keep Redis reachable.", stream, from, maxDeleted != null ? maxDeleted
+                    : "before " + firstId);
+        }
+    }
+
+    private void trimByAge() {
+        if (maxAge.isZero()) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - lastAgeTrimNanos < 1_000_000_000L) {
+            return;
+        }
+        lastAgeTrimNanos = now;
+        String minId = (System.currentTimeMillis() - maxAge.toMillis()) + "-0";
+        pub.async().xtrim(stream, new XTrimArgs().minId(minId).approximateTrimming());
+    }
+
+    private void releaseWaiters() {
+        String at = delivered;
+        synchronized (waiters) {
+            while (!waiters.isEmpty() && StreamEntries.compare(waiters.peek().target, at) <= 0) {
+                waiters.poll().done.complete(null);
+            }
+        }
+    }
+
+    @Override
+    public CompletableFuture<Update> publish(Update update) {
+        StatefulRedisConnection<String, String> c = pub;
+        if (c == null || !running) {
+            return CompletableFuture.failedFuture(new TransportUnavailableException("the Redis transport is not running"));
+        }
+        CompletableFuture<Update> done = new CompletableFuture<>();
+        try {
+            c.async().xadd(stream, new XAddArgs().maxlen(maxLen).approximateTrimming(), StreamEntries.fields(update))
+                    .whenComplete((id, failure) -> {
+                        if (failure == null) {
+                            done.complete(update);
+                        } else {
+                            done.completeExceptionally(unavailable(failure));
+                        }
+                    });
+        } catch (RuntimeException e) {
+            done.completeExceptionally(unavailable(e));
+        }
+        return done;
+    }
+
+    private TransportUnavailableException unavailable(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof RedisCommandExecutionException) {
+            return new TransportUnavailableException("Redis at " + where + " refused it: " + cause.getMessage(), cause);
+        }
+        if (cause instanceof RedisCommandTimeoutException) {
+            return new TransportUnavailableException("Redis at " + where + " is unreachable: no answer within "
+                    + timeout.toMillis() + " ms (--redis-timeout)", cause);
+        }
+        return new TransportUnavailableException("Redis at " + where + " is unreachable: " + rootMessage(cause), cause);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        return m == null ? t.getClass().getSimpleName() : m;
+    }
+
+    @Override
+    public CompletableFuture<Void> caughtUp() {
+        StatefulRedisConnection<String, String> c = pub;
+        if (c == null || !running) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        c.async().xrevrange(stream, Range.unbounded(), Limit.from(1)).whenComplete((last, failure) -> {
+            if (failure != null) {
+                done.completeExceptionally(unavailable(failure));
+                return;
+            }
+            if (last.isEmpty()) {
+                done.complete(null);
+                return;
+            }
+            String target = last.get(0).getId();
+            synchronized (waiters) {
+                if (StreamEntries.compare(delivered, target) >= 0) {
+                    done.complete(null);
+                } else {
+                    waiters.add(new Waiter(target, done));
+                }
+            }
+        });
+        return done;
+    }
+
+    @Override
+    public boolean isReady() {
+        StatefulRedisConnection<String, String> c = pub;
+        return running && tailHealthy && c != null && c.isOpen();
+    }
+
+    @Override
+    public String describe() {
+        return "redis " + where + (uri.getDatabase() != 0 ? "/" + uri.getDatabase() : "") + " stream " + stream;
+    }
+
+    @Override
+    public void bindMetrics(MeterRegistry registry) {
+        FunctionCounter.builder("sluice_transport_log_gaps", logGaps, AtomicLong::get)
+                .description("Times this node found the shared log trimmed past its read position (updates missed)")
+                .register(registry);
+        FunctionCounter.builder("sluice_transport_read_errors", tailErrors, AtomicLong::get)
+                .description("Failed reads of the shared log (each outage counts its retries)").register(registry);
+        FunctionCounter.builder("sluice_transport_foreign_entries", skipped, AtomicLong::get)
+                .description("Log entries that were not Sluice updates (skipped)").register(registry);
+    }
+
+    /** Number of times the log was found trimmed past this node's position. */
+    public long logGaps() {
+        return logGaps.get();
+    }
+
+    @Override
+    public void close() {
+        boolean wasRunning = running;
+        running = false;
+        StatefulRedisConnection<String, String> t = tail;
+        tail = null;
+        if (t != null) {
+            t.close(); // ends a blocked XREAD
+        }
+        Thread th = tailThread;
+        if (th != null && wasRunning) {
+            th.interrupt();
+            try {
+                th.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (waiters) {
+            waiters.forEach(w -> w.done.complete(null));
+            waiters.clear();
+        }
+        closeClient();
+    }
+
+    private synchronized void closeClient() {
+        if (clientClosed) {
+            return;
+        }
+        clientClosed = true;
+        StatefulRedisConnection<String, String> p = pub;
+        if (p != null) {
+            p.close();
+        }
+        StatefulRedisConnection<String, String> t = tail;
+        tail = null;
+        if (t != null) {
+            t.close();
+        }
+        client.shutdown(0, 2, TimeUnit.SECONDS);
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+}
