@@ -16,7 +16,10 @@ public final class Transports {
                 || spec.startsWith("rediss-sentinel://")) {
             return new RedisTransport(spec, config);
         }
+        if (spec.startsWith("file:")) {
+            return new FileTransport(spec, config);
+        }
         throw new ConfigException("--transport", "unknown transport '" + spec.replaceAll("//[^@/]*@", "//***@")
-                + "': use memory or redis://host:port[/db]");
+                + "': use memory, redis://host:port[/db] or file:///path/to/dir");
     }
 }
