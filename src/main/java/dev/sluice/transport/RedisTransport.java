@@ -13,10 +13,12 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.TransactionResult;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.XTrimArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
@@ -65,6 +67,7 @@ public final class RedisTransport implements Transport {
      * a little (or a history size of 0) still reads every entry before it is trimmed.
      */
     static final int MIN_RETAINED = 1000;
+    private static final long GAP_CHECK_NANOS = 1_000_000_000L;
 
     private final RedisURI uri;
     private final String where;
@@ -85,7 +88,10 @@ public final class RedisTransport implements Transport {
     /** Stream id of the last entry handed to the sink (written by the tail thread only). */
     private volatile String delivered = "0-0";
     private final PriorityQueue<Waiter> waiters = new PriorityQueue<>();
-    private final AtomicLong logGaps = new AtomicLong();
+    private final AtomicLong gaps = new AtomicLong();
+    private final AtomicLong missedEntries = new AtomicLong();
+    /** How many entries were ever added to the stream up to {@link #delivered} (tail thread only). */
+    private long addedUpTo;
     private final AtomicLong tailErrors = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
     private long lastAgeTrimNanos;
@@ -187,11 +193,27 @@ public final class RedisTransport implements Transport {
         }
     }
 
-    /** Reads the last history-size entries, oldest first, into the sink; the tail continues after them. */
+    /**
+     * Reads the last history-size entries, oldest first, into the sink; the tail continues after
+     * them. Read in one transaction with the stream's counters, so the gap check knows how many
+     * entries were ever added up to this position.
+     */
+    @SuppressWarnings("unchecked")
     private void loadHistory() {
         List<StreamMessage<String, String>> newest;
+        Object info;
         try {
-            newest = pub.sync().xrevrange(stream, Range.unbounded(), Limit.from(Math.max(1, historySize)));
+            RedisCommands<String, String> sync = tail.sync();
+            sync.multi();
+            sync.xrevrange(stream, Range.unbounded(), Limit.from(Math.max(1, historySize)));
+            sync.xinfoStream(stream);
+            TransactionResult result = sync.exec();
+            Object read = result.get(0);
+            if (read instanceof RedisCommandExecutionException e) {
+                throw e;
+            }
+            newest = (List<StreamMessage<String, String>>) read;
+            info = result.get(1);
         } catch (RedisCommandExecutionException e) {
             if (String.valueOf(e.getMessage()).startsWith("WRONGTYPE")) {
                 throw new ConfigException("--redis-stream", "key '" + stream + "' at " + where
@@ -202,6 +224,8 @@ public final class RedisTransport implements Transport {
         } catch (RuntimeException e) {
             throw new TransportUnavailableException("Redis at " + where + " is unreachable: " + rootMessage(e), e);
         }
+        // The entries read end with the newest, so every entry ever added is at or before it.
+        addedUpTo = info instanceof List<?> l ? StreamInfo.of(l).entriesAdded : 0;
         if (newest.isEmpty()) {
             return;
         }
@@ -213,6 +237,32 @@ public final class RedisTransport implements Transport {
         Collections.reverse(oldestFirst);
         for (StreamMessage<String, String> m : oldestFirst) {
             deliver(m);
+        }
+    }
+
+    /** The parts of XINFO STREAM the gap check needs; -1 / null when this Redis does not report them. */
+    record StreamInfo(long length, long entriesAdded, String firstId) {
+        static StreamInfo of(List<?> info) {
+            long length = -1;
+            long added = -1;
+            String first = null;
+            String recordedFirst = null;
+            for (int i = 0; i + 1 < info.size(); i += 2) {
+                String key = String.valueOf(info.get(i));
+                Object value = info.get(i + 1);
+                switch (key) {
+                    case "length" -> length = ((Number) value).longValue();
+                    case "entries-added" -> added = ((Number) value).longValue();
+                    case "recorded-first-entry-id" -> recordedFirst = String.valueOf(value);
+                    case "first-entry" -> {
+                        if (value instanceof List<?> l && !l.isEmpty()) {
+                            first = String.valueOf(l.get(0));
+                        }
+                    }
+                    default -> { }
+                }
+            }
+            return new StreamInfo(length, added, first != null ? first : recordedFirst);
         }
     }
 
@@ -230,26 +280,30 @@ public final class RedisTransport implements Transport {
             }
         }
         delivered = m.getId();
+        addedUpTo++;
     }
 
     private void tailLoop() {
         long backoffMillis = 50;
         long outageStarted = 0;
+        long lastGapCheck = System.nanoTime();
         boolean lagging = false;
         while (running) {
             try {
                 List<StreamMessage<String, String>> batch = tail.sync().xread(
                         XReadArgs.Builder.count(READ_BATCH).block(BLOCK_MILLIS),
                         XReadArgs.StreamOffset.from(stream, delivered));
-                if (!tailHealthy || lagging) {
-                    // Before delivering what came after the outage (or while behind), check that
-                    // nothing between our position and this batch was trimmed away.
-                    checkForGap();
+                long now = System.nanoTime();
+                if (!tailHealthy || lagging || now - lastGapCheck > GAP_CHECK_NANOS) {
+                    // Before delivering this batch, check that nothing between our position and
+                    // it was trimmed away: after an outage, while behind, and every second.
+                    checkForGap(batch);
+                    lastGapCheck = now;
                 }
                 if (!tailHealthy) {
                     tailHealthy = true;
                     log.info("Redis at {} is reachable again after {} ms; reading the log from entry {}", where,
-                            (System.nanoTime() - outageStarted) / 1_000_000, delivered);
+                            (now - outageStarted) / 1_000_000, delivered);
                 }
                 backoffMillis = 50;
                 if (batch != null) {
@@ -285,47 +339,56 @@ public final class RedisTransport implements Transport {
     }
 
     /**
-     * Redis 7 records the largest id it ever trimmed or deleted from a stream: if it is after our
-     * position, entries this node never read are gone. The node then continues with the oldest
-     * entry left (its subscribers miss the trimmed ones; history on other nodes may still have
-     * them). Older Redis versions: the first remaining entry being after our position hints the same.
+     * Finds out whether entries this node never read were trimmed away, before it delivers the
+     * batch just read. Redis 7 counts every entry ever added to a stream; all but the current
+     * length of them are older than the first entry left. If more of those than this node has
+     * read (the batch's entries trimmed since they were read aside), the difference was trimmed
+     * before this node got to it: counted and logged. The node goes on with the oldest entry
+     * left; its subscribers miss the trimmed updates (other nodes' history may still hold them).
+     * Assumes entries are only trimmed, never deleted from the middle (Sluice never does that).
      */
-    private void checkForGap() {
-        String from = delivered;
-        if ("0-0".equals(from)) {
-            return;
-        }
-        List<Object> info;
+    private void checkForGap(List<StreamMessage<String, String>> batch) {
+        List<Object> raw;
         try {
-            info = tail.sync().xinfoStream(stream);
+            raw = tail.sync().xinfoStream(stream);
         } catch (RedisCommandExecutionException e) {
-            // "no such key": the stream is gone (a Redis restarted without persistence, or deleted).
-            logGaps.incrementAndGet();
-            log.warn("stream '{}' no longer exists at {} (Redis restarted without persistence, or the key was"
-                    + " deleted): updates after entry {} that were not yet read here are lost", stream, where, from);
+            if (addedUpTo > 0) {
+                gaps.incrementAndGet();
+                log.warn("stream '{}' no longer exists at {} (Redis restarted without persistence, or the key was"
+                        + " deleted): updates after entry {} that this node had not read yet are lost", stream, where,
+                        delivered);
+                addedUpTo = 0;
+            }
             return;
         }
-        String maxDeleted = null;
-        String firstId = null;
-        for (int i = 0; i + 1 < info.size(); i += 2) {
-            String key = String.valueOf(info.get(i));
-            Object value = info.get(i + 1);
-            if (key.equals("max-deleted-entry-id")) {
-                maxDeleted = String.valueOf(value);
-            } else if (key.equals("recorded-first-entry-id")) {
-                firstId = String.valueOf(value);
-            } else if (key.equals("first-entry") && firstId == null && value instanceof List<?> l && !l.isEmpty()) {
-                firstId = String.valueOf(l.get(0));
+        StreamInfo info = StreamInfo.of(raw);
+        if (info.entriesAdded < 0 || info.length < 0) {
+            return; // Redis before 7 does not count; nothing reliable to say
+        }
+        long olderThanFirst = info.entriesAdded - info.length;
+        if (info.entriesAdded < addedUpTo) {
+            // The stream was created anew (Redis lost its data): count from its start.
+            gaps.incrementAndGet();
+            log.warn("stream '{}' at {} was recreated (Redis restarted without persistence?): updates this node had"
+                    + " not read before are lost", stream, where);
+            addedUpTo = olderThanFirst;
+            return;
+        }
+        long readSinceTrimmed = 0;
+        if (info.firstId != null && batch != null) {
+            for (StreamMessage<String, String> m : batch) {
+                if (StreamEntries.compare(m.getId(), info.firstId) < 0) {
+                    readSinceTrimmed++;
+                }
             }
         }
-        boolean gap = maxDeleted != null ? StreamEntries.compare(maxDeleted, from) > 0
-                : firstId != null && StreamEntries.compare(firstId, from) > 0;
-        if (gap) {
-            logGaps.incrementAndGet();
-            log.warn("stream '{}' was trimmed past entry {} before this node read on (last trimmed: {}): this node"
-                    + " continues with the oldest entry left, and the updates in between never reach its subscribers."
-                    + " Raise --history-size, or keep Redis reachable.", stream, from, maxDeleted != null ? maxDeleted
-                    : "before " + firstId);
+        long missed = olderThanFirst - readSinceTrimmed - addedUpTo;
+        if (missed > 0) {
+            gaps.incrementAndGet();
+            missedEntries.addAndGet(missed);
+            addedUpTo += missed;
+            log.warn("stream '{}' was trimmed past this node's position (entry {}) before it read on: {} updates never"
+                    + " reach its subscribers. Raise --history-size, or keep Redis reachable.", stream, delivered, missed);
         }
     }
 
@@ -435,9 +498,10 @@ public final class RedisTransport implements Transport {
 
     @Override
     public void bindMetrics(MeterRegistry registry) {
-        FunctionCounter.builder("sluice_transport_log_gaps", logGaps, AtomicLong::get)
-                .description("Times this node found the shared log trimmed past its read position (updates missed)")
-                .register(registry);
+        FunctionCounter.builder("sluice_transport_log_gaps", gaps, AtomicLong::get)
+                .description("Times this node found the shared log trimmed past its read position").register(registry);
+        FunctionCounter.builder("sluice_transport_log_gap_updates", missedEntries, AtomicLong::get)
+                .description("Updates trimmed from the shared log before this node read them").register(registry);
         FunctionCounter.builder("sluice_transport_read_errors", tailErrors, AtomicLong::get)
                 .description("Failed reads of the shared log (each outage counts its retries)").register(registry);
         FunctionCounter.builder("sluice_transport_foreign_entries", skipped, AtomicLong::get)
@@ -446,7 +510,12 @@ public final class RedisTransport implements Transport {
 
     /** Number of times the log was found trimmed past this node's position. */
     public long logGaps() {
-        return logGaps.get();
+        return gaps.get();
+    }
+
+    /** Updates trimmed from the log before this node read them. */
+    public long missedUpdates() {
+        return missedEntries.get();
     }
 
     @Override

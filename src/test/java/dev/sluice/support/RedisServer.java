@@ -11,6 +11,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -51,10 +52,21 @@ public final class RedisServer implements AutoCloseable {
             }
             Assumptions.abort(why);
         }
-        RedisServer r = new RedisServer(binary, freePort(), Files.createTempDirectory("sluice-redis-"), appendOnly,
-                List.of(extraArgs));
-        r.start();
-        return r;
+        // Other programs on this machine may take a free port between our look and Redis's bind:
+        // then try another one.
+        for (int attempt = 1; ; attempt++) {
+            RedisServer r = new RedisServer(binary, freePort(), Files.createTempDirectory("sluice-redis-"), appendOnly,
+                    List.of(extraArgs));
+            try {
+                r.start(Duration.ofSeconds(3));
+                return r;
+            } catch (IllegalStateException e) {
+                r.close();
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private static String findBinary() {
@@ -75,7 +87,7 @@ public final class RedisServer implements AutoCloseable {
         return null;
     }
 
-    private static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
@@ -85,8 +97,12 @@ public final class RedisServer implements AutoCloseable {
         return "redis://127.0.0.1:" + port;
     }
 
-    /** Starts (or restarts) the server on the same port and directory; waits until it answers. */
+    /** Restarts the server on the same port and directory; waits until it answers. */
     public void start() throws Exception {
+        start(Duration.ofSeconds(10));
+    }
+
+    private void start(Duration patience) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(binary, "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--dir", dir.toString(), "--save", "", "--daemonize", "no", "--protected-mode", "no"));
         if (appendOnly) {
@@ -97,7 +113,7 @@ public final class RedisServer implements AutoCloseable {
         cmd.addAll(extraArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + patience.toNanos();
         while (true) {
             process = pb.start();
             if (awaitPing(process, deadline)) {

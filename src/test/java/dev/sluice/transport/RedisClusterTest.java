@@ -182,7 +182,7 @@ class RedisClusterTest {
     @Test
     void aRedisClusterNodeIsRefusedWithAnExplanation() throws Exception {
         try (RedisServer cluster = RedisServer.start(false, "--cluster-enabled", "yes",
-                "--cluster-config-file", "nodes.conf")) {
+                "--cluster-config-file", "nodes.conf", "--cluster-port", Integer.toString(RedisServer.freePort()))) {
             assertThatThrownBy(() -> node(b -> b.transport(cluster.url())))
                     .isInstanceOf(ConfigException.class)
                     .hasMessageContaining("Redis Cluster").hasMessageContaining("one stream key");

@@ -147,6 +147,12 @@ class RedisOutageTest {
             assertReceivedAll(onB, acked);
             assertReceivedAll(onA, acked);
             assertThat(onB.reader.ended).isFalse();
+            for (TestHub n : List.of(a, b)) {
+                String metrics = n.http.send(HttpRequest.newBuilder(n.url("/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(metrics).as("the log kept everything: no gap").contains("sluice_transport_log_gaps_total 0.0")
+                        .contains("sluice_transport_read_errors_total");
+            }
         }
         // A node started now finds the whole log (it survived the restart) and resumes across it.
         TestHub c = node();
