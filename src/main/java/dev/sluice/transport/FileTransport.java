@@ -57,6 +57,10 @@ public final class FileTransport implements Transport {
     /** Most publishes waiting for the writer; more are answered 503. */
     static final int MAX_QUEUED = 65_536;
     static final String FILE_NAME = "sluice-log.mv";
+    /** Idle housekeeping: chunks less full than this (percent) are rewritten... */
+    private static final int COMPACT_FILL_RATE = 50;
+    /** ...at least this many bytes at a time. */
+    private static final int COMPACT_WRITE_BYTES = 1 << 20;
     private static final byte FORMAT = 1;
 
     private final Path dir;
@@ -111,13 +115,19 @@ public final class FileTransport implements Transport {
         Path file = dir.resolve(FILE_NAME);
         try {
             Files.createDirectories(dir);
-            store = new MVStore.Builder().fileName(file.toString()).open();
+            // No background writer: its commits write asynchronously, and a commit of ours that found
+            // nothing left to save could then fsync before the data reached the file. Every store
+            // operation runs on the writer thread instead, compaction included.
+            store = new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().open();
         } catch (IOException | MVStoreException e) {
             String hint = e.getMessage() != null && e.getMessage().contains("locked")
                     ? " (is another Sluice using this directory?)" : "";
             throw new TransportUnavailableException("cannot open the log at " + file + ": " + e.getMessage() + hint, e);
         }
         try {
+            // Space of dead chunks is reused once they are this old. MVStore's 45 s default covers
+            // an OS that flushes its write cache late; with an fsync per commit nothing waits there.
+            store.setRetentionTime(fsync ? 1_000 : 45_000);
             entries = store.openMap("log", new MVMap.Builder<Long, byte[]>()
                     .keyType(LongDataType.INSTANCE).valueType(ByteArrayDataType.INSTANCE));
             Long last = entries.lastKey();
@@ -199,7 +209,9 @@ public final class FileTransport implements Transport {
                 long t0 = System.nanoTime();
                 commit();
                 commitNanos.addAndGet(System.nanoTime() - t0);
-                commits.incrementAndGet();
+                if (commits.incrementAndGet() % 256 == 0 && store.compact(COMPACT_FILL_RATE, COMPACT_WRITE_BYTES)) {
+                    commit(); // under steady load there is no idle moment for housekeeping
+                }
                 committed.addAndGet(batch.size());
             } catch (RuntimeException e) {
                 failure = "the file log at " + dir + " cannot be written: " + e.getMessage();
@@ -226,12 +238,15 @@ public final class FileTransport implements Transport {
         }
     }
 
+    /** When no publish is waiting: trims by age and rewrites sparse chunks so the file stays small. */
     private void idleTrim() {
-        if (maxAge.isZero() || failure != null) {
+        if (failure != null) {
             return;
         }
         try {
-            if (trim(System.currentTimeMillis()) > 0) {
+            boolean changed = !maxAge.isZero() && trim(System.currentTimeMillis()) > 0;
+            changed |= store.compact(COMPACT_FILL_RATE, COMPACT_WRITE_BYTES);
+            if (changed) {
                 commit();
             }
         } catch (RuntimeException e) {
