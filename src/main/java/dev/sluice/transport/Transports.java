@@ -10,6 +10,10 @@ public final class Transports {
     public static Transport open(Config config) {
         String spec = config.transport().trim();
         if (spec.equals("memory") || spec.equals("memory://")) {
+            if (!config.historyMaxAge().isZero()) {
+                org.slf4j.LoggerFactory.getLogger(Transports.class).warn("--history-max-age applies to the redis and"
+                        + " file transports; the memory transport keeps updates by count and bytes only");
+            }
             return new MemoryTransport();
         }
         if (spec.startsWith("redis://") || spec.startsWith("rediss://") || spec.startsWith("redis-sentinel://")

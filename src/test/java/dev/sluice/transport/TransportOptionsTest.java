@@ -1,0 +1,59 @@
+package dev.sluice.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.config.Config;
+import dev.sluice.config.ConfigException;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Choosing a transport: URLs, options and their errors, without any engine running. */
+class TransportOptionsTest {
+
+    @Test
+    void unknownSchemesNameTheChoicesAndHidePasswords() {
+        assertThatThrownBy(() -> Transports.open(Config.builder().transport("kafka://user:hunter2@host").build()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("--transport").hasMessageContaining("redis://").hasMessageContaining("file://")
+                .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
+    void aBadRedisUrlIsAConfigurationError() {
+        assertThatThrownBy(() -> Transports.open(Config.builder().transport("redis-sentinel://s1:26379/0").build()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("sentinelMasterId");
+        assertThatThrownBy(() -> Transports.open(Config.builder().transport("redis://:hunter2@host:99999").build()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--transport")
+                .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
+    void redisDescriptionsCarryNoCredentials() {
+        try (Transport t = Transports.open(Config.builder().transport("redis://app:hunter2@db.example:6380/3")
+                .redisStream("s").build())) {
+            assertThat(t.describe()).isEqualTo("redis db.example:6380/3 stream s");
+            assertThat(t.isReady()).as("not started").isFalse();
+        }
+        try (Transport t = Transports.open(Config.builder()
+                .transport("redis-sentinel://:hunter2@s1:26379,s2:26379/0?sentinelMasterId=main").build())) {
+            assertThat(t.describe()).contains("master 'main'").contains("s1:26379,s2:26379")
+                    .doesNotContain("hunter2");
+        }
+    }
+
+    @Test
+    void newOptionsAreValidated() {
+        assertThatThrownBy(() -> Config.builder().historyMaxAge(Duration.ofSeconds(-1)).build())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--history-max-age");
+        assertThatThrownBy(() -> Config.builder().redisStream(" ").build())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--redis-stream");
+        assertThatThrownBy(() -> Config.builder().redisTimeout(Duration.ZERO).build())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--redis-timeout");
+        Config defaults = Config.builder().build();
+        assertThat(defaults.historyMaxAge()).isZero();
+        assertThat(defaults.redisStream()).isEqualTo("sluice:log");
+        assertThat(defaults.redisTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(defaults.fileFsync()).isTrue();
+    }
+}
