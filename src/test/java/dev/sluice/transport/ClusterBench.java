@@ -188,10 +188,11 @@ class ClusterBench {
     @Test
     void file() throws Exception {
         List<String> out = new ArrayList<>();
-        out.add("| transport, publishers | publishes/s | ack p50 ms | ack p99 ms |");
+        out.add("| transport, publishers | publishes/s | ack p50 ms | ack p99 ms | updates per commit |");
         for (int concurrency : new int[] {1, 16}) {
             for (String kind : new String[] {"memory", "file, fsync", "file, no fsync"}) {
                 List<Throughput> runs = new ArrayList<>();
+                double[] perCommit = new double[RUNS];
                 for (int run = 0; run < RUNS; run++) {
                     Path dir = Files.createTempDirectory("sluice-bench-");
                     try (TestHub h = hub(b -> {
@@ -200,6 +201,7 @@ class ClusterBench {
                         }
                     })) {
                         runs.add(throughput(List.of(h), concurrency));
+                        perCommit[run] = updatesPerCommit(h);
                     }
                     try (var files = Files.walk(dir)) {
                         files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
@@ -208,10 +210,73 @@ class ClusterBench {
                 String row = throughputRow(kind + " × " + concurrency, runs);
                 // drop the per-node column: one node
                 String[] cells = row.split("\\|");
-                out.add("|" + cells[1] + "|" + cells[3] + "|" + cells[4] + "|" + cells[5] + "|");
+                out.add("|" + cells[1] + "|" + cells[3] + "|" + cells[4] + "|" + cells[5] + "| "
+                        + (kind.equals("memory") ? "-" : String.format(Locale.ROOT, "%.1f", median(perCommit))) + " |");
             }
         }
         report("file", out);
+    }
+
+    /**
+     * The file transport alone (no HTTP): 10 000 publishes in flight at a time, 500-byte updates,
+     * for a few seconds. What the store can take when the gateway is not the bottleneck.
+     */
+    @Test
+    void fileTransportAlone() throws Exception {
+        List<String> out = new ArrayList<>();
+        out.add("| file transport alone, 10 000 in flight | updates/s | updates per commit |");
+        for (boolean fsync : new boolean[] {true, false}) {
+            double[] rates = new double[RUNS];
+            double[] batches = new double[RUNS];
+            for (int run = 0; run < RUNS; run++) {
+                Path dir = Files.createTempDirectory("sluice-bench-");
+                Config config = Config.builder().transport("file://" + dir).historySize(10_000).fileFsync(fsync).build();
+                try (FileTransport t = (FileTransport) Transports.open(config)) {
+                    t.start(u -> { });
+                    String data = "x".repeat(500);
+                    long n = 0;
+                    long t0 = System.nanoTime();
+                    while (System.nanoTime() - t0 < THROUGHPUT_MILLIS * 1_000_000L) {
+                        List<java.util.concurrent.CompletableFuture<dev.sluice.hub.Update>> window = new ArrayList<>();
+                        for (int i = 0; i < 10_000; i++) {
+                            window.add(t.publish(new dev.sluice.hub.Update("u" + n++, List.of("t"), data, false, null, -1)));
+                        }
+                        java.util.concurrent.CompletableFuture.allOf(
+                                window.toArray(java.util.concurrent.CompletableFuture[]::new)).get();
+                    }
+                    rates[run] = n / ((System.nanoTime() - t0) / 1e9);
+                    io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                            new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+                    t.bindMetrics(registry);
+                    batches[run] = registry.get("sluice_transport_committed_updates").functionCounter().count()
+                            / registry.get("sluice_transport_commits").functionCounter().count();
+                }
+                try (var files = Files.walk(dir)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
+            out.add(String.format(Locale.ROOT, "| %s | %.0f | %.0f |", fsync ? "fsync" : "no fsync", median(rates),
+                    median(batches)));
+        }
+        report("file-alone", out);
+    }
+
+    /** Average group-commit size, from the file transport's metrics. */
+    static double updatesPerCommit(TestHub h) throws Exception {
+        String metrics = h.http.send(java.net.http.HttpRequest.newBuilder(h.url("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        double commits = metric(metrics, "sluice_transport_commits_total");
+        double updates = metric(metrics, "sluice_transport_committed_updates_total");
+        return commits == 0 ? 0 : updates / commits;
+    }
+
+    static double metric(String text, String name) {
+        for (String line : text.split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(name.length() + 1).trim());
+            }
+        }
+        return 0;
     }
 
     static void report(String name, List<String> lines) throws Exception {
