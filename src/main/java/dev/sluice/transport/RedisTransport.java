@@ -122,7 +122,7 @@ public final class RedisTransport implements Transport {
         this.timeout = config.redisTimeout();
         this.resources = ClientResources.builder()
                 .ioThreadPoolSize(2)
-                .computationThreadPoolSize(1)
+                .computationThreadPoolSize(2)
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
                 .build();
         this.client = RedisClient.create(resources);
@@ -159,6 +159,14 @@ public final class RedisTransport implements Transport {
             tail.setTimeout(timeout.plusMillis(BLOCK_MILLIS));
         } catch (RuntimeException e) {
             closeClient();
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            if (root instanceof RedisCommandExecutionException) { // e.g. WRONGPASS, NOAUTH
+                throw new TransportUnavailableException("Redis at " + where + " refused the connection: "
+                        + root.getMessage(), e);
+            }
             throw new TransportUnavailableException("Redis at " + where + " is unreachable: " + rootMessage(e), e);
         }
         try {

@@ -180,6 +180,14 @@ class RedisClusterTest {
     }
 
     @Test
+    void aWrongPasswordIsReportedAsARefusal() throws Exception {
+        assertThatThrownBy(() -> node(b -> b.transport("redis://nobody:wrong@127.0.0.1:" + redis.port)))
+                .isInstanceOf(TransportUnavailableException.class)
+                .hasMessageContaining("Redis at 127.0.0.1:" + redis.port + " refused the connection")
+                .hasMessageNotContaining("wrong@");
+    }
+
+    @Test
     void aRedisClusterNodeIsRefusedWithAnExplanation() throws Exception {
         try (RedisServer cluster = RedisServer.start(false, "--cluster-enabled", "yes",
                 "--cluster-config-file", "nodes.conf", "--cluster-port", Integer.toString(RedisServer.freePort()))) {
