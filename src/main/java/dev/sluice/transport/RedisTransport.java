@@ -410,7 +410,7 @@ public final class RedisTransport implements Transport {
         }
         lastAgeTrimNanos = now;
         String minId = (System.currentTimeMillis() - maxAge.toMillis()) + "-0";
-        pub.async().xtrim(stream, new XTrimArgs().minId(minId).approximateTrimming());
+        pub.async().xtrim(stream, new XTrimArgs().minId(minId).exactTrimming());
     }
 
     private void releaseWaiters() {

@@ -168,6 +168,23 @@ class RedisClusterTest {
     }
 
     @Test
+    void updatesOlderThanTheMaximumAgeLeaveTheLog() throws Exception {
+        TestHub a = node(b -> b.historyMaxAge(Duration.ofMillis(300)));
+        for (int i = 0; i < 5; i++) {
+            a.publishOk("topic", "age", "data", "old" + i);
+        }
+        io.lettuce.core.RedisClient raw = io.lettuce.core.RedisClient.create(redis.url());
+        try (var c = raw.connect()) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> c.sync().xlen(stream) == 0);
+        } finally {
+            raw.shutdown();
+        }
+        a.publishOk("topic", "age", "data", "new");
+        TestHub late = node();
+        assertThat(late.gateway.hub().historyCount()).isEqualTo(1);
+    }
+
+    @Test
     void anUnreachableRedisStopsStartUpWithAMessageNamingIt() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
