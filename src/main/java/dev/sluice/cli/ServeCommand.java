@@ -85,6 +85,22 @@ final class ServeCommand implements Callable<Integer> {
                     + " closed anyway. Default: ${DEFAULT-VALUE}")
     Duration slowClientGrace;
 
+    @Option(names = "--slow-client-policy", paramLabel = "POLICY", defaultValue = "disconnect",
+            description = "What happens to a subscriber that cannot keep up: disconnect (end its stream with a retry"
+                    + " hint; it resumes from history, nothing lost) or conflate (every topic keeps only its latest"
+                    + " pending update for that subscriber). Default: ${DEFAULT-VALUE}")
+    String slowClientPolicy;
+
+    @Option(names = "--conflate", paramLabel = "SELECTOR",
+            description = "Topics (selector; repeatable) for which a subscriber that cannot keep up gets only the latest"
+                    + " pending update per topic, e.g. market data. Default: none")
+    List<String> conflate;
+
+    @Option(names = "--throttle", paramLabel = "SELECTOR=DURATION",
+            description = "At most one live update per matching topic per interval, always the latest (repeatable),"
+                    + " e.g. 'https://example.com/quotes/{sym}=100ms'. History keeps every update. Default: none")
+    List<String> throttle;
+
     @Option(names = "--transport", paramLabel = "URL", defaultValue = "memory",
             description = "Where the log of updates lives: memory. Default: ${DEFAULT-VALUE}")
     String transport;
@@ -135,7 +151,28 @@ final class ServeCommand implements Callable<Integer> {
                 maxBodySize, subscriberBudget, retry, slowClientRetry, slowClientGrace, transport,
                 corsOrigins == null ? List.of() : corsOrigins.stream().map(String::trim).filter(s -> !s.isEmpty()).toList(),
                 workers == null ? Runtime.getRuntime().availableProcessors() : workers, maxTopics, maxTopicLength, maxSubscribers,
-                shutdownGrace, jwtClockSkew, io);
+                shutdownGrace, jwtClockSkew, io, conflate == null ? List.of() : conflate, throttles(throttle),
+                slowClientPolicy);
+    }
+
+    /** {@code SELECTOR=DURATION} pairs; the last '=' separates, as selectors may contain '='. */
+    static java.util.Map<String, Duration> throttles(List<String> specs) {
+        java.util.Map<String, Duration> out = new java.util.LinkedHashMap<>();
+        if (specs == null) {
+            return out;
+        }
+        for (String spec : specs) {
+            int eq = spec.lastIndexOf('=');
+            if (eq <= 0) {
+                throw new ConfigException("--throttle", "'" + spec + "' must be SELECTOR=DURATION, e.g. quotes/{s}=100ms");
+            }
+            try {
+                out.put(spec.substring(0, eq), Units.duration(spec.substring(eq + 1)));
+            } catch (picocli.CommandLine.TypeConversionException e) {
+                throw new ConfigException("--throttle", e.getMessage());
+            }
+        }
+        return out;
     }
 
     static InetSocketAddress parseListen(String text) {

@@ -3,6 +3,7 @@ package dev.sluice.config;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -36,11 +37,23 @@ public record Config(
         int maxSubscribers,
         Duration shutdownGrace,
         Duration jwtClockSkew,
-        String io) {
+        String io,
+        List<String> conflate,
+        Map<String, Duration> throttle,
+        String slowClientPolicy) {
 
     public Config {
         Objects.requireNonNull(listen, "listen");
         corsOrigins = List.copyOf(corsOrigins);
+        conflate = List.copyOf(conflate);
+        throttle = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(throttle));
+        check(slowClientPolicy.equals("disconnect") || slowClientPolicy.equals("conflate"), "--slow-client-policy",
+                "must be disconnect or conflate, got " + slowClientPolicy);
+        for (var t : throttle.entrySet()) {
+            check(!t.getKey().isEmpty(), "--throttle", "the selector before '=' must not be empty");
+            check(!t.getValue().isNegative() && !t.getValue().isZero() && t.getValue().toHours() < 1, "--throttle",
+                    "the interval of '" + t.getKey() + "' must be positive and under an hour, got " + t.getValue());
+        }
         check(historySize >= 0, "--history-size", "must be 0 or more (0 keeps no history), got " + historySize);
         check(historyMaxBytes >= 0, "--history-max-bytes", "must be 0 or more, got " + historyMaxBytes);
         check(maxBodySize >= 64, "--max-body-size", "must be at least 64 bytes, got " + maxBodySize);
@@ -111,6 +124,9 @@ public record Config(
         public Duration shutdownGrace = Duration.ofSeconds(2);
         public Duration jwtClockSkew = Duration.ofSeconds(5);
         public String io = "auto";
+        public List<String> conflate = List.of();
+        public Map<String, Duration> throttle = Map.of();
+        public String slowClientPolicy = "disconnect";
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -129,6 +145,9 @@ public record Config(
         public Builder maxSubscribers(int v) { maxSubscribers = v; return this; }
         public Builder maxTopicLength(int v) { maxTopicLength = v; return this; }
         public Builder io(String v) { io = v; return this; }
+        public Builder conflate(List<String> v) { conflate = v; return this; }
+        public Builder throttle(Map<String, Duration> v) { throttle = v; return this; }
+        public Builder slowClientPolicy(String v) { slowClientPolicy = v; return this; }
         public Builder slowClientGrace(Duration v) { slowClientGrace = v; return this; }
         public Builder shutdownGrace(Duration v) { shutdownGrace = v; return this; }
 
@@ -136,7 +155,7 @@ public record Config(
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
                     heartbeat, historySize, historyMaxBytes, maxBodySize, subscriberBudget, retry, slowClientRetry,
                     slowClientGrace, transport, corsOrigins, workers, maxTopicsPerSubscription, maxTopicLength, maxSubscribers,
-                    shutdownGrace, jwtClockSkew, io);
+                    shutdownGrace, jwtClockSkew, io, conflate, throttle, slowClientPolicy);
         }
     }
 }

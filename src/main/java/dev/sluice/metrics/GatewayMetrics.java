@@ -63,6 +63,10 @@ public final class GatewayMetrics implements AutoCloseable {
                 .description("Events written to subscribers from history (resumes)").register(registry);
         FunctionCounter.builder("sluice_slow_disconnects", hub, Hub::slowDisconnects)
                 .description("Subscribers cut loose for exceeding their byte budget").register(registry);
+        FunctionCounter.builder("sluice_conflated", hub, Hub::conflated)
+                .description("Pending updates replaced by a newer one for a subscriber that was behind").register(registry);
+        FunctionCounter.builder("sluice_throttled", hub, Hub::throttled)
+                .description("Live updates replaced by a newer one inside a throttle interval").register(registry);
         FunctionCounter.builder("sluice_heartbeats", hub, Hub::heartbeats).description("Heartbeat comments sent")
                 .register(registry);
         FunctionCounter.builder("sluice_replay_gaps", hub, Hub::replayGaps)
