@@ -3,6 +3,8 @@ package dev.sluice.metrics;
 import dev.sluice.hub.Hub;
 import dev.sluice.transport.Transport;
 import io.micrometer.core.instrument.Counter;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.util.internal.PlatformDependent;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -73,6 +75,15 @@ public final class GatewayMetrics implements AutoCloseable {
                 .description("Events a resuming subscriber could not get because history had dropped them")
                 .register(registry);
 
+        // Encoded events live in the pooled allocator; socket reads use Netty's default allocator.
+        Gauge.builder("sluice_netty_pooled_direct_used_bytes", PooledByteBufAllocator.DEFAULT,
+                a -> a.metric().usedDirectMemory()).description("Direct memory held by the pooled allocator's arenas")
+                .register(registry);
+        Gauge.builder("sluice_netty_pooled_direct_pinned_bytes", PooledByteBufAllocator.DEFAULT,
+                a -> a.pinnedDirectMemory()).description("Direct memory of the pooled allocator in live buffers")
+                .register(registry);
+        Gauge.builder("sluice_netty_direct_used_bytes", () -> PlatformDependent.usedDirectMemory())
+                .description("Direct memory Netty allocated itself (-1 when not tracked)").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
