@@ -130,6 +130,11 @@ public final class Gateway implements AutoCloseable {
         return config;
     }
 
+    /** The I/O event loops; each owns its subscribers and their dispatch. */
+    public io.netty.channel.EventLoopGroup eventLoops() {
+        return server.workers();
+    }
+
     public HttpServer.IoKind io() {
         return server.io();
     }
