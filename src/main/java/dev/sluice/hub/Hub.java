@@ -111,7 +111,7 @@ public final class Hub implements AutoCloseable {
     public long accept(Update update) {
         var chunk = encoder.encode(update);
         String canonical = update.canonicalTopic();
-        String conflateKey = settings.conflateAll() || matchesAny(conflate, canonical) ? canonical : null;
+        String conflateKey = settings.conflateAll() || selectorCache.anyMatches(conflate, canonical) ? canonical : null;
         long throttleNanos = throttler.isEmpty() ? 0 : throttler.intervalFor(canonical);
         synchronized (history) {
             Event e = new Event(history.nextSeq(), update, chunk, conflateKey);
@@ -137,14 +137,7 @@ public final class Hub implements AutoCloseable {
         }
     }
 
-    private boolean matchesAny(TopicSelector[] selectors, String topic) {
-        for (TopicSelector s : selectors) {
-            if (selectorCache.matches(s, topic)) {
-                return true;
-            }
-        }
-        return false;
-    }
+
 
     /**
      * Registers a subscriber whose response head has not been written yet. Must run on the
@@ -345,43 +338,23 @@ public final class Hub implements AutoCloseable {
     }
 
     public long deliveries() {
-        long n = 0;
-        for (LoopDispatcher d : dispatchers) {
-            n += d.counters.deliveries;
-        }
-        return n;
+        return sum(c -> c.deliveries);
     }
 
     public long slowDisconnects() {
-        long n = 0;
-        for (LoopDispatcher d : dispatchers) {
-            n += d.counters.slowDisconnects;
-        }
-        return n;
+        return sum(c -> c.slowDisconnects);
     }
 
     public long replayed() {
-        long n = 0;
-        for (LoopDispatcher d : dispatchers) {
-            n += d.counters.replayed;
-        }
-        return n;
+        return sum(c -> c.replayed);
     }
 
     public long heartbeats() {
-        long n = 0;
-        for (LoopDispatcher d : dispatchers) {
-            n += d.counters.heartbeats;
-        }
-        return n;
+        return sum(c -> c.heartbeats);
     }
 
     public long conflated() {
-        long n = 0;
-        for (LoopDispatcher d : dispatchers) {
-            n += d.counters.conflated;
-        }
-        return n;
+        return sum(c -> c.conflated);
     }
 
     /** Updates a throttle window replaced by a newer one before it was sent. */
@@ -389,6 +362,15 @@ public final class Hub implements AutoCloseable {
         synchronized (history) {
             return throttler.replaced;
         }
+    }
+
+    /** Adds up one loop-confined counter over all loops (a racy read: fine for observation). */
+    private long sum(java.util.function.ToLongFunction<Counters> counter) {
+        long n = 0;
+        for (LoopDispatcher d : dispatchers) {
+            n += counter.applyAsLong(d.counters);
+        }
+        return n;
     }
 
     public long queuedDispatches() {
