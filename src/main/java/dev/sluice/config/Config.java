@@ -36,7 +36,11 @@ public record Config(
         int maxSubscribers,
         Duration shutdownGrace,
         Duration jwtClockSkew,
-        String io) {
+        String io,
+        Duration historyMaxAge,
+        String natsCreds,
+        String natsStream,
+        String natsSubject) {
 
     public Config {
         Objects.requireNonNull(listen, "listen");
@@ -61,6 +65,12 @@ public record Config(
         check(io != null && (io.equals("auto") || io.equals("epoll") || io.equals("nio")), "--io",
                 "must be auto, epoll or nio, got " + io);
         check(transport != null && !transport.isBlank(), "--transport", "must name a transport, e.g. memory");
+        check(historyMaxAge != null && !historyMaxAge.isNegative(), "--history-max-age",
+                "must not be negative (0 keeps entries regardless of age)");
+        check(natsStream != null && natsStream.matches("[A-Za-z0-9_-]{1,255}"), "--nats-stream",
+                "'" + natsStream + "' is not a JetStream stream name: use letters, digits, '-' and '_'");
+        check(natsSubject != null && natsSubject.matches("[^.*>\\s]+(\\.[^.*>\\s]+)*"), "--nats-subject",
+                "'" + natsSubject + "' is not a NATS subject without wildcards, e.g. sluice.log");
         for (String origin : corsOrigins) {
             check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--cors-origins",
                     "'" + origin + "' is not an origin: use scheme://host[:port] or *");
@@ -111,6 +121,10 @@ public record Config(
         public Duration shutdownGrace = Duration.ofSeconds(2);
         public Duration jwtClockSkew = Duration.ofSeconds(5);
         public String io = "auto";
+        public Duration historyMaxAge = Duration.ZERO;
+        public String natsCreds;
+        public String natsStream = "SLUICE";
+        public String natsSubject = "sluice.log";
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -131,12 +145,16 @@ public record Config(
         public Builder io(String v) { io = v; return this; }
         public Builder slowClientGrace(Duration v) { slowClientGrace = v; return this; }
         public Builder shutdownGrace(Duration v) { shutdownGrace = v; return this; }
+        public Builder historyMaxAge(Duration v) { historyMaxAge = v; return this; }
+        public Builder nats(String creds, String stream, String subject) {
+            natsCreds = creds; natsStream = stream; natsSubject = subject; return this;
+        }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
                     heartbeat, historySize, historyMaxBytes, maxBodySize, subscriberBudget, retry, slowClientRetry,
                     slowClientGrace, transport, corsOrigins, workers, maxTopicsPerSubscription, maxTopicLength, maxSubscribers,
-                    shutdownGrace, jwtClockSkew, io);
+                    shutdownGrace, jwtClockSkew, io, historyMaxAge, natsCreds, natsStream, natsSubject);
         }
     }
 }
