@@ -149,7 +149,7 @@ public final class NatsTransport implements Transport {
                 .connectionName("sluice")
                 .connectionTimeout(Duration.ofSeconds(3))
                 .maxReconnects(-1)
-                .reconnectDelayHandler(tries -> Duration.ofMillis(Math.min(2_000, 100L << Math.min(tries, 5))
+                .reconnectDelayHandler(tries -> Duration.ofMillis(Math.min(1_000, 50L << Math.min(tries, 5))
                         + (long) (Math.random() * 100)))
                 .pingInterval(Duration.ofSeconds(5))
                 .maxPingsOut(3)
