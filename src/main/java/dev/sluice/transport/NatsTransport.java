@@ -5,20 +5,20 @@ import dev.sluice.config.ConfigException;
 import dev.sluice.hub.Update;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
-import io.nats.client.ConsumeOptions;
 import io.nats.client.ErrorListener;
-import io.nats.client.IterableConsumer;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamSubscription;
 import io.nats.client.JetStreamOptions;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.nats.client.PublishOptions;
+import io.nats.client.PushSubscribeOptions;
+import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.DiscardPolicy;
-import io.nats.client.api.OrderedConsumerConfiguration;
 import io.nats.client.api.RetentionPolicy;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
@@ -56,9 +56,9 @@ import org.slf4j.LoggerFactory;
  * the second one's message says the entry may still have been stored, as a timed-out request
  * always may.
  *
- * <p><b>Tail.</b> One platform thread reads the stream with an ordered consumer (the jnats
- * simplified API: an ephemeral pull consumer that jnats re-creates after a gap, a missed
- * heartbeat or a reconnection, from the last sequence it handed out) and calls the sink, so the
+ * <p><b>Tail.</b> One platform thread reads the stream with an ordered push consumer (ephemeral,
+ * flow-controlled, with idle heartbeats; jnats re-creates it after a gap or missed heartbeats,
+ * e.g. after a reconnection, from the last sequence it handed out) and calls the sink, so the
  * sink sees one thread in stream-sequence order. The thread also remembers the last sequence it
  * delivered and drops anything at or below it, so a consumer re-created around a message it had
  * already queued cannot deliver it twice. At start the last {@code --history-size} entries are
@@ -78,9 +78,8 @@ public final class NatsTransport implements Transport {
     static final long PUBLISH_TIMEOUT_MILLIS = 5_000;
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
-    /** The pull request's expiry; jnats sends idle heartbeats at half of it and alarms after three missed. */
-    private static final long PULL_EXPIRES_MILLIS = 2_000;
-    private static final int PULL_BATCH = 1_000;
+    /** The consumer's idle heartbeat; jnats re-creates it after three are missed. */
+    private static final Duration IDLE_HEARTBEAT = Duration.ofSeconds(1);
     /** The stream keeps at least this many entries, so a node that lags a little loses nothing. */
     static final int MIN_STREAM_MESSAGES = 1_000;
     private static final int STREAM_NOT_FOUND = 10059;
@@ -299,16 +298,18 @@ public final class NatsTransport implements Transport {
                 delivered = restart - 1;
                 completeWaiters(Long.MAX_VALUE); // they asked about a stream that no longer exists
             }
-            try (IterableConsumer it = nc.getStreamContext(streamName)
-                    .createOrderedConsumer(new OrderedConsumerConfiguration().filterSubject(subject)
-                            .deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(delivered + 1))
-                    .iterate(ConsumeOptions.builder().batchSize(PULL_BATCH).expiresIn(PULL_EXPIRES_MILLIS).build())) {
+            JetStreamSubscription sub = null;
+            try {
+                sub = js.subscribe(subject, PushSubscribeOptions.builder().stream(streamName).ordered(true)
+                        .configuration(ConsumerConfiguration.builder().deliverPolicy(DeliverPolicy.ByStartSequence)
+                                .startSequence(delivered + 1).idleHeartbeat(IDLE_HEARTBEAT).build())
+                        .build());
                 if (failingSince != 0) {
                     log.info("reading NATS stream {} again from entry {}", streamName, delivered + 1);
                     failingSince = 0;
                 }
                 while (!closed && restartAt < 0) {
-                    Message m = it.nextMessage(Duration.ofMillis(500));
+                    Message m = sub.nextMessage(Duration.ofMillis(500));
                     if (m != null) {
                         deliver(m);
                     }
@@ -327,6 +328,14 @@ public final class NatsTransport implements Transport {
                     Thread.sleep(250);
                 } catch (InterruptedException ie) {
                     return;
+                }
+            } finally {
+                if (sub != null && !closed) {
+                    try {
+                        sub.unsubscribe();
+                    } catch (RuntimeException ignored) {
+                        // the connection is down; the server drops the consumer by itself
+                    }
                 }
             }
         }
@@ -489,7 +498,7 @@ public final class NatsTransport implements Transport {
         }
 
         @Override
-        public void heartbeatAlarm(Connection conn, io.nats.client.JetStreamSubscription sub, long lastStreamSequence,
+        public void heartbeatAlarm(Connection conn, JetStreamSubscription sub, long lastStreamSequence,
                                    long lastConsumerSequence) {
             log.debug("NATS consumer heartbeat missed after entry {}; it will be re-created", lastStreamSequence);
         }
