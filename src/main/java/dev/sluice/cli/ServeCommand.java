@@ -102,8 +102,28 @@ final class ServeCommand implements Callable<Integer> {
     List<String> throttle;
 
     @Option(names = "--transport", paramLabel = "URL", defaultValue = "memory",
-            description = "Where the log of updates lives: memory. Default: ${DEFAULT-VALUE}")
+            description = "Where the log of updates lives: memory, or nats://[USER:PASSWORD@]HOST:PORT[,HOST:PORT...]"
+                    + " (tls:// for TLS) for a cluster over NATS JetStream. Default: ${DEFAULT-VALUE}")
     String transport;
+
+    @Option(names = "--history-max-age", paramLabel = "DURATION", defaultValue = "0",
+            converter = Units.DurationConverter.class,
+            description = "Drop log entries older than this from a clustered transport's log (0 keeps them"
+                    + " regardless of age). Default: ${DEFAULT-VALUE}")
+    Duration historyMaxAge;
+
+    @Option(names = "--nats-creds", paramLabel = "FILE",
+            description = "NATS credentials file (JWT and NKey seed). A token or user and password can instead be"
+                    + " given in the --transport URL. Default: none")
+    String natsCreds;
+
+    @Option(names = "--nats-stream", paramLabel = "NAME", defaultValue = "SLUICE",
+            description = "JetStream stream that holds the log (created or updated at start). Default: ${DEFAULT-VALUE}")
+    String natsStream;
+
+    @Option(names = "--nats-subject", paramLabel = "SUBJECT", defaultValue = "sluice.log",
+            description = "NATS subject updates are published on. Default: ${DEFAULT-VALUE}")
+    String natsSubject;
 
     @Option(names = "--cors-origins", paramLabel = "ORIGIN", split = ",",
             description = "Origins allowed to subscribe and publish from browsers (comma-separated, or *)."
@@ -152,7 +172,7 @@ final class ServeCommand implements Callable<Integer> {
                 corsOrigins == null ? List.of() : corsOrigins.stream().map(String::trim).filter(s -> !s.isEmpty()).toList(),
                 workers == null ? Runtime.getRuntime().availableProcessors() : workers, maxTopics, maxTopicLength, maxSubscribers,
                 shutdownGrace, jwtClockSkew, io, conflate == null ? List.of() : conflate, throttles(throttle),
-                slowClientPolicy);
+                slowClientPolicy, historyMaxAge, blankToNull(natsCreds), natsStream, natsSubject);
     }
 
     /** {@code SELECTOR=DURATION} pairs; the last '=' separates, as selectors may contain '='. */
@@ -208,6 +228,9 @@ final class ServeCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             System.err.println("sluice: invalid configuration: " + e.getMessage());
             return 2;
+        } catch (dev.sluice.transport.TransportUnavailableException e) {
+            System.err.println("sluice: cannot start: " + e.getMessage());
+            return 1;
         } catch (io.netty.channel.unix.Errors.NativeIoException | java.net.BindException e) {
             System.err.println("sluice: cannot listen on " + listen + ": " + e.getMessage()
                     + " (is another process using it? choose another with --listen)");

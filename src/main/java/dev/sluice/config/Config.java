@@ -40,7 +40,11 @@ public record Config(
         String io,
         List<String> conflate,
         Map<String, Duration> throttle,
-        String slowClientPolicy) {
+        String slowClientPolicy,
+        Duration historyMaxAge,
+        String natsCreds,
+        String natsStream,
+        String natsSubject) {
 
     public Config {
         Objects.requireNonNull(listen, "listen");
@@ -74,6 +78,12 @@ public record Config(
         check(io != null && (io.equals("auto") || io.equals("epoll") || io.equals("nio")), "--io",
                 "must be auto, epoll or nio, got " + io);
         check(transport != null && !transport.isBlank(), "--transport", "must name a transport, e.g. memory");
+        check(historyMaxAge != null && !historyMaxAge.isNegative(), "--history-max-age",
+                "must not be negative (0 keeps entries regardless of age)");
+        check(natsStream != null && natsStream.matches("[A-Za-z0-9_-]{1,255}"), "--nats-stream",
+                "'" + natsStream + "' is not a JetStream stream name: use letters, digits, '-' and '_'");
+        check(natsSubject != null && natsSubject.matches("[^.*>\\s]+(\\.[^.*>\\s]+)*"), "--nats-subject",
+                "'" + natsSubject + "' is not a NATS subject without wildcards, e.g. sluice.log");
         for (String origin : corsOrigins) {
             check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--cors-origins",
                     "'" + origin + "' is not an origin: use scheme://host[:port] or *");
@@ -127,6 +137,10 @@ public record Config(
         public List<String> conflate = List.of();
         public Map<String, Duration> throttle = Map.of();
         public String slowClientPolicy = "disconnect";
+        public Duration historyMaxAge = Duration.ZERO;
+        public String natsCreds;
+        public String natsStream = "SLUICE";
+        public String natsSubject = "sluice.log";
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -150,12 +164,17 @@ public record Config(
         public Builder slowClientPolicy(String v) { slowClientPolicy = v; return this; }
         public Builder slowClientGrace(Duration v) { slowClientGrace = v; return this; }
         public Builder shutdownGrace(Duration v) { shutdownGrace = v; return this; }
+        public Builder historyMaxAge(Duration v) { historyMaxAge = v; return this; }
+        public Builder nats(String creds, String stream, String subject) {
+            natsCreds = creds; natsStream = stream; natsSubject = subject; return this;
+        }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
                     heartbeat, historySize, historyMaxBytes, maxBodySize, subscriberBudget, retry, slowClientRetry,
                     slowClientGrace, transport, corsOrigins, workers, maxTopicsPerSubscription, maxTopicLength, maxSubscribers,
-                    shutdownGrace, jwtClockSkew, io, conflate, throttle, slowClientPolicy);
+                    shutdownGrace, jwtClockSkew, io, conflate, throttle, slowClientPolicy,
+                    historyMaxAge, natsCreds, natsStream, natsSubject);
         }
     }
 }

@@ -12,6 +12,9 @@ public final class Transports {
         if (spec.equals("memory") || spec.equals("memory://")) {
             return new MemoryTransport();
         }
-        throw new ConfigException("--transport", "unknown transport '" + spec + "': use memory");
+        if (NatsTransport.accepts(spec)) {
+            return NatsTransport.open(config);
+        }
+        throw new ConfigException("--transport", "unknown transport '" + spec + "': use memory or nats://HOST:PORT");
     }
 }
