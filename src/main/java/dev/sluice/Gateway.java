@@ -81,7 +81,8 @@ public final class Gateway implements AutoCloseable {
         try {
             hub = new Hub(new Hub.Settings(config.historySize(), config.historyMaxBytes(), config.subscriberBudget(),
                     config.heartbeat(), config.retry().toMillis(), config.slowClientRetry().toMillis(),
-                    config.slowClientGrace(), 256), server.workers(), new SelectorCache(10_000, 200_000),
+                    config.slowClientGrace(), 256, config.conflate(), config.slowClientPolicy().equals("conflate"),
+                    config.throttle()), server.workers(), new SelectorCache(10_000, 200_000),
                     PooledByteBufAllocator.DEFAULT);
             transport.start(hub::accept);
             GatewayMetrics metrics = new GatewayMetrics(hub, transport);
@@ -127,6 +128,11 @@ public final class Gateway implements AutoCloseable {
 
     public Config config() {
         return config;
+    }
+
+    /** The I/O event loops; each owns its subscribers and their dispatch. */
+    public io.netty.channel.EventLoopGroup eventLoops() {
+        return server.workers();
     }
 
     public HttpServer.IoKind io() {

@@ -85,17 +85,47 @@ final class ServeCommand implements Callable<Integer> {
                     + " closed anyway. Default: ${DEFAULT-VALUE}")
     Duration slowClientGrace;
 
+    @Option(names = "--slow-client-policy", paramLabel = "POLICY", defaultValue = "disconnect",
+            description = "What happens to a subscriber that cannot keep up: disconnect (end its stream with a retry"
+                    + " hint; it resumes from history, nothing lost) or conflate (every topic keeps only its latest"
+                    + " pending update for that subscriber). Default: ${DEFAULT-VALUE}")
+    String slowClientPolicy;
+
+    @Option(names = "--conflate", paramLabel = "SELECTOR",
+            description = "Topics (selector; repeatable) for which a subscriber that cannot keep up gets only the latest"
+                    + " pending update per topic, e.g. market data. Default: none")
+    List<String> conflate;
+
+    @Option(names = "--throttle", paramLabel = "SELECTOR=DURATION",
+            description = "At most one live update per matching topic per interval, always the latest (repeatable),"
+                    + " e.g. 'https://example.com/quotes/{sym}=100ms'. History keeps every update. Default: none")
+    List<String> throttle;
+
     @Option(names = "--transport", paramLabel = "URL", defaultValue = "memory",
-            description = "Where the log of updates lives: memory; redis://[user:password@]host:port[/db] (also"
-                    + " rediss:// for TLS and redis-sentinel://host:port[,host:port]/db?sentinelMasterId=NAME) to"
-                    + " share it between nodes; file:///DIR for a durable single-node log. Default: ${DEFAULT-VALUE}")
+            description = "Where the log of updates lives: memory; nats://[USER:PASSWORD@]HOST:PORT[,HOST:PORT...]"
+                    + " (tls:// for TLS) for a cluster over NATS JetStream; redis://[user:password@]host:port[/db] (also"
+                    + " rediss:// for TLS and redis-sentinel://host:port[,host:port]/db?sentinelMasterId=NAME) for a"
+                    + " cluster over a Redis stream; file:///DIR for a durable single-node log. Default: ${DEFAULT-VALUE}")
     String transport;
 
     @Option(names = "--history-max-age", paramLabel = "DURATION", defaultValue = "0",
             converter = Units.DurationConverter.class,
-            description = "Drop updates older than this from the redis or file log (0: no age limit)."
-                    + " Default: ${DEFAULT-VALUE}")
+            description = "Drop log entries older than this from the nats, redis or file transport's log (0 keeps"
+                    + " them regardless of age). Default: ${DEFAULT-VALUE}")
     Duration historyMaxAge;
+
+    @Option(names = "--nats-creds", paramLabel = "FILE",
+            description = "NATS credentials file (JWT and NKey seed). A token or user and password can instead be"
+                    + " given in the --transport URL. Default: none")
+    String natsCreds;
+
+    @Option(names = "--nats-stream", paramLabel = "NAME", defaultValue = "SLUICE",
+            description = "JetStream stream that holds the log (created or updated at start). Default: ${DEFAULT-VALUE}")
+    String natsStream;
+
+    @Option(names = "--nats-subject", paramLabel = "SUBJECT", defaultValue = "sluice.log",
+            description = "NATS subject updates are published on. Default: ${DEFAULT-VALUE}")
+    String natsSubject;
 
     @Option(names = "--redis-stream", paramLabel = "KEY", defaultValue = "sluice:log",
             description = "Redis stream key holding the log (redis transport). Default: ${DEFAULT-VALUE}")
@@ -158,7 +188,29 @@ final class ServeCommand implements Callable<Integer> {
                 maxBodySize, subscriberBudget, retry, slowClientRetry, slowClientGrace, transport,
                 corsOrigins == null ? List.of() : corsOrigins.stream().map(String::trim).filter(s -> !s.isEmpty()).toList(),
                 workers == null ? Runtime.getRuntime().availableProcessors() : workers, maxTopics, maxTopicLength, maxSubscribers,
-                shutdownGrace, jwtClockSkew, io, historyMaxAge, redisStream, redisTimeout, fileFsync);
+                shutdownGrace, jwtClockSkew, io, conflate == null ? List.of() : conflate, throttles(throttle),
+                slowClientPolicy, historyMaxAge, blankToNull(natsCreds), natsStream, natsSubject, redisStream,
+                redisTimeout, fileFsync);
+    }
+
+    /** {@code SELECTOR=DURATION} pairs; the last '=' separates, as selectors may contain '='. */
+    static java.util.Map<String, Duration> throttles(List<String> specs) {
+        java.util.Map<String, Duration> out = new java.util.LinkedHashMap<>();
+        if (specs == null) {
+            return out;
+        }
+        for (String spec : specs) {
+            int eq = spec.lastIndexOf('=');
+            if (eq <= 0) {
+                throw new ConfigException("--throttle", "'" + spec + "' must be SELECTOR=DURATION, e.g. quotes/{s}=100ms");
+            }
+            try {
+                out.put(spec.substring(0, eq), Units.duration(spec.substring(eq + 1)));
+            } catch (picocli.CommandLine.TypeConversionException e) {
+                throw new ConfigException("--throttle", e.getMessage());
+            }
+        }
+        return out;
     }
 
     static InetSocketAddress parseListen(String text) {

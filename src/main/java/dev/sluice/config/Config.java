@@ -3,6 +3,7 @@ package dev.sluice.config;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -37,7 +38,13 @@ public record Config(
         Duration shutdownGrace,
         Duration jwtClockSkew,
         String io,
+        List<String> conflate,
+        Map<String, Duration> throttle,
+        String slowClientPolicy,
         Duration historyMaxAge,
+        String natsCreds,
+        String natsStream,
+        String natsSubject,
         String redisStream,
         Duration redisTimeout,
         boolean fileFsync) {
@@ -45,6 +52,15 @@ public record Config(
     public Config {
         Objects.requireNonNull(listen, "listen");
         corsOrigins = List.copyOf(corsOrigins);
+        conflate = List.copyOf(conflate);
+        throttle = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(throttle));
+        check(slowClientPolicy.equals("disconnect") || slowClientPolicy.equals("conflate"), "--slow-client-policy",
+                "must be disconnect or conflate, got " + slowClientPolicy);
+        for (var t : throttle.entrySet()) {
+            check(!t.getKey().isEmpty(), "--throttle", "the selector before '=' must not be empty");
+            check(!t.getValue().isNegative() && !t.getValue().isZero() && t.getValue().toHours() < 1, "--throttle",
+                    "the interval of '" + t.getKey() + "' must be positive and under an hour, got " + t.getValue());
+        }
         check(historySize >= 0, "--history-size", "must be 0 or more (0 keeps no history), got " + historySize);
         check(historyMaxBytes >= 0, "--history-max-bytes", "must be 0 or more, got " + historyMaxBytes);
         check(maxBodySize >= 64, "--max-body-size", "must be at least 64 bytes, got " + maxBodySize);
@@ -66,7 +82,11 @@ public record Config(
                 "must be auto, epoll or nio, got " + io);
         check(transport != null && !transport.isBlank(), "--transport", "must name a transport, e.g. memory");
         check(historyMaxAge != null && !historyMaxAge.isNegative(), "--history-max-age",
-                "must not be negative (0 keeps updates whatever their age)");
+                "must not be negative (0 keeps entries regardless of age)");
+        check(natsStream != null && natsStream.matches("[A-Za-z0-9_-]{1,255}"), "--nats-stream",
+                "'" + natsStream + "' is not a JetStream stream name: use letters, digits, '-' and '_'");
+        check(natsSubject != null && natsSubject.matches("[^.*>\\s]+(\\.[^.*>\\s]+)*"), "--nats-subject",
+                "'" + natsSubject + "' is not a NATS subject without wildcards, e.g. sluice.log");
         check(redisStream != null && !redisStream.isBlank(), "--redis-stream", "must name a stream key, e.g. sluice:log");
         check(redisTimeout != null && redisTimeout.toMillis() >= 10, "--redis-timeout",
                 "must be at least 10ms, got " + redisTimeout);
@@ -120,7 +140,13 @@ public record Config(
         public Duration shutdownGrace = Duration.ofSeconds(2);
         public Duration jwtClockSkew = Duration.ofSeconds(5);
         public String io = "auto";
+        public List<String> conflate = List.of();
+        public Map<String, Duration> throttle = Map.of();
+        public String slowClientPolicy = "disconnect";
         public Duration historyMaxAge = Duration.ZERO;
+        public String natsCreds;
+        public String natsStream = "SLUICE";
+        public String natsSubject = "sluice.log";
         public String redisStream = "sluice:log";
         public Duration redisTimeout = Duration.ofSeconds(2);
         public boolean fileFsync = true;
@@ -142,9 +168,15 @@ public record Config(
         public Builder maxSubscribers(int v) { maxSubscribers = v; return this; }
         public Builder maxTopicLength(int v) { maxTopicLength = v; return this; }
         public Builder io(String v) { io = v; return this; }
+        public Builder conflate(List<String> v) { conflate = v; return this; }
+        public Builder throttle(Map<String, Duration> v) { throttle = v; return this; }
+        public Builder slowClientPolicy(String v) { slowClientPolicy = v; return this; }
         public Builder slowClientGrace(Duration v) { slowClientGrace = v; return this; }
         public Builder shutdownGrace(Duration v) { shutdownGrace = v; return this; }
         public Builder historyMaxAge(Duration v) { historyMaxAge = v; return this; }
+        public Builder nats(String creds, String stream, String subject) {
+            natsCreds = creds; natsStream = stream; natsSubject = subject; return this;
+        }
         public Builder redisStream(String v) { redisStream = v; return this; }
         public Builder redisTimeout(Duration v) { redisTimeout = v; return this; }
         public Builder fileFsync(boolean v) { fileFsync = v; return this; }
@@ -153,7 +185,8 @@ public record Config(
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
                     heartbeat, historySize, historyMaxBytes, maxBodySize, subscriberBudget, retry, slowClientRetry,
                     slowClientGrace, transport, corsOrigins, workers, maxTopicsPerSubscription, maxTopicLength, maxSubscribers,
-                    shutdownGrace, jwtClockSkew, io, historyMaxAge, redisStream, redisTimeout, fileFsync);
+                    shutdownGrace, jwtClockSkew, io, conflate, throttle, slowClientPolicy,
+                    historyMaxAge, natsCreds, natsStream, natsSubject, redisStream, redisTimeout, fileFsync);
         }
     }
 }

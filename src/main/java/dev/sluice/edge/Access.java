@@ -37,8 +37,8 @@ final class Access {
         String token;
         try {
             token = token(req, query);
-        } catch (AuthException e) {
-            return new Result(null, 401, e.getMessage());
+        } catch (AuthException badHeader) {
+            return new Result(null, 401, badHeader.getMessage());
         }
         if (token == null) {
             return new Result(null, 401, "A publisher token is required: send 'Authorization: Bearer <JWT>' with a"
@@ -59,8 +59,8 @@ final class Access {
         String token;
         try {
             token = token(req, query);
-        } catch (AuthException e) {
-            return new Result(null, 401, e.getMessage());
+        } catch (AuthException badHeader) {
+            return new Result(null, 401, badHeader.getMessage());
         }
         if (token == null) {
             if (anonymous) {

@@ -15,7 +15,6 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
@@ -158,19 +157,9 @@ final class PublishEndpoint {
     }
 
     private void checkAllowed(MercureClaims claims, Update update) throws BadUpdate {
-        List<TopicSelector> allowed = new ArrayList<>(claims.publish().size());
-        for (String s : claims.publish()) {
-            allowed.add(selectors.selector(s));
-        }
+        TopicSelector[] allowed = claims.publish().stream().map(selectors::selector).toArray(TopicSelector[]::new);
         for (String topic : update.topics()) {
-            boolean ok = false;
-            for (TopicSelector s : allowed) {
-                if (selectors.matches(s, topic)) {
-                    ok = true;
-                    break;
-                }
-            }
-            if (!ok) {
+            if (!selectors.anyMatches(allowed, topic)) {
                 throw new BadUpdate(403, "This token may not publish to topic '" + abbreviate(topic)
                         + "': no selector of its mercure.publish claim matches it.");
             }

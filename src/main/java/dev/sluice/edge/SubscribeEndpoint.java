@@ -105,8 +105,11 @@ final class SubscribeEndpoint {
         }
         boolean chunked = !req.protocolVersion().equals(HttpVersion.HTTP_1_0);
         long expires = claims.expiresAt() == null ? Long.MAX_VALUE : claims.expiresAt().toEpochMilli();
+        List<String> snapshotParam = query.parameters().get("snapshot");
+        boolean snapshot = snapshotParam != null && !snapshotParam.isEmpty()
+                && !snapshotParam.get(0).equals("0") && !snapshotParam.get(0).equalsIgnoreCase("false");
         Subscriber s = new Subscriber(ctx.channel(), wanted, allowed, chunked, config.subscriberBudget(), expires,
-                claims.payload(), "urn:uuid:" + UUID.randomUUID());
+                claims.payload(), "urn:uuid:" + UUID.randomUUID(), snapshot);
         String origin = cors.allowedOrigin(req.headers());
         String resumeFrom = lastEventId;
         if (resumeFrom != null && !resumeFrom.equals("earliest") && !hub.knows(resumeFrom)) {

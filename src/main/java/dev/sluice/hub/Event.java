@@ -18,8 +18,18 @@ public final class Event {
     final boolean isPrivate;
     final ByteBuf chunk;
     final int size;
+    /**
+     * The canonical topic when this event may be conflated (a slow subscriber keeps only the
+     * latest pending event per key), else null.
+     */
+    final String conflateKey;
 
     Event(long seq, Update update, ByteBuf chunk) {
+        this(seq, update, chunk, null);
+    }
+
+    Event(long seq, Update update, ByteBuf chunk, String conflateKey) {
+        this.conflateKey = conflateKey;
         this.seq = seq;
         this.id = update.id();
         this.topics = update.topics();

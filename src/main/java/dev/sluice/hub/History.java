@@ -19,6 +19,8 @@ final class History {
     private final Event[] ring;
     private final long maxBytes;
     private final HashMap<String, Long> seqById = new HashMap<>();
+    /** Newest kept event per topic (canonical and alternates), for latest-value snapshots. */
+    private final HashMap<String, Long> latestByTopic = new HashMap<>();
     private long oldest = 1;
     private long head;
     private long bytes;
@@ -55,6 +57,9 @@ final class History {
         ring[(int) (e.seq % ring.length)] = e;
         bytes += e.size;
         seqById.put(e.id, e.seq);
+        for (int i = 0, n = e.topics.size(); i < n; i++) {
+            latestByTopic.put(e.topics.get(i), e.seq);
+        }
         while (bytes > maxBytes) {
             evictOldest();
         }
@@ -71,6 +76,9 @@ final class History {
             ring[slot] = null;
             bytes -= e.size;
             seqById.remove(e.id, e.seq);
+            for (int i = 0, n = e.topics.size(); i < n; i++) {
+                latestByTopic.remove(e.topics.get(i), e.seq);
+            }
             e.chunk.release();
             evicted++;
         }
@@ -104,6 +112,17 @@ final class History {
     String headId() {
         Event e = at(head);
         return e == null ? null : e.id;
+    }
+
+    /** Sequence number of the newest kept event on this topic, or -1. */
+    long latestOn(String topic) {
+        Long seq = latestByTopic.get(topic);
+        return seq == null ? -1 : seq;
+    }
+
+    /** Every topic that has a kept event, with the sequence number of its newest one. */
+    java.util.Set<java.util.Map.Entry<String, Long>> latestPerTopic() {
+        return latestByTopic.entrySet();
     }
 
     int count() {

@@ -30,7 +30,20 @@ public final class Hub implements AutoCloseable {
 
     /** Hub settings that the hot path reads. */
     public record Settings(int historySize, long historyMaxBytes, long subscriberBudgetBytes, Duration heartbeat,
-                           long retryMillis, long reconnectRetryMillis, Duration closeGrace, int replayBatch) {}
+                           long retryMillis, long reconnectRetryMillis, Duration closeGrace, int replayBatch,
+                           List<String> conflate, boolean conflateAll, Map<String, Duration> throttle) {
+        public Settings {
+            conflate = List.copyOf(conflate);
+            throttle = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(throttle));
+        }
+
+        /** Settings with no conflation or throttling. */
+        public Settings(int historySize, long historyMaxBytes, long subscriberBudgetBytes, Duration heartbeat,
+                        long retryMillis, long reconnectRetryMillis, Duration closeGrace, int replayBatch) {
+            this(historySize, historyMaxBytes, subscriberBudgetBytes, heartbeat, retryMillis, reconnectRetryMillis,
+                    closeGrace, replayBatch, List.of(), false, Map.of());
+        }
+    }
 
     /** Loop-confined counters; read racily by metrics (a stale value is fine there). */
     public static final class Counters {
@@ -39,6 +52,7 @@ public final class Hub implements AutoCloseable {
         long subscriptions;
         long replayed;
         long heartbeats;
+        long conflated;
     }
 
     /** What a subscriber's resume request resolved to. */
@@ -52,6 +66,8 @@ public final class Hub implements AutoCloseable {
     private final LoopDispatcher[] dispatchers;
     private final Map<EventExecutor, LoopDispatcher> byLoop = new IdentityHashMap<>();
     private final List<ScheduledFuture<?>> sweeps = new ArrayList<>();
+    private final TopicSelector[] conflate;
+    private final Throttler throttler;
     private long published;
     private long replayGaps;
 
@@ -68,6 +84,10 @@ public final class Hub implements AutoCloseable {
             byLoop.put(executor, d);
         }
         this.dispatchers = list.toArray(LoopDispatcher[]::new);
+        this.conflate = settings.conflate().stream().map(selectorCache::selector).toArray(TopicSelector[]::new);
+        List<Throttler.Rule> rules = new ArrayList<>();
+        settings.throttle().forEach((sel, interval) -> rules.add(new Throttler.Rule(selectorCache.selector(sel), interval)));
+        this.throttler = new Throttler(rules, selectorCache, dispatchers[0].loop, history, this::offerToLoops);
         long sweepMillis = sweepPeriodMillis(settings.heartbeat());
         for (LoopDispatcher d : dispatchers) {
             sweeps.add(d.loop.scheduleAtFixedRate(() -> sweep(d), sweepMillis, sweepMillis, TimeUnit.MILLISECONDS));
@@ -90,20 +110,34 @@ public final class Hub implements AutoCloseable {
      */
     public long accept(Update update) {
         var chunk = encoder.encode(update);
+        String canonical = update.canonicalTopic();
+        String conflateKey = settings.conflateAll() || selectorCache.anyMatches(conflate, canonical) ? canonical : null;
+        long throttleNanos = throttler.isEmpty() ? 0 : throttler.intervalFor(canonical);
         synchronized (history) {
-            Event e = new Event(history.nextSeq(), update, chunk);
-            // Retain for the loops before the history may release its own reference.
-            for (LoopDispatcher d : dispatchers) {
-                if (d.subscriberCount > 0) {
-                    chunk.retain();
-                    d.offer(e);
-                }
+            Event e = new Event(history.nextSeq(), update, chunk, conflateKey);
+            // Hand it to the loops before the history may release its own reference.
+            if (throttleNanos > 0) {
+                throttler.offer(e, throttleNanos, System.nanoTime());
+            } else {
+                offerToLoops(e);
             }
             history.append(e);
             published++;
             return e.seq;
         }
     }
+
+    /** Under the history monitor: one reference per loop that has subscribers. */
+    private void offerToLoops(Event e) {
+        for (LoopDispatcher d : dispatchers) {
+            if (d.subscriberCount > 0) {
+                e.chunk.retain();
+                d.offer(e);
+            }
+        }
+    }
+
+
 
     /**
      * Registers a subscriber whose response head has not been written yet. Must run on the
@@ -121,7 +155,7 @@ public final class Hub implements AutoCloseable {
         synchronized (history) {
             if (lastEventId == null) {
                 s.state = Subscriber.State.LIVE;
-                s.lastSeq = history.head();
+                s.liveFrom = history.head();
                 return new Resume(false, null);
             }
             long after;
@@ -145,10 +179,52 @@ public final class Hub implements AutoCloseable {
     public void start(Subscriber s) {
         long now = System.nanoTime();
         s.writeStatic(wire.openingChunk, wire.openingRaw, now);
+        if (s.snapshot && s.state == Subscriber.State.LIVE) {
+            writeSnapshot(s, now);
+        }
         pump(s);
         if (s.dirty) {
             s.dirty = false;
             s.channel.flush();
+        }
+    }
+
+    /**
+     * The latest retained event of every topic the subscriber matches, oldest first, each once.
+     * Only events up to its live boundary: newer ones reach it live.
+     */
+    private void writeSnapshot(Subscriber s, long now) {
+        LoopDispatcher d = dispatcherOf(s);
+        synchronized (history) {
+            java.util.TreeSet<Long> seqs = new java.util.TreeSet<>();
+            boolean onlyExact = true;
+            for (TopicSelector sel : s.selectors) {
+                onlyExact &= sel.kind() == TopicSelector.Kind.EXACT;
+            }
+            if (onlyExact) {
+                for (TopicSelector sel : s.selectors) {
+                    long seq = history.latestOn(sel.source());
+                    if (seq >= 0) {
+                        seqs.add(seq);
+                    }
+                }
+            } else {
+                for (var entry : history.latestPerTopic()) {
+                    for (TopicSelector sel : s.selectors) {
+                        if (selectorCache.matches(sel, entry.getKey())) {
+                            seqs.add(entry.getValue());
+                            break;
+                        }
+                    }
+                }
+            }
+            for (long seq : seqs) {
+                Event e = history.at(seq);
+                if (seq <= s.liveFrom && e != null && s.mayRead(e, selectorCache)) {
+                    s.write(e, now);
+                    d.counters.replayed++;
+                }
+            }
         }
     }
 
@@ -178,7 +254,7 @@ public final class Hub implements AutoCloseable {
                     }
                 }
                 if (s.cursor >= history.head()) {
-                    s.lastSeq = s.cursor;
+                    s.liveFrom = s.cursor;
                     s.state = Subscriber.State.LIVE;
                 }
             }
@@ -187,11 +263,16 @@ public final class Hub implements AutoCloseable {
                 s.channel.flush();
             }
         }
+        if (s.state == Subscriber.State.LIVE && s.drainConflated(now, d.counters)) {
+            s.dirty = false;
+            s.channel.flush();
+        }
     }
 
     /** On the loop, when the channel closed. */
     public void unregister(Subscriber s) {
         s.state = Subscriber.State.CLOSED;
+        s.releaseHeld();
         dispatcherOf(s).unregister(s);
     }
 
@@ -257,33 +338,37 @@ public final class Hub implements AutoCloseable {
     }
 
     public long deliveries() {
-        long n = 0;
-        for (LoopDispatcher d : dispatchers) {
-            n += d.counters.deliveries;
-        }
-        return n;
+        return sum(c -> c.deliveries);
     }
 
     public long slowDisconnects() {
-        long n = 0;
-        for (LoopDispatcher d : dispatchers) {
-            n += d.counters.slowDisconnects;
-        }
-        return n;
+        return sum(c -> c.slowDisconnects);
     }
 
     public long replayed() {
-        long n = 0;
-        for (LoopDispatcher d : dispatchers) {
-            n += d.counters.replayed;
-        }
-        return n;
+        return sum(c -> c.replayed);
     }
 
     public long heartbeats() {
+        return sum(c -> c.heartbeats);
+    }
+
+    public long conflated() {
+        return sum(c -> c.conflated);
+    }
+
+    /** Updates a throttle window replaced by a newer one before it was sent. */
+    public long throttled() {
+        synchronized (history) {
+            return throttler.replaced;
+        }
+    }
+
+    /** Adds up one loop-confined counter over all loops (a racy read: fine for observation). */
+    private long sum(java.util.function.ToLongFunction<Counters> counter) {
         long n = 0;
         for (LoopDispatcher d : dispatchers) {
-            n += d.counters.heartbeats;
+            n += counter.applyAsLong(d.counters);
         }
         return n;
     }
@@ -342,6 +427,7 @@ public final class Hub implements AutoCloseable {
             d.discardInbox();
         }
         synchronized (history) {
+            throttler.clear();
             history.clear();
         }
     }

@@ -48,6 +48,16 @@ public final class SelectorCache {
         return false;
     }
 
+    /** True when one of the selectors matches the topic. */
+    public boolean anyMatches(TopicSelector[] selectors, String topic) {
+        for (TopicSelector s : selectors) {
+            if (matches(s, topic)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** True when one of the selectors matches one of the topics. */
     public boolean anyMatches(TopicSelector[] selectors, List<String> topics) {
         for (TopicSelector s : selectors) {

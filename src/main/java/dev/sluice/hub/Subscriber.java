@@ -5,6 +5,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOutboundBuffer;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -18,13 +20,22 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Life cycle: {@code REPLAYING} (reading history after its Last-Event-ID at its own pace,
  * paced by channel writability, so a replay bigger than the byte budget never trips it) →
- * {@code LIVE} (fed by its loop's dispatcher; {@link #lastSeq} drops what the replay already sent)
- * → {@code CLOSING} (over budget: a {@code retry:} hint and the end of the stream are queued,
- * nothing else) → {@code CLOSED}.
+ * {@code LIVE} (fed by its loop's dispatcher; events at or before {@link #liveFrom} came from the
+ * replay, or before the subscription, and are skipped) → {@code CLOSING} (over budget: a
+ * {@code retry:} hint and the end of the stream are queued, nothing else) → {@code CLOSED}.
+ *
+ * <p>Slow clients and conflatable events: when the socket is behind (not writable) an event with a
+ * {@linkplain Event#conflateKey conflation key} is not queued on the socket but kept as the latest
+ * pending event for its key, replacing an older one. When the socket drains, the pending events
+ * are written. The pending map is bounded by the number of keys, never by the publish rate; a
+ * subscriber that would need more than {@link #MAX_CONFLATED_KEYS} keys is cut loose instead.
  */
 public final class Subscriber {
 
     enum State { REPLAYING, LIVE, CLOSING, CLOSED }
+
+    /** Most distinct conflation keys one subscriber may hold pending. */
+    static final int MAX_CONFLATED_KEYS = 10_000;
 
     final Channel channel;
     final TopicSelector[] selectors;
@@ -35,11 +46,15 @@ public final class Subscriber {
     final long expiresAtMillis;
     final Object payload;
     final String subscriberId;
+    /** Send the latest retained event of every matching topic first (live subscriptions only). */
+    final boolean snapshot;
 
     // Loop-confined state.
     State state = State.REPLAYING;
-    /** Highest sequence number already delivered or deliberately skipped. */
-    long lastSeq;
+    /** Live events with a sequence number at or below this are not sent (replayed or older). */
+    long liveFrom;
+    /** Sequence number of the event last visited: the same event may match several selectors. */
+    long lastVisited = -1;
     /** Replay position: last sequence number read from history. */
     long cursor;
     boolean dirty;
@@ -49,9 +64,12 @@ public final class Subscriber {
     TopicIndex.Membership[] memberships;
     /** Set by the hub when the subscriber is registered. */
     Wire wire;
+    /** Latest pending event per conflation key while the socket is behind; null when none. */
+    private LinkedHashMap<String, Event> conflated;
 
     public Subscriber(Channel channel, List<TopicSelector> selectors, List<TopicSelector> authorized,
-                      boolean chunked, long budgetBytes, long expiresAtMillis, Object payload, String subscriberId) {
+                      boolean chunked, long budgetBytes, long expiresAtMillis, Object payload, String subscriberId,
+                      boolean snapshot) {
         this.channel = channel;
         this.selectors = selectors.toArray(TopicSelector[]::new);
         this.authorized = authorized.toArray(TopicSelector[]::new);
@@ -60,6 +78,7 @@ public final class Subscriber {
         this.expiresAtMillis = expiresAtMillis;
         this.payload = payload;
         this.subscriberId = subscriberId;
+        this.snapshot = snapshot;
     }
 
     public Channel channel() {
@@ -78,10 +97,6 @@ public final class Subscriber {
         return subscriberId;
     }
 
-    boolean isLive() {
-        return state == State.LIVE;
-    }
-
     /** Does this subscriber want the event at all (topic match, and authorised if private)? */
     boolean wants(Event e, SelectorCache cache) {
         return cache.anyMatches(selectors, e.topics) && mayRead(e, cache);
@@ -97,11 +112,15 @@ public final class Subscriber {
      * something was written (the caller then flushes this channel once at the end of its batch).
      */
     boolean deliver(Event e, SelectorCache cache, long nowNanos, Hub.Counters counters) {
-        if (state != State.LIVE || e.seq <= lastSeq) {
-            return false; // not live yet, or already sent (replay, or matched by another selector)
+        if (state != State.LIVE || e.seq <= liveFrom || e.seq == lastVisited) {
+            return false; // not live yet, replayed already, or matched by another selector
         }
-        lastSeq = e.seq;
+        lastVisited = e.seq;
         if (!mayRead(e, cache)) {
+            return false;
+        }
+        if (e.conflateKey != null && (conflated != null || !channel.isWritable())) {
+            hold(e, nowNanos, counters);
             return false;
         }
         if (pendingBytes() + e.size > budgetBytes) {
@@ -112,6 +131,61 @@ public final class Subscriber {
         write(e, nowNanos);
         counters.deliveries++;
         return true;
+    }
+
+    /** Keeps the event as the latest pending one for its key (the socket is behind). */
+    private void hold(Event e, long nowNanos, Hub.Counters counters) {
+        if (conflated == null) {
+            conflated = new LinkedHashMap<>();
+        }
+        e.chunk.retain();
+        Event older = conflated.remove(e.conflateKey);
+        if (older != null) {
+            older.chunk.release();
+            counters.conflated++;
+        } else if (conflated.size() >= MAX_CONFLATED_KEYS) {
+            e.chunk.release();
+            counters.slowDisconnects++;
+            closeGently(nowNanos);
+            return;
+        }
+        // Re-inserted at the end: keys drain in the order of their latest update.
+        conflated.put(e.conflateKey, e);
+    }
+
+    /** Writes held conflated events while the socket takes them. Returns true if it wrote. */
+    boolean drainConflated(long nowNanos, Hub.Counters counters) {
+        if (conflated == null) {
+            return false;
+        }
+        boolean wrote = false;
+        Iterator<Event> it = conflated.values().iterator();
+        while (it.hasNext() && channel.isWritable() && state == State.LIVE) {
+            Event e = it.next();
+            it.remove();
+            write(e, nowNanos);
+            e.chunk.release();
+            counters.deliveries++;
+            wrote = true;
+        }
+        if (conflated.isEmpty()) {
+            conflated = null;
+        }
+        return wrote;
+    }
+
+    /** Releases held events; on close. */
+    void releaseHeld() {
+        if (conflated != null) {
+            for (Event e : conflated.values()) {
+                e.chunk.release();
+            }
+            conflated = null;
+        }
+    }
+
+    int heldCount() {
+        return conflated == null ? 0 : conflated.size();
     }
 
     /** Writes one event; the duplicate is recycled and released by the channel once written. */
@@ -146,6 +220,7 @@ public final class Subscriber {
             return;
         }
         state = State.CLOSING;
+        releaseHeld();
         writeStatic(wire.reconnectHintChunk, wire.reconnectHintRaw, nowNanos);
         if (chunked) {
             channel.write(wire.lastChunk.duplicate(), channel.voidPromise());

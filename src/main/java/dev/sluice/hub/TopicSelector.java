@@ -53,16 +53,6 @@ public final class TopicSelector {
         };
     }
 
-    /** True when any of the topics matches. */
-    public boolean matchesAny(java.util.List<String> topics) {
-        for (int i = 0, n = topics.size(); i < n; i++) {
-            if (matches(topics.get(i))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     public String source() {
         return source;
     }

@@ -3,6 +3,8 @@ package dev.sluice.metrics;
 import dev.sluice.hub.Hub;
 import dev.sluice.transport.Transport;
 import io.micrometer.core.instrument.Counter;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.util.internal.PlatformDependent;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -64,12 +66,25 @@ public final class GatewayMetrics implements AutoCloseable {
                 .description("Events written to subscribers from history (resumes)").register(registry);
         FunctionCounter.builder("sluice_slow_disconnects", hub, Hub::slowDisconnects)
                 .description("Subscribers cut loose for exceeding their byte budget").register(registry);
+        FunctionCounter.builder("sluice_conflated", hub, Hub::conflated)
+                .description("Pending updates replaced by a newer one for a subscriber that was behind").register(registry);
+        FunctionCounter.builder("sluice_throttled", hub, Hub::throttled)
+                .description("Live updates replaced by a newer one inside a throttle interval").register(registry);
         FunctionCounter.builder("sluice_heartbeats", hub, Hub::heartbeats).description("Heartbeat comments sent")
                 .register(registry);
         FunctionCounter.builder("sluice_replay_gaps", hub, Hub::replayGaps)
                 .description("Events a resuming subscriber could not get because history had dropped them")
                 .register(registry);
 
+        // Encoded events live in the pooled allocator; socket reads use Netty's default allocator.
+        Gauge.builder("sluice_netty_pooled_direct_used_bytes", PooledByteBufAllocator.DEFAULT,
+                a -> a.metric().usedDirectMemory()).description("Direct memory held by the pooled allocator's arenas")
+                .register(registry);
+        Gauge.builder("sluice_netty_pooled_direct_pinned_bytes", PooledByteBufAllocator.DEFAULT,
+                a -> a.pinnedDirectMemory()).description("Direct memory of the pooled allocator in live buffers")
+                .register(registry);
+        Gauge.builder("sluice_netty_direct_used_bytes", () -> PlatformDependent.usedDirectMemory())
+                .description("Direct memory Netty allocated itself (-1 when not tracked)").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);

@@ -11,10 +11,13 @@ public final class Transports {
         String spec = config.transport().trim();
         if (spec.equals("memory") || spec.equals("memory://")) {
             if (!config.historyMaxAge().isZero()) {
-                org.slf4j.LoggerFactory.getLogger(Transports.class).warn("--history-max-age applies to the redis and"
-                        + " file transports; the memory transport keeps updates by count and bytes only");
+                org.slf4j.LoggerFactory.getLogger(Transports.class).warn("--history-max-age applies to the nats, redis"
+                        + " and file transports; the memory transport keeps updates by count and bytes only");
             }
             return new MemoryTransport();
+        }
+        if (NatsTransport.accepts(spec)) {
+            return NatsTransport.open(config);
         }
         if (spec.startsWith("redis://") || spec.startsWith("rediss://") || spec.startsWith("redis-sentinel://")
                 || spec.startsWith("rediss-sentinel://")) {
@@ -24,6 +27,6 @@ public final class Transports {
             return new FileTransport(spec, config);
         }
         throw new ConfigException("--transport", "unknown transport '" + spec.replaceAll("//[^@/]*@", "//***@")
-                + "': use memory, redis://host:port[/db] or file:///path/to/dir");
+                + "': use memory, nats://HOST:PORT, redis://host:port[/db] or file:///path/to/dir");
     }
 }

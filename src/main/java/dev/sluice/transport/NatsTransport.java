@@ -1,0 +1,506 @@
+package dev.sluice.transport;
+
+import dev.sluice.config.Config;
+import dev.sluice.config.ConfigException;
+import dev.sluice.hub.Update;
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.ErrorListener;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.JetStreamOptions;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.PublishOptions;
+import io.nats.client.PushSubscribeOptions;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.DiscardPolicy;
+import io.nats.client.api.RetentionPolicy;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import io.nats.client.api.StreamInfo;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The log in a NATS JetStream stream, shared by every node: {@code --transport nats://host:port}.
+ *
+ * <p><b>Stream.</b> One stream ({@code --nats-stream}, file storage, limits retention, discard
+ * old) on one subject ({@code --nats-subject}) keeps the last {@code --history-size} entries, and
+ * none older than {@code --history-max-age} when set. It is created at start, or its limits are
+ * brought in line when it exists; a stream that cannot serve as the log (another retention
+ * policy, not on our subject) stops start-up with a message saying what to do.
+ *
+ * <p><b>Publishing.</b> An update is encoded by {@link UpdateCodec} into one message and
+ * published asynchronously; the returned future completes on the PublishAck, which JetStream sends
+ * once the entry is stored, so the HTTP 200 means "in the log". No Nats-Msg-Id is set: Mercure
+ * lets publishers repeat ids and every update must be delivered, so deduplicating on the update
+ * id would drop legitimate updates, and a per-request id would deduplicate nothing (a publisher's
+ * retry is a new request). While the connection is not up, publishes fail at once; an ack that
+ * does not come within {@value #PUBLISH_TIMEOUT_MILLIS} ms fails the publish too. Both are 503s;
+ * the second one's message says the entry may still have been stored, as a timed-out request
+ * always may.
+ *
+ * <p><b>Tail.</b> One platform thread reads the stream with an ordered push consumer (ephemeral,
+ * flow-controlled, with idle heartbeats; jnats re-creates it after a gap or missed heartbeats,
+ * e.g. after a reconnection, from the last sequence it handed out) and calls the sink, so the
+ * sink sees one thread in stream-sequence order. The thread also remembers the last sequence it
+ * delivered and drops anything at or below it, so a consumer re-created around a message it had
+ * already queued cannot deliver it twice. At start the last {@code --history-size} entries are
+ * replayed before {@link #start} returns, so a node's history mirrors the log and a client can
+ * resume on any node.
+ *
+ * <p><b>Outages.</b> jnats reconnects forever with a short capped backoff; meanwhile
+ * {@link #isReady()} is false and publishes get 503, while subscribers stay connected and simply
+ * receive nothing. After the reconnection the consumer continues after the last delivered
+ * sequence. If the stream itself is gone (a NATS server restarted without its storage) it is
+ * created again and the tail starts over at its first entry.
+ */
+public final class NatsTransport implements Transport {
+
+    private static final Logger log = LoggerFactory.getLogger(NatsTransport.class);
+
+    static final long PUBLISH_TIMEOUT_MILLIS = 5_000;
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    /** The consumer's idle heartbeat; jnats re-creates it after three are missed. */
+    private static final Duration IDLE_HEARTBEAT = Duration.ofSeconds(1);
+    /** The stream keeps at least this many entries, so a node that lags a little loses nothing. */
+    static final int MIN_STREAM_MESSAGES = 1_000;
+    private static final int STREAM_NOT_FOUND = 10059;
+
+    private final NatsUrl url;
+    private final String streamName;
+    private final String subject;
+    private final int historySize;
+    private final Duration maxAge;
+    private final String credsFile;
+    private final String streamInfoSubject;
+    private final PublishOptions publishOptions;
+    /** Stream management on reconnection, off the jnats callback threads. */
+    private final ExecutorService control = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().daemon().name("sluice-nats-control").factory());
+
+    private volatile Connection nc;
+    private volatile JetStream js;
+    private volatile Consumer<Update> sink;
+    private volatile boolean started;
+    private volatile boolean closed;
+    private Thread tail;
+
+    /** Stream sequence of the last entry handed to the sink. Written by the tail thread only. */
+    private volatile long delivered;
+    /** When positive, the tail must start over at this sequence (the stream was re-created). */
+    private volatile long restartAt = -1;
+    private long skipped;
+    private volatile boolean disconnected;
+    private final PriorityQueue<Waiter> waiters = new PriorityQueue<>();
+
+    private record Waiter(long seq, CompletableFuture<Void> done) implements Comparable<Waiter> {
+        @Override
+        public int compareTo(Waiter o) {
+            return Long.compare(seq, o.seq);
+        }
+    }
+
+    private NatsTransport(Config config, NatsUrl url) {
+        this.url = url;
+        this.streamName = config.natsStream();
+        this.subject = config.natsSubject();
+        this.historySize = config.historySize();
+        this.maxAge = config.historyMaxAge();
+        this.credsFile = config.natsCreds();
+        this.streamInfoSubject = "$JS.API.STREAM.INFO." + streamName;
+        this.publishOptions = PublishOptions.builder().expectedStream(streamName).build();
+    }
+
+    static boolean accepts(String spec) {
+        return NatsUrl.accepts(spec);
+    }
+
+    /** Validates the URL and options; connects in {@link #start}. */
+    static NatsTransport open(Config config) {
+        NatsUrl url = NatsUrl.parse(config.transport().trim());
+        if (config.natsCreds() != null && !java.nio.file.Files.isReadable(java.nio.file.Path.of(config.natsCreds()))) {
+            throw new ConfigException("--nats-creds", "cannot read " + config.natsCreds());
+        }
+        return new NatsTransport(config, url);
+    }
+
+    private Options options() {
+        Options.Builder b = new Options.Builder()
+                .servers(url.servers().toArray(String[]::new))
+                .connectionName("sluice")
+                .connectionTimeout(Duration.ofSeconds(3))
+                .maxReconnects(-1)
+                .reconnectDelayHandler(tries -> Duration.ofMillis(Math.min(1_000, 50L << Math.min(tries, 5))
+                        + (long) (Math.random() * 100)))
+                .pingInterval(Duration.ofSeconds(5))
+                .maxPingsOut(3)
+                .connectionListener(this::onConnectionEvent)
+                .errorListener(new LoggingErrorListener());
+        if (credsFile != null) {
+            b.authHandler(Nats.credentials(credsFile));
+        }
+        return b.build();
+    }
+
+    @Override
+    public void start(Consumer<Update> sink) throws Exception {
+        this.sink = sink;
+        try {
+            nc = Nats.connect(options());
+        } catch (IOException e) {
+            throw new TransportUnavailableException("cannot connect to NATS at " + url.display() + ": " + e.getMessage()
+                    + " (is nats-server running with JetStream, -js?)", e);
+        }
+        try {
+            JetStreamOptions jso = JetStreamOptions.builder().requestTimeout(REQUEST_TIMEOUT).build();
+            js = nc.jetStream(jso);
+            if (nc.getMaxPayload() < 64 * 1024) {
+                log.warn("NATS max_payload is {} bytes: larger updates will be refused", nc.getMaxPayload());
+            }
+            StreamInfo info = ensureStream(nc.jetStreamManagement(jso));
+            long last = info.getStreamState().getLastSequence();
+            long first = Math.max(1, info.getStreamState().getFirstSequence());
+            long from = Math.max(first, last - historySize + 1);
+            delivered = from - 1;
+            tail = Thread.ofPlatform().daemon().name("sluice-nats-tail").start(this::tail);
+            try {
+                caughtUpTo(last).get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                throw new TransportUnavailableException("could not read the last " + (last - from + 1)
+                        + " entries of stream " + streamName + " within " + START_TIMEOUT.toSeconds() + " s", e);
+            }
+            started = true;
+            log.info("NATS stream {}: replayed entries {}..{}, now tailing", streamName, from, last);
+        } catch (Exception | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Creates the stream, or brings an existing one's limits in line; refuses one that cannot be the log. */
+    private StreamInfo ensureStream(JetStreamManagement jsm) throws IOException, JetStreamApiException {
+        long maxMessages = Math.max(historySize, MIN_STREAM_MESSAGES);
+        StreamInfo existing;
+        try {
+            existing = jsm.getStreamInfo(streamName);
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() != STREAM_NOT_FOUND) {
+                throw e;
+            }
+            StreamConfiguration sc = StreamConfiguration.builder().name(streamName).subjects(subject)
+                    .retentionPolicy(RetentionPolicy.Limits).discardPolicy(DiscardPolicy.Old)
+                    .storageType(StorageType.File).maxMessages(maxMessages).maxAge(maxAge).build();
+            try {
+                StreamInfo created = jsm.addStream(sc);
+                log.info("created NATS stream {} on subject {} (max {} entries{})", streamName, subject, maxMessages,
+                        maxAge.isZero() ? "" : ", max age " + maxAge);
+                return created;
+            } catch (JetStreamApiException again) {
+                if (again.getApiErrorCode() == 10058) { // created by another node meanwhile
+                    return ensureStream(jsm);
+                }
+                throw new ConfigException("--nats-subject", "cannot create NATS stream " + streamName + " on subject "
+                        + subject + ": " + again.getErrorDescription()
+                        + " (another stream may already take that subject: choose another --nats-subject)");
+            }
+        }
+        StreamConfiguration have = existing.getConfiguration();
+        if (have.getRetentionPolicy() != RetentionPolicy.Limits) {
+            throw new ConfigException("--nats-stream", "NATS stream " + streamName + " exists with "
+                    + have.getRetentionPolicy() + " retention; the log needs limits retention. Remove it"
+                    + " (nats stream rm " + streamName + ") or choose another --nats-stream");
+        }
+        if (!have.getSubjects().contains(subject)) {
+            throw new ConfigException("--nats-subject", "NATS stream " + streamName + " exists for subjects "
+                    + have.getSubjects() + ", not " + subject + ": use one of those --nats-subject values or"
+                    + " another --nats-stream");
+        }
+        if (have.getMaxMsgs() != maxMessages || !have.getMaxAge().equals(maxAge)
+                || have.getDiscardPolicy() != DiscardPolicy.Old) {
+            StreamConfiguration sc = StreamConfiguration.builder(have).maxMessages(maxMessages).maxAge(maxAge)
+                    .discardPolicy(DiscardPolicy.Old).build();
+            StreamInfo updated = jsm.updateStream(sc);
+            log.warn("updated NATS stream {}: max entries {} -> {}, max age {} -> {} (nodes with different"
+                    + " --history-size or --history-max-age undo each other's settings)", streamName,
+                    have.getMaxMsgs(), maxMessages, have.getMaxAge(), maxAge);
+            return updated;
+        }
+        return existing;
+    }
+
+    // --- publishing ---
+
+    @Override
+    public CompletableFuture<Update> publish(Update update) {
+        Connection c = nc;
+        if (!started || closed) {
+            return CompletableFuture.failedFuture(new TransportUnavailableException("the NATS transport is not running"));
+        }
+        if (c.getStatus() != Connection.Status.CONNECTED) {
+            return CompletableFuture.failedFuture(new TransportUnavailableException(
+                    "NATS at " + url.display() + " is unreachable (" + c.getStatus() + "); the update was not sent"));
+        }
+        try {
+            return js.publishAsync(subject, UpdateCodec.encode(update), publishOptions)
+                    .orTimeout(PUBLISH_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+                    .handle((ack, failure) -> {
+                        if (failure == null) {
+                            return update;
+                        }
+                        throw new CompletionException(unavailable(failure));
+                    });
+        } catch (RuntimeException e) { // e.g. larger than the server's max_payload, or buffer full
+            return CompletableFuture.failedFuture(unavailable(e));
+        }
+    }
+
+    private static TransportUnavailableException unavailable(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause.getClass() == RuntimeException.class && cause.getCause() != null) {
+            cause = cause.getCause(); // jnats wraps API errors this way
+        }
+        if (cause instanceof TimeoutException) {
+            return new TransportUnavailableException("NATS JetStream did not acknowledge it within "
+                    + PUBLISH_TIMEOUT_MILLIS + " ms (it may still be stored)", cause);
+        }
+        return new TransportUnavailableException("NATS JetStream did not store it: " + cause.getMessage(), cause);
+    }
+
+    // --- the tail ---
+
+    private void tail() {
+        long failingSince = 0;
+        while (!closed) {
+            long restart = restartAt;
+            if (restart > 0) {
+                restartAt = -1;
+                delivered = restart - 1;
+                completeWaiters(Long.MAX_VALUE); // they asked about a stream that no longer exists
+            }
+            JetStreamSubscription sub = null;
+            try {
+                sub = js.subscribe(subject, PushSubscribeOptions.builder().stream(streamName).ordered(true)
+                        .configuration(ConsumerConfiguration.builder().deliverPolicy(DeliverPolicy.ByStartSequence)
+                                .startSequence(delivered + 1).idleHeartbeat(IDLE_HEARTBEAT).build())
+                        .build());
+                if (failingSince != 0) {
+                    log.info("reading NATS stream {} again from entry {}", streamName, delivered + 1);
+                    failingSince = 0;
+                }
+                while (!closed && restartAt < 0) {
+                    Message m = sub.nextMessage(Duration.ofMillis(500));
+                    if (m != null) {
+                        deliver(m);
+                    }
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                if (closed) {
+                    return;
+                }
+                if (failingSince == 0) {
+                    failingSince = System.nanoTime();
+                    log.warn("cannot read NATS stream {} ({}); retrying", streamName, e.toString());
+                }
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            } finally {
+                if (sub != null && !closed) {
+                    try {
+                        sub.unsubscribe();
+                    } catch (RuntimeException ignored) {
+                        // the connection is down; the server drops the consumer by itself
+                    }
+                }
+            }
+        }
+    }
+
+    private void deliver(Message m) {
+        long seq = m.metaData().streamSequence();
+        long last = delivered;
+        if (seq <= last) {
+            return; // delivered already, before the consumer was re-created
+        }
+        if (seq > last + 1 && started) {
+            skipped += seq - last - 1;
+            log.warn("this node missed NATS entries {}..{}: they left the stream before it read them"
+                    + " ({} missed in all); --history-size may be too small for the lag", last + 1, seq - 1, skipped);
+        }
+        try {
+            sink.accept(UpdateCodec.decode(m.getData()));
+        } catch (IllegalArgumentException e) {
+            log.warn("skipped NATS entry {} of stream {}: not a Sluice update ({})", seq, streamName, e.getMessage());
+        } catch (RuntimeException e) {
+            log.error("the hub failed on NATS entry {}", seq, e);
+        }
+        delivered = seq;
+        completeWaiters(seq);
+    }
+
+    /**
+     * Asks the stream for its last sequence (one request, never blocking the caller) and
+     * completes once the tail has delivered up to it.
+     */
+    @Override
+    public CompletableFuture<Void> caughtUp() {
+        Connection c = nc;
+        if (!started || closed || c.getStatus() != Connection.Status.CONNECTED) {
+            return CompletableFuture.failedFuture(new TransportUnavailableException("NATS is unreachable"));
+        }
+        return c.requestWithTimeout(streamInfoSubject, null, REQUEST_TIMEOUT).thenCompose(reply -> {
+            StreamInfo info = new StreamInfo(reply);
+            if (info.hasError()) {
+                throw new CompletionException(new TransportUnavailableException(
+                        "NATS stream " + streamName + ": " + info.getError()));
+            }
+            return caughtUpTo(info.getStreamState().getLastSequence());
+        });
+    }
+
+    private CompletableFuture<Void> caughtUpTo(long seq) {
+        synchronized (waiters) {
+            if (delivered >= seq) {
+                return CompletableFuture.completedFuture(null);
+            }
+            Waiter w = new Waiter(seq, new CompletableFuture<>());
+            waiters.add(w);
+            return w.done;
+        }
+    }
+
+    private void completeWaiters(long seq) {
+        synchronized (waiters) {
+            Waiter w;
+            while ((w = waiters.peek()) != null && w.seq <= seq) {
+                waiters.poll().done.complete(null);
+            }
+        }
+    }
+
+    // --- connection events ---
+
+    private void onConnectionEvent(Connection c, ConnectionListener.Events event) {
+        switch (event) {
+            case DISCONNECTED -> {
+                if (!disconnected) {
+                    disconnected = true;
+                    log.warn("lost the connection to NATS at {}; reconnecting", url.display());
+                }
+            }
+            case RECONNECTED -> {
+                disconnected = false;
+                log.info("reconnected to NATS at {}", c.getConnectedUrl() == null ? url.display()
+                        : c.getConnectedUrl().replaceAll("//[^@/]*@", "//"));
+                if (started && !closed) {
+                    control.execute(this::checkStreamAfterReconnect);
+                }
+            }
+            default -> { }
+        }
+    }
+
+    /** A server that restarted without its storage lost the stream: create it again, read it from the start. */
+    private void checkStreamAfterReconnect() {
+        try {
+            StreamInfo info = ensureStream(nc.jetStreamManagement());
+            long last = info.getStreamState().getLastSequence();
+            if (last < delivered) {
+                log.warn("NATS stream {} was re-created (its last entry is {}, this node had read up to {});"
+                        + " reading it from the start", streamName, last, delivered);
+                restartAt = Math.max(1, info.getStreamState().getFirstSequence());
+            }
+        } catch (Exception e) {
+            log.warn("could not check NATS stream {} after reconnecting: {}", streamName, e.toString());
+        }
+    }
+
+    @Override
+    public boolean isReady() {
+        Connection c = nc;
+        return started && !closed && c.getStatus() == Connection.Status.CONNECTED;
+    }
+
+    @Override
+    public String describe() {
+        return url.display() + " (stream " + streamName + ", subject " + subject + ")";
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        control.shutdownNow();
+        Thread t = tail;
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (waiters) {
+            Waiter w;
+            while ((w = waiters.poll()) != null) {
+                w.done.completeExceptionally(new TransportUnavailableException("the NATS transport is closed"));
+            }
+        }
+        Connection c = nc;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** jnats reports errors here; without it they go to java.util.logging on stderr. */
+    private final class LoggingErrorListener implements ErrorListener {
+        @Override
+        public void errorOccurred(Connection conn, String error) {
+            log.warn("NATS error: {}", error);
+        }
+
+        @Override
+        public void exceptionOccurred(Connection conn, Exception exp) {
+            if (!closed) {
+                log.debug("NATS connection: {}", exp.toString());
+            }
+        }
+
+        @Override
+        public void heartbeatAlarm(Connection conn, JetStreamSubscription sub, long lastStreamSequence,
+                                   long lastConsumerSequence) {
+            log.debug("NATS consumer heartbeat missed after entry {}; it will be re-created", lastStreamSequence);
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package dev.sluice.browser;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A headless Chromium driven over the DevTools protocol with the JDK's WebSocket client: open a
+ * page, evaluate JavaScript in it, get the (awaited) result as JSON.
+ */
+final class Chromium implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Process process;
+    private final Path profile;
+    private final WebSocket socket;
+    private final AtomicInteger ids = new AtomicInteger();
+    private final Map<Integer, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
+
+    /** The browser binary, or null when none is installed. */
+    static Path find() {
+        for (String candidate : new String[] {"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"}) {
+            if (Files.isExecutable(Path.of(candidate))) {
+                return Path.of(candidate);
+            }
+        }
+        return null;
+    }
+
+    Chromium(Path binary, String url) throws Exception {
+        profile = Files.createTempDirectory("sluice-chromium");
+        process = new ProcessBuilder(binary.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--remote-debugging-port=0", "--user-data-dir=" + profile, url)
+                .redirectErrorStream(true).redirectOutput(profile.resolve("chromium.log").toFile()).start();
+        Path portFile = profile.resolve("DevToolsActivePort");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Files.exists(portFile) || Files.readAllLines(portFile).isEmpty()) {
+            if (System.nanoTime() > deadline || !process.isAlive()) {
+                throw new IllegalStateException("Chromium did not open its DevTools port: "
+                        + Files.readString(profile.resolve("chromium.log")));
+            }
+            Thread.sleep(50);
+        }
+        int port = Integer.parseInt(Files.readAllLines(portFile).get(0).trim());
+        HttpClient http = HttpClient.newHttpClient();
+        String pageSocket = null;
+        while (pageSocket == null && System.nanoTime() < deadline) {
+            JsonNode targets = JSON.readTree(http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/json/list")).build(), HttpResponse.BodyHandlers.ofString()).body());
+            for (JsonNode t : targets) {
+                if ("page".equals(t.path("type").asText()) && t.path("url").asText().startsWith(url)) {
+                    pageSocket = t.path("webSocketDebuggerUrl").asText();
+                }
+            }
+            if (pageSocket == null) {
+                Thread.sleep(50);
+            }
+        }
+        if (pageSocket == null) {
+            throw new IllegalStateException("Chromium did not open " + url);
+        }
+        socket = http.newWebSocketBuilder().buildAsync(URI.create(pageSocket), new Listener()).get(10, TimeUnit.SECONDS);
+        // The target is listed before its navigation commits: wait until the page is really there.
+        while (!eval("location.href + ' ' + document.readyState", Duration.ofSeconds(5)).asText()
+                .equals(url + " complete")) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Chromium did not finish loading " + url);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** Evaluates an expression in the page; promises are awaited; returns the value as JSON. */
+    JsonNode eval(String expression, Duration timeout) throws Exception {
+        int id = ids.incrementAndGet();
+        CompletableFuture<JsonNode> answer = new CompletableFuture<>();
+        pending.put(id, answer);
+        ObjectNode msg = JSON.createObjectNode().put("id", id).put("method", "Runtime.evaluate");
+        msg.putObject("params").put("expression", expression).put("awaitPromise", true).put("returnByValue", true);
+        socket.sendText(JSON.writeValueAsString(msg), true).get(5, TimeUnit.SECONDS);
+        JsonNode result = answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (result.has("exceptionDetails")) {
+            throw new AssertionError("JavaScript failed: " + result.get("exceptionDetails"));
+        }
+        return result.path("result").path("value");
+    }
+
+    private final class Listener implements WebSocket.Listener {
+        private final StringBuilder text = new StringBuilder();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            text.append(data);
+            if (last) {
+                try {
+                    JsonNode msg = JSON.readTree(text.toString());
+                    CompletableFuture<JsonNode> f = msg.has("id") ? pending.remove(msg.get("id").asInt()) : null;
+                    if (f != null) {
+                        f.complete(msg.path("result"));
+                    }
+                } catch (Exception e) {
+                    pending.values().forEach(f -> f.completeExceptionally(e));
+                }
+                text.setLength(0);
+            }
+            ws.request(1);
+            return null;
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            socket.abort();
+        } finally {
+            process.destroy();
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+            try (var files = Files.walk(profile)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package dev.sluice.hub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.support.SseStream;
+import dev.sluice.support.TestHub;
+import io.netty.util.concurrent.EventExecutor;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fan-out path allocates nothing per subscriber per event: updates are accepted from this
+ * thread (so encoding is not counted), and the bytes allocated by the event-loop threads, which
+ * do all matching, writing and flushing, are divided by the deliveries they made. A duplicate, a
+ * promise or a string per delivery would cost 40 bytes or more; measured: 0 bytes per million.
+ *
+ * <p>Runs in its own surefire execution with the gateway's production Netty settings (see
+ * {@code cli.Main.nettyDefaults}): with Netty's default 32-slot recycler chunks and sampling leak
+ * detector it measures about 20 bytes per delivery, all inside Netty.
+ */
+class DispatchAllocationTest {
+
+    @Test
+    void deliveriesAllocateNothingPerSubscriber() throws Exception {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (TestHub hub = TestHub.start(b -> b.anonymous(true).heartbeat(Duration.ZERO))) {
+            List<SseStream> streams = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                streams.add(hub.subscribe(i % 2 == 0 ? "topic=alloc" : "topic=" + TestHub.q("all{/x}")));
+            }
+            List<Long> loopThreads = new ArrayList<>();
+            for (EventExecutor loop : hub.gateway.eventLoops()) {
+                loopThreads.add(loop.submit(() -> Thread.currentThread().threadId()).get());
+            }
+            Hub h = hub.gateway.hub();
+            Update update = new Update("x", List.of("alloc", "all/y"), "d".repeat(100), false, null, -1);
+            // Warm up the code paths, recyclers and queues.
+            publish(h, update, 2_000, 200, streams);
+
+            long before = allocated(threads, loopThreads);
+            long deliveriesBefore = h.deliveries();
+            publish(h, update, 5_000, 200, streams);
+            long bytes = allocated(threads, loopThreads) - before;
+            long deliveries = h.deliveries() - deliveriesBefore;
+
+            assertThat(deliveries).isEqualTo(5_000L * 200);
+            double perDelivery = (double) bytes / deliveries;
+            System.out.printf("dispatch: %d deliveries, %d bytes allocated on event loops, %.2f bytes per delivery%n",
+                    deliveries, bytes, perDelivery);
+            assertThat(perDelivery).isLessThan(1.0);
+            for (SseStream s : streams) {
+                s.close();
+            }
+        }
+    }
+
+    /** Accepts n updates, in bursts, and waits until every stream has read them all. */
+    private static void publish(Hub h, Update u, int n, int subscribers, List<SseStream> streams) {
+        long start = h.deliveries();
+        long target = start + (long) n * subscribers;
+        for (int i = 0; i < n; i++) {
+            h.accept(u);
+            if (i % 100 == 99) {
+                // at most 50 accepted updates not yet delivered everywhere
+                long due = start + (long) (i + 1 - 50) * subscribers;
+                try {
+                    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> h.deliveries() >= Math.min(due, target));
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    throw new AssertionError("stalled at " + h.deliveries() + " of " + due + " deliveries; subscribers "
+                            + h.subscribers() + ", slow disconnects " + h.slowDisconnects() + ", queued "
+                            + h.queuedDispatches(), e);
+                }
+            }
+        }
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> h.deliveries() >= target);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("stalled at " + h.deliveries() + " of " + target + " deliveries; subscribers "
+                    + h.subscribers() + ", slow disconnects " + h.slowDisconnects() + ", queued " + h.queuedDispatches(), e);
+        }
+        streams.forEach(s -> s.reader.events.clear());
+    }
+
+    private static long allocated(com.sun.management.ThreadMXBean threads, List<Long> ids) {
+        long sum = 0;
+        for (long id : ids) {
+            sum += threads.getThreadAllocatedBytes(id);
+        }
+        return sum;
+    }
+}
