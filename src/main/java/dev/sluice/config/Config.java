@@ -44,7 +44,8 @@ public record Config(
         Duration historyMaxAge,
         String natsCreds,
         String natsStream,
-        String natsSubject) {
+        String natsSubject,
+        int maxDispatchQueue) {
 
     public Config {
         Objects.requireNonNull(listen, "listen");
@@ -72,6 +73,7 @@ public record Config(
         check(workers >= 1 && workers <= 256, "--workers", "must be between 1 and 256, got " + workers);
         check(maxTopicsPerSubscription >= 1, "--max-topics", "must be at least 1, got " + maxTopicsPerSubscription);
         check(maxTopicLength >= 16, "--max-topic-length", "must be at least 16, got " + maxTopicLength);
+        check(maxDispatchQueue >= 1, "--max-dispatch-queue", "must be at least 1, got " + maxDispatchQueue);
         check(maxSubscribers >= 1, "--max-subscribers", "must be at least 1, got " + maxSubscribers);
         check(!shutdownGrace.isNegative(), "--shutdown-grace", "must not be negative");
         check(!jwtClockSkew.isNegative(), "--jwt-clock-skew", "must not be negative");
@@ -141,6 +143,7 @@ public record Config(
         public String natsCreds;
         public String natsStream = "SLUICE";
         public String natsSubject = "sluice.log";
+        public int maxDispatchQueue = 8192;
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -158,6 +161,7 @@ public record Config(
         public Builder maxTopicsPerSubscription(int v) { maxTopicsPerSubscription = v; return this; }
         public Builder maxSubscribers(int v) { maxSubscribers = v; return this; }
         public Builder maxTopicLength(int v) { maxTopicLength = v; return this; }
+        public Builder maxDispatchQueue(int v) { maxDispatchQueue = v; return this; }
         public Builder io(String v) { io = v; return this; }
         public Builder conflate(List<String> v) { conflate = v; return this; }
         public Builder throttle(Map<String, Duration> v) { throttle = v; return this; }
@@ -174,7 +178,8 @@ public record Config(
                     heartbeat, historySize, historyMaxBytes, maxBodySize, subscriberBudget, retry, slowClientRetry,
                     slowClientGrace, transport, corsOrigins, workers, maxTopicsPerSubscription, maxTopicLength, maxSubscribers,
                     shutdownGrace, jwtClockSkew, io, conflate, throttle, slowClientPolicy,
-                    historyMaxAge, natsCreds, natsStream, natsSubject);
+                    historyMaxAge, natsCreds, natsStream, natsSubject,
+                    maxDispatchQueue);
         }
     }
 }
