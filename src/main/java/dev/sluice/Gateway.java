@@ -82,7 +82,7 @@ public final class Gateway implements AutoCloseable {
             hub = new Hub(new Hub.Settings(config.historySize(), config.historyMaxBytes(), config.subscriberBudget(),
                     config.heartbeat(), config.retry().toMillis(), config.slowClientRetry().toMillis(),
                     config.slowClientGrace(), 256, config.conflate(), config.slowClientPolicy().equals("conflate"),
-                    config.throttle()), server.workers(), new SelectorCache(10_000, 200_000),
+                    config.throttle(), config.maxDispatchQueue()), server.workers(), new SelectorCache(10_000, 200_000),
                     PooledByteBufAllocator.DEFAULT);
             transport.start(hub::accept);
             GatewayMetrics metrics = new GatewayMetrics(hub, transport);

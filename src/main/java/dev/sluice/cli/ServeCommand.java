@@ -160,6 +160,11 @@ final class ServeCommand implements Callable<Integer> {
                     + " matching). Default: ${DEFAULT-VALUE}")
     int maxTopicLength;
 
+    @Option(names = "--max-dispatch-queue", paramLabel = "N", defaultValue = "8192",
+            description = "Updates one event loop may have waiting for fan-out; past that its subscribers catch up"
+                    + " from history at their own pace instead (memory stays bounded). Default: ${DEFAULT-VALUE}")
+    int maxDispatchQueue;
+
     @Option(names = "--max-subscribers", paramLabel = "N", defaultValue = "100000",
             description = "Most concurrent subscribers; more get 503. Default: ${DEFAULT-VALUE}")
     int maxSubscribers;
@@ -189,8 +194,8 @@ final class ServeCommand implements Callable<Integer> {
                 corsOrigins == null ? List.of() : corsOrigins.stream().map(String::trim).filter(s -> !s.isEmpty()).toList(),
                 workers == null ? Runtime.getRuntime().availableProcessors() : workers, maxTopics, maxTopicLength, maxSubscribers,
                 shutdownGrace, jwtClockSkew, io, conflate == null ? List.of() : conflate, throttles(throttle),
-                slowClientPolicy, historyMaxAge, blankToNull(natsCreds), natsStream, natsSubject, redisStream,
-                redisTimeout, fileFsync);
+                slowClientPolicy, historyMaxAge, blankToNull(natsCreds), natsStream, natsSubject,
+                maxDispatchQueue, redisStream, redisTimeout, fileFsync);
     }
 
     /** {@code SELECTOR=DURATION} pairs; the last '=' separates, as selectors may contain '='. */

@@ -45,6 +45,7 @@ public record Config(
         String natsCreds,
         String natsStream,
         String natsSubject,
+        int maxDispatchQueue,
         String redisStream,
         Duration redisTimeout,
         boolean fileFsync) {
@@ -75,6 +76,7 @@ public record Config(
         check(workers >= 1 && workers <= 256, "--workers", "must be between 1 and 256, got " + workers);
         check(maxTopicsPerSubscription >= 1, "--max-topics", "must be at least 1, got " + maxTopicsPerSubscription);
         check(maxTopicLength >= 16, "--max-topic-length", "must be at least 16, got " + maxTopicLength);
+        check(maxDispatchQueue >= 1, "--max-dispatch-queue", "must be at least 1, got " + maxDispatchQueue);
         check(maxSubscribers >= 1, "--max-subscribers", "must be at least 1, got " + maxSubscribers);
         check(!shutdownGrace.isNegative(), "--shutdown-grace", "must not be negative");
         check(!jwtClockSkew.isNegative(), "--jwt-clock-skew", "must not be negative");
@@ -147,6 +149,7 @@ public record Config(
         public String natsCreds;
         public String natsStream = "SLUICE";
         public String natsSubject = "sluice.log";
+        public int maxDispatchQueue = 8192;
         public String redisStream = "sluice:log";
         public Duration redisTimeout = Duration.ofSeconds(2);
         public boolean fileFsync = true;
@@ -167,6 +170,7 @@ public record Config(
         public Builder maxTopicsPerSubscription(int v) { maxTopicsPerSubscription = v; return this; }
         public Builder maxSubscribers(int v) { maxSubscribers = v; return this; }
         public Builder maxTopicLength(int v) { maxTopicLength = v; return this; }
+        public Builder maxDispatchQueue(int v) { maxDispatchQueue = v; return this; }
         public Builder io(String v) { io = v; return this; }
         public Builder conflate(List<String> v) { conflate = v; return this; }
         public Builder throttle(Map<String, Duration> v) { throttle = v; return this; }
@@ -186,7 +190,8 @@ public record Config(
                     heartbeat, historySize, historyMaxBytes, maxBodySize, subscriberBudget, retry, slowClientRetry,
                     slowClientGrace, transport, corsOrigins, workers, maxTopicsPerSubscription, maxTopicLength, maxSubscribers,
                     shutdownGrace, jwtClockSkew, io, conflate, throttle, slowClientPolicy,
-                    historyMaxAge, natsCreds, natsStream, natsSubject, redisStream, redisTimeout, fileFsync);
+                    historyMaxAge, natsCreds, natsStream, natsSubject,
+                    maxDispatchQueue, redisStream, redisTimeout, fileFsync);
         }
     }
 }

@@ -31,7 +31,8 @@ public final class Hub implements AutoCloseable {
     /** Hub settings that the hot path reads. */
     public record Settings(int historySize, long historyMaxBytes, long subscriberBudgetBytes, Duration heartbeat,
                            long retryMillis, long reconnectRetryMillis, Duration closeGrace, int replayBatch,
-                           List<String> conflate, boolean conflateAll, Map<String, Duration> throttle) {
+                           List<String> conflate, boolean conflateAll, Map<String, Duration> throttle,
+                           int maxQueuedPerLoop) {
         public Settings {
             conflate = List.copyOf(conflate);
             throttle = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(throttle));
@@ -41,7 +42,7 @@ public final class Hub implements AutoCloseable {
         public Settings(int historySize, long historyMaxBytes, long subscriberBudgetBytes, Duration heartbeat,
                         long retryMillis, long reconnectRetryMillis, Duration closeGrace, int replayBatch) {
             this(historySize, historyMaxBytes, subscriberBudgetBytes, heartbeat, retryMillis, reconnectRetryMillis,
-                    closeGrace, replayBatch, List.of(), false, Map.of());
+                    closeGrace, replayBatch, List.of(), false, Map.of(), 8192);
         }
     }
 
@@ -53,6 +54,7 @@ public final class Hub implements AutoCloseable {
         long replayed;
         long heartbeats;
         long conflated;
+        long overflows;
     }
 
     /** What a subscriber's resume request resolved to. */
@@ -79,7 +81,7 @@ public final class Hub implements AutoCloseable {
         this.wire = new Wire(settings.retryMillis(), settings.reconnectRetryMillis(), settings.closeGrace().toMillis());
         List<LoopDispatcher> list = new ArrayList<>();
         for (EventExecutor executor : loops) {
-            LoopDispatcher d = new LoopDispatcher((EventLoop) executor, this);
+            LoopDispatcher d = new LoopDispatcher((EventLoop) executor, this, settings.maxQueuedPerLoop());
             list.add(d);
             byLoop.put(executor, d);
         }
@@ -355,6 +357,11 @@ public final class Hub implements AutoCloseable {
 
     public long conflated() {
         return sum(c -> c.conflated);
+    }
+
+    /** Times a loop fell so far behind that its subscribers went back to reading history. */
+    public long overflows() {
+        return sum(c -> c.overflows);
     }
 
     /** Updates a throttle window replaced by a newer one before it was sent. */

@@ -39,18 +39,35 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
     private long batchNanos;
     private boolean iterating;
     private int unflushedWrites;
+    private final int maxQueued;
+    /** Set by publishers when the inbox is full; cleared by the loop. Benign race: see offer(). */
+    private volatile boolean overflowed;
     /** Read by publishers to skip loops without subscribers; written on the loop. */
     volatile int subscriberCount;
     final Hub.Counters counters = new Hub.Counters();
 
-    LoopDispatcher(EventLoop loop, Hub hub) {
+    LoopDispatcher(EventLoop loop, Hub hub, int maxQueued) {
         this.loop = loop;
         this.hub = hub;
+        this.maxQueued = maxQueued;
     }
 
-    /** Any thread. The caller has retained the event's chunk once for this dispatcher. */
+    /**
+     * Any thread. The caller has retained the event's chunk once for this dispatcher.
+     *
+     * <p>The inbox is bounded: a loop that falls more than {@code maxQueued} events behind (a
+     * publish rate its subscribers' sockets cannot take) stops queueing. The event is in history
+     * already, so nothing is lost: on its next run the loop drops what it queued and sends its
+     * live subscribers back to reading history from where each got to, at their sockets' pace.
+     * Memory stays bounded by the history instead of growing with the backlog.
+     */
     void offer(Event e) {
-        inbox.offer(e);
+        if (overflowed || inbox.size() >= maxQueued) {
+            overflowed = true;
+            e.chunk.release();
+        } else {
+            inbox.offer(e);
+        }
         if (!scheduled.get() && scheduled.compareAndSet(false, true)) {
             loop.execute(this);
         }
@@ -59,6 +76,9 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
     @Override
     public void run() {
         scheduled.set(false);
+        if (overflowed) {
+            catchUpFromHistory();
+        }
         batchNanos = System.nanoTime();
         int n = 0;
         Event e;
@@ -109,6 +129,23 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
         }
         touchedCount = 0;
         unflushedWrites = 0;
+    }
+
+    /**
+     * On the loop, after the inbox overflowed. Events offered while this runs are either dropped
+     * here or skipped by subscribers that are replaying; history has them all.
+     */
+    private void catchUpFromHistory() {
+        overflowed = false;
+        discardInbox();
+        counters.overflows++;
+        for (int i = 0; i < subscribers.size(); i++) {
+            Subscriber s = subscribers.get(i);
+            s.catchUpFromHistory();
+        }
+        for (int i = 0; i < subscribers.size(); i++) {
+            hub.pump(subscribers.get(i));
+        }
     }
 
     /** On the loop. */

@@ -55,6 +55,8 @@ public final class Subscriber {
     long liveFrom;
     /** Sequence number of the event last visited: the same event may match several selectors. */
     long lastVisited = -1;
+    /** Highest sequence number visited live; everything in order up to it has been handled. */
+    long highestVisited;
     /** Replay position: last sequence number read from history. */
     long cursor;
     boolean dirty;
@@ -116,6 +118,9 @@ public final class Subscriber {
             return false; // not live yet, replayed already, or matched by another selector
         }
         lastVisited = e.seq;
+        if (e.seq > highestVisited) {
+            highestVisited = e.seq;
+        }
         if (!mayRead(e, cache)) {
             return false;
         }
@@ -131,6 +136,17 @@ public final class Subscriber {
         write(e, nowNanos);
         counters.deliveries++;
         return true;
+    }
+
+    /**
+     * Back to reading history from where live delivery got to (its loop dropped queued events
+     * because it fell too far behind). On the loop; the hub then pumps the replay.
+     */
+    void catchUpFromHistory() {
+        if (state == State.LIVE) {
+            state = State.REPLAYING;
+            cursor = Math.max(liveFrom, highestVisited);
+        }
     }
 
     /** Keeps the event as the latest pending one for its key (the socket is behind). */

@@ -70,6 +70,8 @@ public final class GatewayMetrics implements AutoCloseable {
                 .description("Pending updates replaced by a newer one for a subscriber that was behind").register(registry);
         FunctionCounter.builder("sluice_throttled", hub, Hub::throttled)
                 .description("Live updates replaced by a newer one inside a throttle interval").register(registry);
+        FunctionCounter.builder("sluice_dispatch_overflows", hub, Hub::overflows)
+                .description("Times an event loop fell behind and its subscribers caught up from history").register(registry);
         FunctionCounter.builder("sluice_heartbeats", hub, Hub::heartbeats).description("Heartbeat comments sent")
                 .register(registry);
         FunctionCounter.builder("sluice_replay_gaps", hub, Hub::replayGaps)
