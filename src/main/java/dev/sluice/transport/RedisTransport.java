@@ -159,13 +159,10 @@ public final class RedisTransport implements Transport {
             tail.setTimeout(timeout.plusMillis(BLOCK_MILLIS));
         } catch (RuntimeException e) {
             closeClient();
-            Throwable root = e;
-            while (root.getCause() != null && root.getCause() != root) {
-                root = root.getCause();
-            }
-            if (root instanceof RedisCommandExecutionException) { // e.g. WRONGPASS, NOAUTH
+            RedisCommandExecutionException refusal = findRefusal(e, 0);
+            if (refusal != null) { // e.g. WRONGPASS, NOAUTH
                 throw new TransportUnavailableException("Redis at " + where + " refused the connection: "
-                        + root.getMessage(), e);
+                        + refusal.getMessage(), e);
             }
             throw new TransportUnavailableException("Redis at " + where + " is unreachable: " + rootMessage(e), e);
         }
@@ -180,6 +177,23 @@ public final class RedisTransport implements Transport {
         tailHealthy = true;
         tailThread = Thread.ofPlatform().name("sluice-redis-tail").daemon(true).start(this::tailLoop);
         log.info("redis transport: stream '{}' at {}, from entry {}", stream, where, delivered);
+    }
+
+    /** An error answer from Redis among the causes (or suppressed exceptions) of a failed connect. */
+    private static RedisCommandExecutionException findRefusal(Throwable t, int depth) {
+        if (t == null || depth > 10) {
+            return null;
+        }
+        if (t instanceof RedisCommandExecutionException r) {
+            return r;
+        }
+        for (Throwable s : t.getSuppressed()) {
+            RedisCommandExecutionException r = findRefusal(s, depth + 1);
+            if (r != null) {
+                return r;
+            }
+        }
+        return t.getCause() == t ? null : findRefusal(t.getCause(), depth + 1);
     }
 
     /**
