@@ -76,6 +76,9 @@ public final class Bench {
     private volatile boolean draining;
     private volatile boolean aborted;
     private long publishAttempted;
+    private double loadBefore = -1;
+    private double machineBusy = -1;
+    private double selfCpu = -1;
 
     private Bench(BenchOptions options) {
         this.options = options;
@@ -271,6 +274,7 @@ public final class Bench {
             directBefore = direct(probe);
         }
         long rssBeforeConnect = probe.rssKiB();
+        loadBefore = GatewayProbe.loadAverage();
 
         // Publishers first, so a failing token is seen before thousands of connections are open.
         for (PublisherConnection p : publishers) {
@@ -313,6 +317,8 @@ public final class Bench {
             windowStart = System.nanoTime();
         }
         double cpuStart = probe.cpuSeconds();
+        double machineStart = GatewayProbe.machineBusySeconds();
+        double selfStart = GatewayProbe.selfCpuSeconds();
         String metricsStart = probe.metrics();
         long rssMax = probe.rssKiB();
         long healthOk = 0;
@@ -343,6 +349,8 @@ public final class Bench {
 
         long expectedTotal = options.publishes() ? drain(hardDeadline) : 0;
         double cpuEnd = probe.cpuSeconds();
+        machineBusy = machineStart < 0 ? -1 : GatewayProbe.machineBusySeconds() - machineStart;
+        selfCpu = selfStart < 0 ? -1 : GatewayProbe.selfCpuSeconds() - selfStart;
         String metricsEnd = probe.metrics();
         long rssEnd = probe.rssKiB();
         rssMax = Math.max(rssMax, rssEnd);
@@ -625,7 +633,9 @@ public final class Bench {
         }
         return new BenchReport(options.scenario().name().toLowerCase(java.util.Locale.ROOT), setup, connections,
                 events, BenchReport.Latency.of(total.latencyFast), BenchReport.Latency.of(total.latencySlow), slow,
-                publishes, churn, gateway, aborted, List.copyOf(notes));
+                publishes, churn, gateway, new BenchReport.Machine(Runtime.getRuntime().availableProcessors(), loadBefore,
+                        machineBusy, selfCpu, machineBusy < 0 || selfCpu < 0 ? -1
+                                : machineBusy - selfCpu - Math.max(0, cpu)), aborted, List.copyOf(notes));
     }
 
     private static <T> Future<T> onLoop(EventLoop loop, Callable<T> task) {

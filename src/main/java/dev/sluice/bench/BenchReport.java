@@ -16,7 +16,7 @@ import org.HdrHistogram.Histogram;
  */
 public record BenchReport(String scenario, Setup setup, Connections connections, Events events,
                           Latency latency, Latency latencySlow, Slow slow, Publishes publishes, Churn churn,
-                          Gateway gateway, boolean aborted, List<String> notes) {
+                          Gateway gateway, Machine machine, boolean aborted, List<String> notes) {
 
     public record Setup(int subscribers, int topics, double rate, double durationSeconds, double warmupSeconds,
                         int payloadBytes, int publishConnections, double slowShare, int sourceAddresses,
@@ -54,6 +54,10 @@ public record BenchReport(String scenario, Setup setup, Connections connections,
                           double directBytesAfter, double liveBytesPerConnection, double deliveries,
                           double cpuMicrosPerDelivery, double cpuMicrosPerReceivedEvent, long healthzOk,
                           long healthzFailed, double healthzMax, double slowDisconnects) {}
+
+    /** The machine during the window: what the load generator and everything else used. */
+    public record Machine(int cores, double loadAverageBefore, double busyCpuSeconds, double benchCpuSeconds,
+                          double otherCpuSeconds) {}
 
     /** Writes the report as JSON. */
     public void writeJson(Path file) throws IOException {
@@ -122,6 +126,11 @@ public record BenchReport(String scenario, Setup setup, Connections connections,
             }
             line(out, "gateway /healthz ok / failed / max", g.healthzOk + " / " + g.healthzFailed + " / "
                     + f(g.healthzMax) + " ms");
+        }
+        if (machine != null && machine.busyCpuSeconds >= 0) {
+            line(out, "machine: cores / load avg before", machine.cores + " / " + f(machine.loadAverageBefore));
+            line(out, "CPU in window: all / bench / other processes", f(machine.busyCpuSeconds) + " / "
+                    + f(machine.benchCpuSeconds) + " / " + f(machine.otherCpuSeconds) + " s");
         }
         for (String n : notes) {
             out.println("note: " + n);

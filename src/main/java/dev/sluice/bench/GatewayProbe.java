@@ -57,6 +57,40 @@ final class GatewayProbe {
         }
     }
 
+    /** CPU seconds used by this process (the load generator), or -1. */
+    static double selfCpuSeconds() {
+        return new GatewayProbe(ProcessHandle.current().pid(), null).cpuSeconds();
+    }
+
+    /**
+     * CPU seconds all processes of the machine spent busy (every state but idle and iowait),
+     * from /proc/stat, or -1. With the gateway's and our own, it tells what else ran meanwhile.
+     */
+    static double machineBusySeconds() {
+        try {
+            String cpu = Files.readAllLines(Path.of("/proc/stat")).get(0);
+            String[] f = cpu.trim().split("\\s+");
+            long busy = 0;
+            for (int i = 1; i < f.length && i <= 8; i++) {
+                if (i != 4 && i != 5) {
+                    busy += Long.parseLong(f[i]);
+                }
+            }
+            return busy / (double) CLOCK_TICKS;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** The one-minute load average, or -1. */
+    static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** VmRSS in KiB, or -1. */
     long rssKiB() {
         return statusField("VmRSS:");
