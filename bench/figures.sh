@@ -34,7 +34,7 @@ busy_pct() {  # share of the machine's CPU busy over 3 s
 }
 quiet() {  # other work may share these cores: wait (at most 30 s) for a quieter moment, and log it
   local waited=0 pct
-  while pct=$(busy_pct); [ "$pct" -gt 30 ] && [ $waited -lt 30 ]; do waited=$((waited + 3)); done
+  while pct=$(busy_pct); [ "$pct" -gt 30 ] && [ $waited -lt "${QUIET_MAX:-30}" ]; do waited=$((waited + 3)); done
   echo "machine busy ${pct}% before the run (waited ${waited}s)" | tee -a "$out/quiet.log"
 }
 one() {  # case, run

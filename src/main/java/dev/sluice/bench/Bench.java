@@ -554,7 +554,7 @@ public final class Bench {
         for (SubscriberConnection s : subscribers) {
             if (s.slow) {
                 slowCount++;
-                slowEnds += s.streamEnds;
+                slowEnds += s.serverCloses;
             }
             if (!s.everOpened() || !options.publishes()) {
                 continue;

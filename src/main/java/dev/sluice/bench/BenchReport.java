@@ -40,6 +40,7 @@ public record BenchReport(String scenario, Setup setup, Connections connections,
         }
     }
 
+    /** {@code cutLoose}: streams of slow subscribers that the server ended or closed. */
     public record Slow(int slowSubscribers, long cutLoose, long reconnects, long missed, long duplicated,
                        long fastMissed) {}
 

@@ -58,6 +58,8 @@ final class SubscriberConnection extends ChannelInboundHandlerAdapter implements
     long outOfOrder;
     long foreign;
     long streamEnds;
+    /** Open streams the server ended or closed (cut loose when slow), with or without a last chunk. */
+    long serverCloses;
 
     SubscriberConnection(Bench bench, int topic, boolean slow, EventLoop loop, Bootstrap bootstrap,
                          InetSocketAddress local, LoopStats stats) {
@@ -240,6 +242,9 @@ final class SubscriberConnection extends ChannelInboundHandlerAdapter implements
                 connect();
             }
             return;
+        }
+        if (!closedByUs) {
+            serverCloses++;
         }
         if (!closedByUs && !bench.stopping() && reconnects < MAX_RECONNECTS) {
             // The server ended the stream: resume like an EventSource, after the announced delay.

