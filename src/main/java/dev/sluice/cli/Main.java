@@ -18,7 +18,7 @@ import picocli.CommandLine.Model.OptionSpec;
             "or in a properties file given with --config / SLUICE_CONFIG (e.g. history-size = 50000).",
             "Precedence: command line, then environment, then config file, then default.",
         },
-        subcommands = {ServeCommand.class, TokenCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, TokenCommand.class, dev.sluice.bench.BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

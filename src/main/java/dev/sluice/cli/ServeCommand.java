@@ -65,7 +65,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "Largest publish request body; larger ones get 413. Default: ${DEFAULT-VALUE}")
     int maxBodySize;
 
-    @Option(names = "--subscriber-budget", paramLabel = "SIZE", defaultValue = "1MiB", converter = Units.SizeConverter.class,
+    @Option(names = "--subscriber-budget", paramLabel = "SIZE", defaultValue = "256KiB", converter = Units.SizeConverter.class,
             description = "Bytes that may wait for one slow subscriber; past it the stream is ended with a retry hint"
                     + " and the client resumes from history. Default: ${DEFAULT-VALUE}")
     long subscriberBudget;

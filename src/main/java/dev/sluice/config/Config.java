@@ -129,7 +129,7 @@ public record Config(
         public int historySize = 10_000;
         public long historyMaxBytes = 64L << 20;
         public int maxBodySize = 1 << 20;
-        public long subscriberBudget = 1L << 20;
+        public long subscriberBudget = 256L << 10;
         public Duration retry = Duration.ofSeconds(2);
         public Duration slowClientRetry = Duration.ofMillis(500);
         public Duration slowClientGrace = Duration.ofSeconds(10);

@@ -4,6 +4,9 @@ import dev.sluice.auth.AuthException;
 import dev.sluice.auth.MercureClaims;
 import dev.sluice.auth.TokenExtractor;
 import dev.sluice.auth.TokenVerifier;
+import dev.sluice.auth.VerifiedTokens;
+import java.time.Clock;
+import java.time.Duration;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -23,13 +26,13 @@ final class Access {
         }
     }
 
-    private final TokenVerifier publishers;
-    private final TokenVerifier subscribers;
+    private final VerifiedTokens publishers;
+    private final VerifiedTokens subscribers;
     private final boolean anonymous;
 
-    Access(TokenVerifier publishers, TokenVerifier subscribers, boolean anonymous) {
-        this.publishers = publishers;
-        this.subscribers = subscribers;
+    Access(TokenVerifier publishers, TokenVerifier subscribers, boolean anonymous, Duration clockSkew) {
+        this.publishers = new VerifiedTokens(publishers, clockSkew, Clock.systemUTC(), 10_000, Duration.ofMinutes(10));
+        this.subscribers = new VerifiedTokens(subscribers, clockSkew, Clock.systemUTC(), 50_000, Duration.ofMinutes(10));
         this.anonymous = anonymous;
     }
 

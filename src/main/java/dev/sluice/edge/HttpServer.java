@@ -71,7 +71,7 @@ public final class HttpServer implements AutoCloseable {
 
     public InetSocketAddress bind(Config config, Hub hub, Transport transport, GatewayMetrics metrics,
                                   TokenVerifier publishers, TokenVerifier subscribers) throws InterruptedException {
-        Access access = new Access(publishers, subscribers, config.anonymous());
+        Access access = new Access(publishers, subscribers, config.anonymous(), config.jwtClockSkew());
         Cors cors = new Cors(config.corsOrigins());
         var subscribe = new SubscribeEndpoint(hub, transport, access, cors, config, metrics);
         var publish = new PublishEndpoint(transport, access, cors, hub.selectors(), metrics,

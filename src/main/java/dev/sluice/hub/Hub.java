@@ -247,12 +247,15 @@ public final class Hub implements AutoCloseable {
                     s.cursor = from - 1;
                 }
                 long to = Math.min(history.head(), s.cursor + settings.replayBatch());
-                for (long seq = from; seq <= to; seq++) {
+                for (long seq = from; seq <= to && s.channel.isWritable(); seq++) {
                     Event e = history.at(seq);
                     s.cursor = seq;
                     if (e != null && s.wants(e, selectorCache)) {
                         s.write(e, now);
                         d.counters.replayed++;
+                        if (!s.channel.isWritable()) {
+                            break; // resumed by the writability change, never past the watermark
+                        }
                     }
                 }
                 if (s.cursor >= history.head()) {
@@ -322,7 +325,7 @@ public final class Hub implements AutoCloseable {
     /** Ends a stream cleanly (last chunk, then close). On the subscriber's loop. */
     public void end(Subscriber s) {
         if (s.chunked && s.channel.isActive()) {
-            s.channel.write(wire.lastChunk.duplicate(), s.channel.voidPromise());
+            s.channel.write(wire.lastChunk.retainedDuplicate(), s.channel.voidPromise());
         }
         s.state = Subscriber.State.CLOSING;
         s.channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
@@ -437,5 +440,6 @@ public final class Hub implements AutoCloseable {
             throttler.clear();
             history.clear();
         }
+        wire.release();
     }
 }

@@ -130,7 +130,10 @@ public final class SseEncoder {
         return start;
     }
 
-    /** A chunk holding the given raw SSE text (comments, retry hints): built once, shared. */
+    /**
+     * A chunk holding the given raw SSE text (comments, retry hints), built once and shared: write
+     * {@code retainedDuplicate()}s of it; its owner releases it once.
+     */
     public static ByteBuf chunk(String sse) {
         byte[] payload = sse.getBytes(StandardCharsets.UTF_8);
         String head = Integer.toHexString(payload.length) + "\r\n";
@@ -138,12 +141,12 @@ public final class SseEncoder {
         buf.writeCharSequence(head, StandardCharsets.US_ASCII);
         buf.writeBytes(payload);
         buf.writeBytes(CRLF);
-        return Unpooled.unreleasableBuffer(buf.asReadOnly());
+        return buf;
     }
 
-    /** The same raw SSE text without chunk framing, for HTTP/1.0 subscribers. */
+    /** The same raw SSE text without chunk framing, for HTTP/1.0 subscribers; shared as above. */
     public static ByteBuf raw(String sse) {
         byte[] payload = sse.getBytes(StandardCharsets.UTF_8);
-        return Unpooled.unreleasableBuffer(Unpooled.directBuffer(payload.length).writeBytes(payload).asReadOnly());
+        return Unpooled.directBuffer(payload.length).writeBytes(payload);
     }
 }

@@ -215,7 +215,7 @@ public final class Subscriber {
     }
 
     void writeStatic(ByteBuf chunkForm, ByteBuf rawForm, long nowNanos) {
-        channel.write((chunked ? chunkForm : rawForm).duplicate(), channel.voidPromise());
+        channel.write((chunked ? chunkForm : rawForm).retainedDuplicate(), channel.voidPromise());
         lastWriteNanos = nowNanos;
         dirty = true;
     }
@@ -239,7 +239,7 @@ public final class Subscriber {
         releaseHeld();
         writeStatic(wire.reconnectHintChunk, wire.reconnectHintRaw, nowNanos);
         if (chunked) {
-            channel.write(wire.lastChunk.duplicate(), channel.voidPromise());
+            channel.write(wire.lastChunk.retainedDuplicate(), channel.voidPromise());
         }
         channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         dirty = false;

@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
  * The fixed pieces of every stream, encoded once per hub: the opening comment and {@code retry:}
  * hint, the heartbeat comment, the reconnect hint sent before a slow client is cut loose, and the
  * last chunk that ends a chunked body. Each comes as a chunk and, for HTTP/1.0 subscribers, raw.
+ * They are never modified after construction; writes send retained duplicates of them.
  */
 final class Wire {
     final ByteBuf openingChunk;
@@ -27,8 +28,15 @@ final class Wire {
         String hint = ": too slow, resume from history\nretry: " + reconnectRetryMillis + "\n\n";
         this.reconnectHintChunk = SseEncoder.chunk(hint);
         this.reconnectHintRaw = SseEncoder.raw(hint);
-        this.lastChunk = io.netty.buffer.Unpooled.unreleasableBuffer(io.netty.buffer.Unpooled
-                .copiedBuffer("0\r\n\r\n", java.nio.charset.StandardCharsets.US_ASCII).asReadOnly());
+        this.lastChunk = io.netty.buffer.Unpooled.directBuffer(5).writeBytes(new byte[] {'0', '\r', '\n', '\r', '\n'});
         this.closeGraceMillis = closeGraceMillis;
+    }
+
+    /** Once, when the hub stops: every write took its own retained duplicate. */
+    void release() {
+        for (ByteBuf b : new ByteBuf[] {openingChunk, openingRaw, heartbeatChunk, heartbeatRaw, reconnectHintChunk,
+                reconnectHintRaw, lastChunk}) {
+            b.release();
+        }
     }
 }

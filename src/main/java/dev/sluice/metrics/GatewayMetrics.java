@@ -4,7 +4,6 @@ import dev.sluice.hub.Hub;
 import dev.sluice.transport.Transport;
 import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.util.internal.PlatformDependent;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -85,8 +84,6 @@ public final class GatewayMetrics implements AutoCloseable {
         Gauge.builder("sluice_netty_pooled_direct_pinned_bytes", PooledByteBufAllocator.DEFAULT,
                 a -> a.pinnedDirectMemory()).description("Direct memory of the pooled allocator in live buffers")
                 .register(registry);
-        Gauge.builder("sluice_netty_direct_used_bytes", () -> PlatformDependent.usedDirectMemory())
-                .description("Direct memory Netty allocated itself (-1 when not tracked)").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Reproduces the figures of BENCHMARKS.md: for each case, starts a fresh gateway with the
+# launcher's default JVM flags, runs `sluice bench` against it as a separate process, keeps the
+# JSON report in bench-results/, and stops the gateway. Loopback only; every run is bounded.
+# Usage: bench/figures.sh [case ...]   (cases: idle15k idle19k bcast2 bcast10 topics overload slow slow0)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+. "$here/.ci/find-jdk.sh"
+[ -f target/sluice.jar ] || ./mvnw -q -B -DskipTests package
+out="$here/bench-results"; mkdir -p "$out"
+runs="${RUNS:-3}"
+secret="bench-secret-0123456789-abcdefghijklmnopqrstuv"
+
+serve() {  # extra gateway flags...
+  ./sluice serve --anonymous --listen 127.0.0.1:8080 --publisher-jwt-key "$secret" "$@" >"$out/gateway.log" 2>&1 &
+  gw=$!
+  for _ in $(seq 100); do curl -sf http://127.0.0.1:8080/healthz >/dev/null 2>&1 && break; sleep 0.1; done
+  gwpid=$(pgrep -P "$gw" java || echo "$gw")   # ./sluice execs java, so usually the same pid
+}
+stop() { kill "$gw" 2>/dev/null || true; wait "$gw" 2>/dev/null || true; sleep 1; }
+bench() {  # name, bench flags...
+  local name=$1; shift
+  "$JAVA_HOME/bin/java" -Xmx2g -XX:+UseParallelGC --enable-native-access=ALL-UNNAMED -jar target/sluice.jar \
+    bench --secret "$secret" --gateway-pid "$gwpid" --json "$out/$name.json" "$@" | tee "$out/$name.txt"
+}
+busy_pct() {  # share of the machine's CPU busy over 3 s
+  local a b
+  a=($(head -1 /proc/stat)); sleep 3; b=($(head -1 /proc/stat))
+  local total=0 idle=0 i
+  for i in 1 2 3 4 5 6 7 8; do total=$((total + b[i] - a[i])); done
+  idle=$((b[4] - a[4] + b[5] - a[5]))
+  echo $(( (total - idle) * 100 / (total > 0 ? total : 1) ))
+}
+quiet() {  # other work may share these cores: wait (at most 30 s) for a quieter moment, and log it
+  local waited=0 pct
+  while pct=$(busy_pct); [ "$pct" -gt 30 ] && [ $waited -lt "${QUIET_MAX:-30}" ]; do waited=$((waited + 3)); done
+  echo "machine busy ${pct}% before the run (waited ${waited}s)" | tee -a "$out/quiet.log"
+}
+one() {  # case, run
+  local c=$1 r=$2
+  quiet
+  case $c in
+    idle15k)  serve; bench "$c-$r" --scenario idle --subscribers 15000 --source-addresses 2 --gc-probe --duration 30s ;;
+    idle19k)  serve; bench "$c-$r" --scenario idle --subscribers 19000 --source-addresses 2 --gc-probe --duration 30s ;;
+    bcast2)   serve; bench "$c-$r" --scenario broadcast --subscribers 10000 --rate 2 --source-addresses 2 --duration 20s ;;
+    bcast10)  serve; bench "$c-$r" --scenario broadcast --subscribers 10000 --rate 10 --source-addresses 2 --duration 20s ;;
+    topics)   serve; bench "$c-$r" --scenario topics --subscribers 10000 --topics 1000 --rate 1000 --source-addresses 2 --duration 20s ;;
+    overload) serve; bench "$c-$r" --scenario broadcast --subscribers 10000 --rate 100 --source-addresses 2 --duration 20s --drain 30s ;;
+    slow)     serve --subscriber-budget 256KiB; bench "$c-$r" --scenario slow --subscribers 2000 --rate 10 \
+                --payload-bytes 4096 --slow-share 0.05 --slow-read-rate 4096 --duration 20s ;;
+    slow0)    serve --subscriber-budget 256KiB; bench "$c-$r" --scenario slow --subscribers 2000 --rate 10 \
+                --payload-bytes 4096 --slow-share 0 --duration 20s ;;
+    *) echo "unknown case $c" >&2; exit 2 ;;
+  esac
+  stop
+}
+cases=("$@"); [ ${#cases[@]} -gt 0 ] || cases=(idle15k idle19k bcast2 bcast10 topics overload slow0 slow)
+for c in "${cases[@]}"; do for r in $(seq "$runs"); do one "$c" "$r"; done; done
