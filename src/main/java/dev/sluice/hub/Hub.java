@@ -231,14 +231,23 @@ public final class Hub implements AutoCloseable {
     }
 
     /**
-     * Continues a replay while the channel is writable, a batch at a time. When the cursor reaches
-     * the head of the history (checked under the monitor, so no event can slip in between) the
-     * subscriber turns live. On the loop.
+     * Continues a replay while the channel is writable, a batch at a time, taking turns with the
+     * other replaying subscribers of its loop (see {@link LoopDispatcher#requestPump}). When the
+     * cursor reaches the head of the history (checked under the monitor, so no event can slip in
+     * between) the subscriber turns live. On the loop.
      */
     public void pump(Subscriber s) {
+        dispatcherOf(s).requestPump(s);
+    }
+
+    /**
+     * One replay batch (at most {@code replayBatch} events, never past the channel's write
+     * watermark), flushed; then conflated events if the subscriber is live. On the loop, from the
+     * dispatcher's round-robin pump queue. Returns true when the subscriber could take more now.
+     */
+    boolean pumpOnce(Subscriber s, LoopDispatcher d) {
         long now = System.nanoTime();
-        LoopDispatcher d = dispatcherOf(s);
-        while (s.state == Subscriber.State.REPLAYING && s.channel.isWritable()) {
+        if (s.state == Subscriber.State.REPLAYING && s.channel.isWritable()) {
             synchronized (history) {
                 long from = s.cursor + 1;
                 if (from < history.oldest()) {
@@ -272,6 +281,7 @@ public final class Hub implements AutoCloseable {
             s.dirty = false;
             s.channel.flush();
         }
+        return s.state == Subscriber.State.REPLAYING && s.channel.isWritable();
     }
 
     /** On the loop, when the channel closed. */

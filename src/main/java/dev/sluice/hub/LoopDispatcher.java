@@ -4,6 +4,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.internal.PlatformDependent;
 import java.util.ArrayList;
 import java.util.Queue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -50,6 +51,10 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
     private final int maxQueued;
     /** Set by publishers when the inbox is full; cleared by the loop. Benign race: see offer(). */
     private volatile boolean overflowed;
+    /** Replaying subscribers waiting for their next batch; loop-confined. */
+    private final java.util.ArrayDeque<Subscriber> pumpQueue = new java.util.ArrayDeque<>();
+    private final Runnable pumpTask = this::runPumps;
+    private boolean pumpScheduled;
     /** Read by publishers to skip loops without subscribers; written on the loop. */
     volatile int subscriberCount;
     final Hub.Counters counters = new Hub.Counters();
@@ -109,8 +114,43 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
             iterating = false;
         }
         flushTouched();
-        if (!inbox.isEmpty() && !scheduled.get() && scheduled.compareAndSet(false, true)) {
-            loop.execute(this);
+        if ((!inbox.isEmpty() || overflowed) && !scheduled.get() && scheduled.compareAndSet(false, true)) {
+            // Not execute(): Netty runs tasks added while it runs tasks in the same turn (for up to
+            // a second), so a busy loop would not read sockets meanwhile. A task scheduled now is
+            // taken at the loop's next turn, after its I/O: publishes and health checks get in.
+            loop.schedule(this, 0, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * Queues a subscriber for replay. Replays take turns, a batch each, in slices of at most
+     * {@link #MAX_RUN_NANOS} per loop turn: thousands of subscribers catching up at once neither
+     * stall the loop nor starve one another. On the loop.
+     */
+    void requestPump(Subscriber s) {
+        if (!s.pumpQueued) {
+            s.pumpQueued = true;
+            pumpQueue.add(s);
+        }
+        if (!pumpScheduled) {
+            pumpScheduled = true;
+            loop.schedule(pumpTask, 0, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void runPumps() {
+        pumpScheduled = false;
+        long started = System.nanoTime();
+        Subscriber s;
+        while (System.nanoTime() - started < MAX_RUN_NANOS && (s = pumpQueue.poll()) != null) {
+            s.pumpQueued = false;
+            if (s.slot >= 0 && hub.pumpOnce(s, this)) {
+                requestPump(s); // back of the queue: the others get their turn first
+            }
+        }
+        if (!pumpQueue.isEmpty() && !pumpScheduled) {
+            pumpScheduled = true;
+            loop.schedule(pumpTask, 0, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -155,7 +195,7 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
             s.catchUpFromHistory();
         }
         for (int i = 0; i < subscribers.size(); i++) {
-            hub.pump(subscribers.get(i));
+            requestPump(subscribers.get(i));
         }
     }
 

@@ -63,6 +63,8 @@ public final class Subscriber {
     long lastWriteNanos;
     /** Position in its dispatcher's list of subscribers; -1 when not registered. */
     int slot = -1;
+    /** In its dispatcher's pump queue. */
+    boolean pumpQueued;
     TopicIndex.Membership[] memberships;
     /** Set by the hub when the subscriber is registered. */
     Wire wire;
