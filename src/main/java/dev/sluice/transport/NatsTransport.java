@@ -107,8 +107,10 @@ public final class NatsTransport implements Transport {
     private volatile long delivered;
     /** When positive, the tail must start over at this sequence (the stream was re-created). */
     private volatile long restartAt = -1;
-    private long skipped;
+    /** Entries that left the stream before this node read them. Written by the tail thread only. */
+    private volatile long skipped;
     private volatile boolean disconnected;
+    private final java.util.concurrent.atomic.AtomicLong disconnects = new java.util.concurrent.atomic.AtomicLong();
     private final PriorityQueue<Waiter> waiters = new PriorityQueue<>();
 
     private record Waiter(long seq, CompletableFuture<Void> done) implements Comparable<Waiter> {
@@ -403,6 +405,21 @@ public final class NatsTransport implements Transport {
         }
     }
 
+    /**
+     * Gaps and outages, named as the Redis transport's. The position is the stream sequence this
+     * node has handed to its hub: the spread of it across nodes is their lag behind each other.
+     */
+    @Override
+    public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        io.micrometer.core.instrument.FunctionCounter.builder("sluice_transport_log_gap_updates", this, t -> t.skipped)
+                .description("Updates that left the shared log before this node read them").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("sluice_transport_disconnects", disconnects,
+                java.util.concurrent.atomic.AtomicLong::get)
+                .description("Times the connection to the log's engine was lost").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("sluice_transport_log_position", this, t -> t.delivered)
+                .description("Sequence number of the last log entry this node delivered to its hub").register(registry);
+    }
+
     // --- connection events ---
 
     private void onConnectionEvent(Connection c, ConnectionListener.Events event) {
@@ -410,6 +427,7 @@ public final class NatsTransport implements Transport {
             case DISCONNECTED -> {
                 if (!disconnected) {
                     disconnected = true;
+                    disconnects.incrementAndGet();
                     log.warn("lost the connection to NATS at {}; reconnecting", url.display());
                 }
             }

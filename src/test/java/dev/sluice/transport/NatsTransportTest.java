@@ -215,6 +215,11 @@ class NatsTransportTest {
             assertThat(got).as("every acknowledged update").containsAll(acked);
             assertThat(got).as("once, in order").isSorted().doesNotHaveDuplicates();
             assertThat(status(a, "/readyz")).isEqualTo(200);
+            String metrics = a.http.send(java.net.http.HttpRequest.newBuilder(a.url("/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).containsPattern("(?m)^sluice_transport_disconnects_total [1-9]")
+                    .containsPattern("(?m)^sluice_transport_log_position [1-9]")
+                    .contains("sluice_transport_log_gap_updates_total 0.0");
         }
     }
 
