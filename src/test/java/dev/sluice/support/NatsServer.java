@@ -17,12 +17,11 @@ import org.junit.jupiter.api.Assumptions;
  * <p>Found as {@code nats-server} on the PATH, in /usr/sbin or /usr/local/bin, or at
  * {@code $NATS_SERVER}. Missing, the test is skipped, except under {@code CI=true} where it fails.
  */
-public final class NatsServer implements AutoCloseable {
+public final class NatsServer extends EngineProcess {
     private final Path binary;
     private final Path storage;
     private final Path logFile;
     public final int port;
-    private Process process;
 
     private NatsServer(Path binary, Path storage, int port) {
         this.binary = binary;
@@ -106,27 +105,9 @@ public final class NatsServer implements AutoCloseable {
         throw new IllegalStateException("nats-server did not listen on " + port + " within 10 s");
     }
 
-    /** SIGKILL: no clean shutdown, what a crash looks like. */
-    public void kill() throws InterruptedException {
-        process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
-    }
 
-    /** SIGSTOP: the process stays, its sockets stay open, nothing answers. */
-    public void pause() throws Exception {
-        signal("STOP");
-    }
 
-    public void resume() throws Exception {
-        signal("CONT");
-    }
 
-    private void signal(String name) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
-        if (kill.waitFor() != 0) {
-            throw new IllegalStateException("kill -" + name + " failed");
-        }
-    }
 
     @Override
     public void close() throws Exception {

@@ -24,14 +24,13 @@ import org.junit.jupiter.api.Assumptions;
  * <p>When no redis-server binary is installed the test is skipped with a message, except in CI
  * ({@code CI=true}), where the binary must be there and its absence fails the test.
  */
-public final class RedisServer implements AutoCloseable {
+public final class RedisServer extends EngineProcess {
 
     public final int port;
     public final Path dir;
     private final boolean appendOnly;
     private final String binary;
     private final List<String> extraArgs;
-    private Process process;
 
     private RedisServer(String binary, int port, Path dir, boolean appendOnly, List<String> extraArgs) {
         this.binary = binary;
@@ -155,26 +154,9 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    /** kill -9. */
-    public void kill() throws InterruptedException {
-        process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
-    }
 
-    public void pause() throws Exception {
-        signal("STOP");
-    }
 
-    public void resume() throws Exception {
-        signal("CONT");
-    }
 
-    private void signal(String name) throws Exception {
-        Process k = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
-        if (k.waitFor() != 0) {
-            throw new IllegalStateException("kill -" + name + " failed");
-        }
-    }
 
     @Override
     public void close() throws Exception {
