@@ -37,46 +37,31 @@ final class Access {
     }
 
     Result publisher(HttpRequest req, QueryStringDecoder query) {
-        String token;
-        try {
-            token = token(req, query);
-        } catch (AuthException badHeader) {
-            return new Result(null, 401, badHeader.getMessage());
+        Result who = verify(req, query, publishers, "publisher", "A publisher token is required: send"
+                + " 'Authorization: Bearer <JWT>' with a mercure.publish claim signed with the publisher key.");
+        if (who.ok() && who.claims().publish().isEmpty()) {
+            return new Result(null, 403, "The token has no mercure.publish selectors, so it may not publish.");
         }
-        if (token == null) {
-            return new Result(null, 401, "A publisher token is required: send 'Authorization: Bearer <JWT>' with a"
-                    + " mercure.publish claim signed with the publisher key.");
-        }
-        try {
-            MercureClaims claims = publishers.verify(token);
-            if (claims.publish().isEmpty()) {
-                return new Result(null, 403, "The token has no mercure.publish selectors, so it may not publish.");
-            }
-            return new Result(claims, 200, null);
-        } catch (AuthException e) {
-            return new Result(null, 401, "Invalid publisher token: " + e.getMessage());
-        }
+        return who;
     }
 
     Result subscriber(HttpRequest req, QueryStringDecoder query) {
-        String token;
+        return verify(req, query, subscribers, "subscriber", anonymous ? null : "A subscriber token is required"
+                + " (anonymous subscribers are not allowed on this hub): send 'Authorization: Bearer <JWT>', the"
+                + " 'authorization' query parameter or the 'mercureAuthorization' cookie.");
+    }
+
+    /** @param whenMissing the refusal when no token was sent, or null to admit the client anonymously */
+    private static Result verify(HttpRequest req, QueryStringDecoder query, VerifiedTokens tokens, String role,
+                                 String whenMissing) {
         try {
-            token = token(req, query);
-        } catch (AuthException badHeader) {
-            return new Result(null, 401, badHeader.getMessage());
-        }
-        if (token == null) {
-            if (anonymous) {
-                return new Result(MercureClaims.NONE, 200, null);
+            String token = token(req, query);
+            if (token == null) {
+                return whenMissing == null ? new Result(MercureClaims.NONE, 200, null) : new Result(null, 401, whenMissing);
             }
-            return new Result(null, 401, "A subscriber token is required (anonymous subscribers are not allowed on"
-                    + " this hub): send 'Authorization: Bearer <JWT>', the 'authorization' query parameter or the"
-                    + " 'mercureAuthorization' cookie.");
-        }
-        try {
-            return new Result(subscribers.verify(token), 200, null);
+            return new Result(tokens.verify(token), 200, null);
         } catch (AuthException e) {
-            return new Result(null, 401, "Invalid subscriber token: " + e.getMessage());
+            return new Result(null, 401, "Invalid " + role + " token: " + e.getMessage());
         }
     }
 
