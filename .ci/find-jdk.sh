@@ -18,6 +18,10 @@ sluice_find_jdk() {
     v="$(sluice_java_major "$c")"
     if [ -n "$v" ] && [ "${v%%.*}" -ge 21 ] 2>/dev/null; then
       export JAVA_HOME="$c"
+      # Maven 3.9 still calls sun.misc.Unsafe, which JDK 24+ warns about on every build.
+      if [ "${v%%.*}" -ge 24 ]; then
+        export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+      fi
       return 0
     fi
   done
