@@ -126,10 +126,13 @@ public final class TestHub implements AutoCloseable {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
-    /** Waits until the opening comment arrived, i.e. the subscription is registered. */
+    /**
+     * Waits until the whole opening block (comment, then {@code retry:}) was read, i.e. the
+     * subscription is registered and its first bytes parsed.
+     */
     private static void awaitSubscribers(SseStream s) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
-        while (s.reader.comments.get() == 0 && System.nanoTime() < deadline && !s.reader.ended) {
+        while (s.reader.lastRetry == null && System.nanoTime() < deadline && !s.reader.ended) {
             Thread.sleep(2);
         }
     }
