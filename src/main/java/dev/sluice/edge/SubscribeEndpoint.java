@@ -18,7 +18,6 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import dev.sluice.transport.Transport;
 
@@ -109,7 +108,7 @@ final class SubscribeEndpoint {
         boolean snapshot = snapshotParam != null && !snapshotParam.isEmpty()
                 && !snapshotParam.get(0).equals("0") && !snapshotParam.get(0).equalsIgnoreCase("false");
         Subscriber s = new Subscriber(ctx.channel(), wanted, allowed, chunked, config.subscriberBudget(), expires,
-                claims.payload(), "urn:uuid:" + UUID.randomUUID(), snapshot);
+                snapshot);
         String origin = cors.allowedOrigin(req.headers());
         String resumeFrom = lastEventId;
         if (resumeFrom != null && !resumeFrom.equals("earliest") && !hub.knows(resumeFrom)) {

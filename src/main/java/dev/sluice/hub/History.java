@@ -108,11 +108,6 @@ final class History {
         return seq == null ? -1 : seq;
     }
 
-    /** Id of the newest kept event, or null when nothing is kept. */
-    String headId() {
-        Event e = at(head);
-        return e == null ? null : e.id;
-    }
 
     /** Sequence number of the newest kept event on this topic, or -1. */
     long latestOn(String topic) {

@@ -256,15 +256,14 @@ public final class Hub implements AutoCloseable {
                     s.cursor = from - 1;
                 }
                 long to = Math.min(history.head(), s.cursor + settings.replayBatch());
+                // Writability is checked per write: the replay never goes past the watermark, and
+                // the writability change resumes it.
                 for (long seq = from; seq <= to && s.channel.isWritable(); seq++) {
                     Event e = history.at(seq);
                     s.cursor = seq;
                     if (e != null && s.wants(e, selectorCache)) {
                         s.write(e, now);
                         d.counters.replayed++;
-                        if (!s.channel.isWritable()) {
-                            break; // resumed by the writability change, never past the watermark
-                        }
                     }
                 }
                 if (s.cursor >= history.head()) {
@@ -432,13 +431,6 @@ public final class Hub implements AutoCloseable {
         }
     }
 
-    /** Id of the newest event in history, or {@code earliest} when it is empty. */
-    public String lastEventId() {
-        synchronized (history) {
-            String id = history.headId();
-            return id == null ? "earliest" : id;
-        }
-    }
 
     @Override
     public void close() {

@@ -44,8 +44,6 @@ public final class Subscriber {
     final long budgetBytes;
     /** Wall-clock millis at which the subscriber's token expires, or Long.MAX_VALUE. */
     final long expiresAtMillis;
-    final Object payload;
-    final String subscriberId;
     /** Send the latest retained event of every matching topic first (live subscriptions only). */
     final boolean snapshot;
 
@@ -72,33 +70,14 @@ public final class Subscriber {
     private LinkedHashMap<String, Event> conflated;
 
     public Subscriber(Channel channel, List<TopicSelector> selectors, List<TopicSelector> authorized,
-                      boolean chunked, long budgetBytes, long expiresAtMillis, Object payload, String subscriberId,
-                      boolean snapshot) {
+                      boolean chunked, long budgetBytes, long expiresAtMillis, boolean snapshot) {
         this.channel = channel;
         this.selectors = selectors.toArray(TopicSelector[]::new);
         this.authorized = authorized.toArray(TopicSelector[]::new);
         this.chunked = chunked;
         this.budgetBytes = budgetBytes;
         this.expiresAtMillis = expiresAtMillis;
-        this.payload = payload;
-        this.subscriberId = subscriberId;
         this.snapshot = snapshot;
-    }
-
-    public Channel channel() {
-        return channel;
-    }
-
-    public List<TopicSelector> selectors() {
-        return List.of(selectors);
-    }
-
-    public Object payload() {
-        return payload;
-    }
-
-    public String subscriberId() {
-        return subscriberId;
     }
 
     /** Does this subscriber want the event at all (topic match, and authorised if private)? */
@@ -200,10 +179,6 @@ public final class Subscriber {
             }
             conflated = null;
         }
-    }
-
-    int heldCount() {
-        return conflated == null ? 0 : conflated.size();
     }
 
     /** Writes one event; the duplicate is recycled and released by the channel once written. */

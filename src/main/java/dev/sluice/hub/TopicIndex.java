@@ -153,12 +153,4 @@ final class TopicIndex {
             visitor.visit(items[i].subscriber, e);
         }
     }
-
-    int exactTopics() {
-        return exact.size();
-    }
-
-    int templateGroups() {
-        return templateList.size();
-    }
 }

@@ -30,7 +30,7 @@ class HistoryTest {
         assertThat(h.count()).isEqualTo(kept);
         assertThat(h.bytes()).isEqualTo(kept * 100L);
         assertThat(h.oldest()).isEqualTo(11 - kept);
-        assertThat(h.headId()).isEqualTo("e10");
+        assertThat(h.at(h.head()).id()).isEqualTo("e10");
         assertThat(h.seqOf("e" + (11 - kept))).isEqualTo(11 - kept);
         assertThat(h.seqOf("e" + (10 - kept))).as("evicted ids are forgotten").isEqualTo(-1);
         long released = buffers.stream().filter(b -> b.refCnt() == 0).count();

@@ -103,7 +103,7 @@ public class DispatchBenchmark {
         hubLoop.submit(() -> {
             for (Channel ch : accepted) {
                 Subscriber s = new Subscriber(ch, List.of(topic), List.of(), true, Long.MAX_VALUE / 4, Long.MAX_VALUE,
-                        null, "s", false);
+                        false);
                 hub.register(s, null);
                 hub.start(s);
             }
