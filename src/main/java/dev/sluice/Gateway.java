@@ -8,7 +8,7 @@ import dev.sluice.config.Config;
 import dev.sluice.config.ConfigException;
 import dev.sluice.edge.HttpServer;
 import dev.sluice.hub.Hub;
-import dev.sluice.hub.SelectorCache;
+import dev.sluice.topic.SelectorCache;
 import dev.sluice.metrics.GatewayMetrics;
 import dev.sluice.transport.Transport;
 import dev.sluice.transport.Transports;

@@ -1,10 +1,9 @@
 package dev.sluice.edge;
 
 import dev.sluice.auth.MercureClaims;
-import dev.sluice.hub.SelectorCache;
+import dev.sluice.topic.SelectorCache;
 import dev.sluice.metrics.GatewayMetrics;
-import dev.sluice.hub.TopicSelector;
-import dev.sluice.hub.Update;
+import dev.sluice.topic.Update;
 import dev.sluice.transport.Transport;
 import dev.sluice.transport.TransportUnavailableException;
 import io.netty.channel.ChannelHandlerContext;
@@ -157,12 +156,10 @@ final class PublishEndpoint {
     }
 
     private void checkAllowed(MercureClaims claims, Update update) throws BadUpdate {
-        TopicSelector[] allowed = claims.publish().stream().map(selectors::selector).toArray(TopicSelector[]::new);
-        for (String topic : update.topics()) {
-            if (!selectors.anyMatches(allowed, topic)) {
-                throw new BadUpdate(403, "This token may not publish to topic '" + abbreviate(topic)
-                        + "': no selector of its mercure.publish claim matches it.");
-            }
+        String uncovered = selectors.firstUncovered(claims.publish(), update.topics());
+        if (uncovered != null) {
+            throw new BadUpdate(403, "This token may not publish to topic '" + abbreviate(uncovered)
+                    + "': no selector of its mercure.publish claim matches it.");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.sluice.hub;
 
+import dev.sluice.topic.Update;
 import io.netty.buffer.ByteBuf;
 import java.util.List;
 

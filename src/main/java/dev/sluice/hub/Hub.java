@@ -1,5 +1,8 @@
 package dev.sluice.hub;
 
+import dev.sluice.topic.Update;
+import dev.sluice.topic.TopicSelector;
+import dev.sluice.topic.SelectorCache;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;

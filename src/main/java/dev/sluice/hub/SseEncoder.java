@@ -1,5 +1,6 @@
 package dev.sluice.hub;
 
+import dev.sluice.topic.Update;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;

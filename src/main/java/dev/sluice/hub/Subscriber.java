@@ -1,5 +1,7 @@
 package dev.sluice.hub;
 
+import dev.sluice.topic.TopicSelector;
+import dev.sluice.topic.SelectorCache;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;

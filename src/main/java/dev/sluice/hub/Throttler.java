@@ -1,5 +1,7 @@
 package dev.sluice.hub;
 
+import dev.sluice.topic.TopicSelector;
+import dev.sluice.topic.SelectorCache;
 import io.netty.channel.EventLoop;
 import java.time.Duration;
 import java.util.HashMap;

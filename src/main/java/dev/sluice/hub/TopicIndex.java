@@ -1,5 +1,6 @@
 package dev.sluice.hub;
 
+import dev.sluice.topic.TopicSelector;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.sluice.transport;
 
 import dev.sluice.config.Config;
 import dev.sluice.config.ConfigException;
-import dev.sluice.hub.Update;
+import dev.sluice.topic.Update;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.ByteArrayInputStream;

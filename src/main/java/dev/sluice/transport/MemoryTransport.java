@@ -1,6 +1,6 @@
 package dev.sluice.transport;
 
-import dev.sluice.hub.Update;
+import dev.sluice.topic.Update;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 

@@ -2,7 +2,7 @@ package dev.sluice.transport;
 
 import dev.sluice.config.Config;
 import dev.sluice.config.ConfigException;
-import dev.sluice.hub.Update;
+import dev.sluice.topic.Update;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;

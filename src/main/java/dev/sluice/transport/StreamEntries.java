@@ -2,7 +2,7 @@ package dev.sluice.transport;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sluice.hub.Update;
+import dev.sluice.topic.Update;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.sluice.transport;
 
-import dev.sluice.hub.Update;
+import dev.sluice.topic.Update;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

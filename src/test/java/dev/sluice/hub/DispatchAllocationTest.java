@@ -1,5 +1,6 @@
 package dev.sluice.hub;
 
+import dev.sluice.topic.Update;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.support.SseStream;

@@ -237,9 +237,9 @@ class ClusterBench {
                     long n = 0;
                     long t0 = System.nanoTime();
                     while (System.nanoTime() - t0 < THROUGHPUT_MILLIS * 1_000_000L) {
-                        List<java.util.concurrent.CompletableFuture<dev.sluice.hub.Update>> window = new ArrayList<>();
+                        List<java.util.concurrent.CompletableFuture<dev.sluice.topic.Update>> window = new ArrayList<>();
                         for (int i = 0; i < 10_000; i++) {
-                            window.add(t.publish(new dev.sluice.hub.Update("u" + n++, List.of("t"), data, false, null, -1)));
+                            window.add(t.publish(new dev.sluice.topic.Update("u" + n++, List.of("t"), data, false, null, -1)));
                         }
                         java.util.concurrent.CompletableFuture.allOf(
                                 window.toArray(java.util.concurrent.CompletableFuture[]::new)).get();

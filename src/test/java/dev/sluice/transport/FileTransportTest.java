@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.config.Config;
 import dev.sluice.config.ConfigException;
-import dev.sluice.hub.Update;
+import dev.sluice.topic.Update;
 import dev.sluice.support.SseEvent;
 import dev.sluice.support.SseStream;
 import dev.sluice.support.TestHub;

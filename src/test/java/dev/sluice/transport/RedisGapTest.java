@@ -3,7 +3,7 @@ package dev.sluice.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.config.Config;
-import dev.sluice.hub.Update;
+import dev.sluice.topic.Update;
 import dev.sluice.support.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.XAddArgs;

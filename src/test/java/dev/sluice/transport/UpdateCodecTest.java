@@ -3,7 +3,7 @@ package dev.sluice.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sluice.hub.Update;
+import dev.sluice.topic.Update;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;

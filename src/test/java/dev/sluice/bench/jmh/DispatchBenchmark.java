@@ -1,10 +1,10 @@
 package dev.sluice.bench.jmh;
 
 import dev.sluice.hub.Hub;
-import dev.sluice.hub.SelectorCache;
+import dev.sluice.topic.SelectorCache;
 import dev.sluice.hub.Subscriber;
-import dev.sluice.hub.TopicSelector;
-import dev.sluice.hub.Update;
+import dev.sluice.topic.TopicSelector;
+import dev.sluice.topic.Update;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;

@@ -1,7 +1,7 @@
 package dev.sluice.bench.jmh;
 
-import dev.sluice.hub.SelectorCache;
-import dev.sluice.hub.TopicSelector;
+import dev.sluice.topic.SelectorCache;
+import dev.sluice.topic.TopicSelector;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,7 +1,7 @@
 package dev.sluice.bench.jmh;
 
 import dev.sluice.hub.SseEncoder;
-import dev.sluice.hub.Update;
+import dev.sluice.topic.Update;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.util.List;

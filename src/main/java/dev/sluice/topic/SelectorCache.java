@@ -1,4 +1,4 @@
-package dev.sluice.hub;
+package dev.sluice.topic;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -66,5 +66,23 @@ public final class SelectorCache {
             }
         }
         return false;
+    }
+
+    /**
+     * The first topic that no selector of a grant (a token's claim, as selector strings) covers,
+     * or null when the grant covers every topic: publishing needs every topic of an update covered.
+     */
+    public String firstUncovered(List<String> grant, List<String> topics) {
+        for (int t = 0, n = topics.size(); t < n; t++) {
+            String topic = topics.get(t);
+            boolean covered = false;
+            for (int g = 0, m = grant.size(); g < m && !covered; g++) {
+                covered = matches(selector(grant.get(g)), topic);
+            }
+            if (!covered) {
+                return topic;
+            }
+        }
+        return null;
     }
 }

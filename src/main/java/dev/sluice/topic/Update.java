@@ -1,4 +1,4 @@
-package dev.sluice.hub;
+package dev.sluice.topic;
 
 import java.util.List;
 import java.util.Objects;

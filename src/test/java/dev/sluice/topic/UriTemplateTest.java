@@ -1,4 +1,4 @@
-package dev.sluice.hub;
+package dev.sluice.topic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
