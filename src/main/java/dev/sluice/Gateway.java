@@ -8,6 +8,7 @@ import dev.sluice.config.Config;
 import dev.sluice.config.ConfigException;
 import dev.sluice.edge.HttpServer;
 import dev.sluice.hub.Hub;
+import dev.sluice.hub.HubSettings;
 import dev.sluice.topic.SelectorCache;
 import dev.sluice.metrics.GatewayMetrics;
 import dev.sluice.transport.Transport;
@@ -79,11 +80,20 @@ public final class Gateway implements AutoCloseable {
         HttpServer server = new HttpServer(io, config.workers());
         Hub hub = null;
         try {
-            hub = new Hub(new Hub.Settings(config.historySize(), config.historyMaxBytes(), config.subscriberBudget(),
-                    config.heartbeat(), config.retry().toMillis(), config.slowClientRetry().toMillis(),
-                    config.slowClientGrace(), 256, config.conflate(), config.slowClientPolicy().equals("conflate"),
-                    config.throttle(), config.maxDispatchQueue()), server.workers(), new SelectorCache(10_000, 200_000),
-                    PooledByteBufAllocator.DEFAULT);
+            hub = new Hub(HubSettings.builder()
+                    .historySize(config.historySize())
+                    .historyMaxBytes(config.historyMaxBytes())
+                    .subscriberBudget(config.subscriberBudget())
+                    .heartbeat(config.heartbeat())
+                    .retryMillis(config.retry().toMillis())
+                    .reconnectRetryMillis(config.slowClientRetry().toMillis())
+                    .closeGrace(config.slowClientGrace())
+                    .replayBatch(256)
+                    .conflate(config.conflate())
+                    .conflateAll(config.slowClientPolicy().equals("conflate"))
+                    .throttle(config.throttle())
+                    .maxQueuedPerLoop(config.maxDispatchQueue())
+                    .build(), server.workers(), new SelectorCache(10_000, 200_000), PooledByteBufAllocator.DEFAULT);
             transport.start(hub::accept);
             GatewayMetrics metrics = new GatewayMetrics(hub, transport);
             InetSocketAddress bound = server.bind(config, hub, transport, metrics, publishers, subscribers);

@@ -42,6 +42,7 @@ final class StreamHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // A reset by the peer is how most subscribers leave; anything else is worth a close too.
         if (!(cause instanceof IOException)) {
+            hub.failed(subscriber);
             org.slf4j.LoggerFactory.getLogger(StreamHandler.class).debug("stream error, closing {}", subscriber, cause);
         }
         ctx.close();

@@ -103,7 +103,11 @@ final class SubscribeEndpoint {
             allowed.add(selectors.selector(t));
         }
         boolean chunked = !req.protocolVersion().equals(HttpVersion.HTTP_1_0);
-        long expires = claims.expiresAt() == null ? Long.MAX_VALUE : claims.expiresAt().toEpochMilli();
+        // The stream ends at the instant the token verifier starts refusing this token (its exp plus
+        // the allowed clock skew): a client reconnecting with it then gets a 401, never a stream
+        // that is closed again at once.
+        long expires = claims.expiresAt() == null ? Long.MAX_VALUE
+                : claims.expiresAt().plus(config.jwtClockSkew()).toEpochMilli();
         List<String> snapshotParam = query.parameters().get("snapshot");
         boolean snapshot = snapshotParam != null && !snapshotParam.isEmpty()
                 && !snapshotParam.get(0).equals("0") && !snapshotParam.get(0).equalsIgnoreCase("false");

@@ -8,9 +8,29 @@ import java.util.List;
  * An update as the hub keeps it: its place in the local log ({@link #seq}, gap-free and
  * increasing), what matching needs, and the SSE bytes encoded once.
  *
- * <p>{@link #chunk} is reference counted. The history owns one reference for as long as it keeps
- * the event; a loop dispatcher holds one while the event waits in its inbox; every write to a
- * subscriber is a recycled retained duplicate that the channel releases once written.
+ * <h2>Who holds the bytes, and when they let go</h2>
+ * {@link #chunk} is reference counted, and this is the one place that lists its holders. Each
+ * holder owns exactly one reference and releases it exactly once:
+ * <ol>
+ * <li><b>History</b> ({@link History}): takes the encoder's reference when the event is appended;
+ *     releases it when the event is evicted (count or bytes), at once if the event is too big to
+ *     keep, and on {@link History#clear} when the hub closes.</li>
+ * <li><b>A loop's dispatch inbox</b> ({@link LoopDispatcher}): the hub retains once per loop with
+ *     subscribers before offering; an accepted event is released after it was visited by that
+ *     loop's subscribers, a refused one at once, and queued ones when the inbox is discarded
+ *     (overflow or close).</li>
+ * <li><b>A subscriber's outbound queue</b> (the channel's outbound buffer): every write is a
+ *     retained duplicate or slice, released by the channel once written, or when the channel
+ *     closes with it unwritten.</li>
+ * <li><b>A throttle window</b> ({@link Throttler}): retains the event it holds back; releases it
+ *     when a newer one replaces it, after dispatching it when the window closes, or on
+ *     {@code clear} when the hub closes.</li>
+ * <li><b>A behind subscriber's conflation map</b> ({@link PendingByKey}): retains the event it
+ *     holds for a key; releases it when a newer one for the key replaces it, after writing it, or
+ *     when the subscriber closes or is cut loose.</li>
+ * </ol>
+ * Nothing else retains a chunk. The leak tests exercise every holder under Netty's paranoid leak
+ * detector.
  */
 public final class Event {
     final long seq;
@@ -25,10 +45,6 @@ public final class Event {
      */
     final String conflateKey;
 
-    Event(long seq, Update update, ByteBuf chunk) {
-        this(seq, update, chunk, null);
-    }
-
     Event(long seq, Update update, ByteBuf chunk, String conflateKey) {
         this.conflateKey = conflateKey;
         this.seq = seq;
@@ -37,26 +53,5 @@ public final class Event {
         this.isPrivate = update.isPrivate();
         this.chunk = chunk;
         this.size = chunk.readableBytes();
-    }
-
-    public long seq() {
-        return seq;
-    }
-
-    public String id() {
-        return id;
-    }
-
-    public List<String> topics() {
-        return topics;
-    }
-
-    public boolean isPrivate() {
-        return isPrivate;
-    }
-
-    /** Bytes this event takes on the wire (as one chunk). */
-    public int size() {
-        return size;
     }
 }

@@ -24,7 +24,6 @@ final class History {
     private long oldest = 1;
     private long head;
     private long bytes;
-    private long evicted;
 
     History(int maxCount, long maxBytes) {
         this.ring = new Event[Math.max(0, maxCount)];
@@ -80,7 +79,6 @@ final class History {
                 latestByTopic.remove(e.topics.get(i), e.seq);
             }
             e.chunk.release();
-            evicted++;
         }
         oldest++;
     }
@@ -126,10 +124,6 @@ final class History {
 
     long bytes() {
         return bytes;
-    }
-
-    long evicted() {
-        return evicted;
     }
 
     /** Releases every kept event; the history is empty afterwards. */

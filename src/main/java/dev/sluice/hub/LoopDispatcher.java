@@ -1,5 +1,6 @@
 package dev.sluice.hub;
 
+import dev.sluice.topic.SelectorCache;
 import io.netty.channel.EventLoop;
 import io.netty.util.internal.PlatformDependent;
 import java.util.ArrayList;
@@ -35,8 +36,20 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
     private static final int MAX_WRITES_PER_RUN = 16_384;
     private static final long MAX_RUN_NANOS = 1_000_000;
 
+    /** What {@link #offer} did with an event. */
+    enum Offer {
+        /** Queued for delivery. */
+        ACCEPTED,
+        /**
+         * Refused: the inbox was full (or had overflowed and not yet recovered). Nothing is lost:
+         * the event is in history, and this loop's subscribers will read it from there.
+         */
+        REFUSED
+    }
+
     final EventLoop loop;
-    private final Hub hub;
+    private final Replayer replayer;
+    private final SelectorCache selectors;
     private final Queue<Event> inbox = PlatformDependent.newMpscQueue();
     private final AtomicBoolean scheduled = new AtomicBoolean();
     final TopicIndex index = new TopicIndex();
@@ -57,11 +70,12 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
     private boolean pumpScheduled;
     /** Read by publishers to skip loops without subscribers; written on the loop. */
     volatile int subscriberCount;
-    final Hub.Counters counters = new Hub.Counters();
+    final LoopCounters counters = new LoopCounters();
 
-    LoopDispatcher(EventLoop loop, Hub hub, int maxQueued) {
+    LoopDispatcher(EventLoop loop, Replayer replayer, SelectorCache selectors, int maxQueued) {
         this.loop = loop;
-        this.hub = hub;
+        this.replayer = replayer;
+        this.selectors = selectors;
         this.maxQueued = maxQueued;
     }
 
@@ -73,17 +87,24 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
      * already, so nothing is lost: on its next run the loop drops what it queued and sends its
      * live subscribers back to reading history from where each got to, at their sockets' pace.
      * Memory stays bounded by the history instead of growing with the backlog.
+     *
+     * <p>The inbox takes over the caller's reference when it accepts the event; when it refuses,
+     * the reference is released here.
      */
-    void offer(Event e) {
+    Offer offer(Event e) {
+        Offer result;
         if (overflowed || inbox.size() >= maxQueued) {
             overflowed = true;
             e.chunk.release();
+            result = Offer.REFUSED;
         } else {
             inbox.offer(e);
+            result = Offer.ACCEPTED;
         }
         if (!scheduled.get() && scheduled.compareAndSet(false, true)) {
             loop.execute(this);
         }
+        return result;
     }
 
     @Override
@@ -144,7 +165,7 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
         Subscriber s;
         while (System.nanoTime() - started < MAX_RUN_NANOS && (s = pumpQueue.poll()) != null) {
             s.pumpQueued = false;
-            if (s.slot >= 0 && hub.pumpOnce(s, this)) {
+            if (s.slot >= 0 && replayer.pumpOnce(s, this)) {
                 requestPump(s); // back of the queue: the others get their turn first
             }
         }
@@ -157,7 +178,7 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
     @Override
     public void visit(Subscriber s, Event e) {
         boolean wasDirty = s.dirty;
-        if (s.deliver(e, hub.selectorCache, batchNanos, counters)) {
+        if (s.deliver(e, selectors, batchNanos, counters)) {
             unflushedWrites++;
             writesThisRun++;
         }

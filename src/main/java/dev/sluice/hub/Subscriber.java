@@ -1,14 +1,12 @@
 package dev.sluice.hub;
 
-import dev.sluice.topic.TopicSelector;
 import dev.sluice.topic.SelectorCache;
+import dev.sluice.topic.TopicSelector;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOutboundBuffer;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -16,15 +14,25 @@ import java.util.concurrent.TimeUnit;
  * One SSE connection: what it asked for, what it may see, and where it is in the log.
  *
  * <p>Confined to its channel's event loop: every method except the constructor runs there, so the
- * mutable fields need no synchronisation and the hot path ({@link #deliver}) takes no lock and
- * allocates nothing: the write is a recycled retained duplicate of the shared chunk, sent with the
- * void promise.
+ * mutable fields need no synchronisation and live delivery ({@link #deliver}) takes no lock. It
+ * allocates nothing either: the write is a recycled retained duplicate of the shared chunk, sent
+ * with the void promise. The one exception is a subscriber that is behind on a conflated topic:
+ * the first event it holds for a key makes that key's slot (see {@link PendingByKey}); replacing a
+ * held event allocates nothing.
  *
  * <p>Life cycle: {@code REPLAYING} (reading history after its Last-Event-ID at its own pace,
  * paced by channel writability, so a replay bigger than the byte budget never trips it) →
  * {@code LIVE} (fed by its loop's dispatcher; events at or before {@link #liveFrom} came from the
- * replay, or before the subscription, and are skipped) → {@code CLOSING} (over budget: a
- * {@code retry:} hint and the end of the stream are queued, nothing else) → {@code CLOSED}.
+ * replay, or before the subscription, and are skipped) → {@code CLOSING} (the hub ends it: a
+ * comment saying why, a {@code retry:} hint and the end of the stream are queued, nothing else) →
+ * {@code CLOSED}.
+ *
+ * <p>The byte budget bounds what <em>waits</em>, not the size of one event: a subscriber is cut
+ * loose when the bytes queued for it and not yet taken by its socket would exceed the budget plus
+ * the largest event among them. One event of any accepted size is therefore always written to a
+ * socket that keeps draining, and a reader that stops reading is cut once a budget's worth piles
+ * up behind it. The queued bytes are shared, reference-counted chunks, so a large pending event
+ * costs the gateway its bytes once, not once per subscriber.
  *
  * <p>Slow clients and conflatable events: when the socket is behind (not writable) an event with a
  * {@linkplain Event#conflateKey conflation key} is not queued on the socket but kept as the latest
@@ -44,13 +52,15 @@ public final class Subscriber {
     final TopicSelector[] authorized;
     final boolean chunked;
     final long budgetBytes;
-    /** Wall-clock millis at which the subscriber's token expires, or Long.MAX_VALUE. */
+    /** Wall-clock millis from which the subscriber's token is refused, or Long.MAX_VALUE. */
     final long expiresAtMillis;
     /** Send the latest retained event of every matching topic first (live subscriptions only). */
     final boolean snapshot;
 
     // Loop-confined state.
     State state = State.REPLAYING;
+    /** Why the hub ended the stream; null while open or when the client left. */
+    CloseCause closeCause;
     /** Live events with a sequence number at or below this are not sent (replayed or older). */
     long liveFrom;
     /** Sequence number of the event last visited: the same event may match several selectors. */
@@ -59,8 +69,15 @@ public final class Subscriber {
     long highestVisited;
     /** Replay position: last sequence number read from history. */
     long cursor;
+    /**
+     * The id the stream opens with (its resume position), set at registration for a live start and
+     * cleared once written; null when the client's own Last-Event-ID already is the position.
+     */
+    String openingId;
     boolean dirty;
     long lastWriteNanos;
+    /** Largest event written since the outbound buffer was last empty: the budget's allowance. */
+    private int largestQueued;
     /** Position in its dispatcher's list of subscribers; -1 when not registered. */
     int slot = -1;
     /** In its dispatcher's pump queue. */
@@ -69,7 +86,7 @@ public final class Subscriber {
     /** Set by the hub when the subscriber is registered. */
     Wire wire;
     /** Latest pending event per conflation key while the socket is behind; null when none. */
-    private LinkedHashMap<String, Event> conflated;
+    private PendingByKey conflated;
 
     public Subscriber(Channel channel, List<TopicSelector> selectors, List<TopicSelector> authorized,
                       boolean chunked, long budgetBytes, long expiresAtMillis, boolean snapshot) {
@@ -96,7 +113,7 @@ public final class Subscriber {
      * Live delivery from the dispatcher, which has already matched the topic. Returns true when
      * something was written (the caller then flushes this channel once at the end of its batch).
      */
-    boolean deliver(Event e, SelectorCache cache, long nowNanos, Hub.Counters counters) {
+    boolean deliver(Event e, SelectorCache cache, long nowNanos, LoopCounters counters) {
         if (state != State.LIVE || e.seq <= liveFrom || e.seq == lastVisited) {
             return false; // not live yet, replayed already, or matched by another selector
         }
@@ -111,12 +128,13 @@ public final class Subscriber {
             hold(e, nowNanos, counters);
             return false;
         }
-        if (pendingBytes() + e.size > budgetBytes) {
-            counters.slowDisconnects++;
-            closeGently(nowNanos);
+        long queued = pendingBytes();
+        int allowance = queued == 0 ? e.size : Math.max(largestQueued, e.size);
+        if (queued + e.size > budgetBytes + allowance) {
+            close(CloseCause.SLOW, nowNanos);
             return true;
         }
-        write(e, nowNanos);
+        write(e, queued, nowNanos);
         counters.deliveries++;
         return true;
     }
@@ -133,36 +151,30 @@ public final class Subscriber {
     }
 
     /** Keeps the event as the latest pending one for its key (the socket is behind). */
-    private void hold(Event e, long nowNanos, Hub.Counters counters) {
+    private void hold(Event e, long nowNanos, LoopCounters counters) {
         if (conflated == null) {
-            conflated = new LinkedHashMap<>();
+            conflated = new PendingByKey();
+        } else if (conflated.size() >= MAX_CONFLATED_KEYS && conflated.isNewKey(e.conflateKey)) {
+            close(CloseCause.SLOW, nowNanos);
+            return;
         }
         e.chunk.retain();
-        Event older = conflated.remove(e.conflateKey);
+        Event older = conflated.hold(e);
         if (older != null) {
             older.chunk.release();
             counters.conflated++;
-        } else if (conflated.size() >= MAX_CONFLATED_KEYS) {
-            e.chunk.release();
-            counters.slowDisconnects++;
-            closeGently(nowNanos);
-            return;
         }
-        // Re-inserted at the end: keys drain in the order of their latest update.
-        conflated.put(e.conflateKey, e);
     }
 
     /** Writes held conflated events while the socket takes them. Returns true if it wrote. */
-    boolean drainConflated(long nowNanos, Hub.Counters counters) {
+    boolean drainConflated(long nowNanos, LoopCounters counters) {
         if (conflated == null) {
             return false;
         }
         boolean wrote = false;
-        Iterator<Event> it = conflated.values().iterator();
-        while (it.hasNext() && channel.isWritable() && state == State.LIVE) {
-            Event e = it.next();
-            it.remove();
-            write(e, nowNanos);
+        while (!conflated.isEmpty() && channel.isWritable() && state == State.LIVE) {
+            Event e = conflated.poll();
+            write(e, pendingBytes(), nowNanos);
             e.chunk.release();
             counters.deliveries++;
             wrote = true;
@@ -176,15 +188,20 @@ public final class Subscriber {
     /** Releases held events; on close. */
     void releaseHeld() {
         if (conflated != null) {
-            for (Event e : conflated.values()) {
-                e.chunk.release();
-            }
+            conflated.releaseAll();
             conflated = null;
         }
     }
 
     /** Writes one event; the duplicate is recycled and released by the channel once written. */
     void write(Event e, long nowNanos) {
+        write(e, pendingBytes(), nowNanos);
+    }
+
+    private void write(Event e, long queued, long nowNanos) {
+        if (queued == 0 || e.size > largestQueued) {
+            largestQueued = e.size;
+        }
         ByteBuf msg = chunked
                 ? e.chunk.retainedDuplicate()
                 : e.chunk.retainedSlice(SseEncoder.payloadOffset(e.chunk), SseEncoder.payloadLength(e.chunk));
@@ -194,7 +211,12 @@ public final class Subscriber {
     }
 
     void writeStatic(ByteBuf chunkForm, ByteBuf rawForm, long nowNanos) {
-        channel.write((chunked ? chunkForm : rawForm).retainedDuplicate(), channel.voidPromise());
+        writeOwned((chunked ? chunkForm : rawForm).retainedDuplicate(), nowNanos);
+    }
+
+    /** Writes a buffer made for this subscriber alone (the channel releases it). */
+    void writeOwned(ByteBuf buf, long nowNanos) {
+        channel.write(buf, channel.voidPromise());
         lastWriteNanos = nowNanos;
         dirty = true;
     }
@@ -206,17 +228,20 @@ public final class Subscriber {
     }
 
     /**
-     * Over budget: queue a {@code retry:} hint and the end of the stream, then close once that is
-     * written, so the client reconnects with the id of the last event it got and resumes from
-     * history. If it does not read even that within the grace period, the connection is cut.
+     * The hub ends the stream: queue a comment saying why, a {@code retry:} hint and the end of the
+     * stream, then close once that is written, so the client reconnects with the id of the last
+     * event it got (or the position the stream opened with) and resumes from history. If it does
+     * not read even that within the grace period, the connection is cut. Idempotent.
      */
-    void closeGently(long nowNanos) {
+    void close(CloseCause cause, long nowNanos) {
         if (state == State.CLOSING || state == State.CLOSED) {
             return;
         }
         state = State.CLOSING;
+        closeCause = cause;
         releaseHeld();
-        writeStatic(wire.reconnectHintChunk, wire.reconnectHintRaw, nowNanos);
+        ByteBuf[] hint = wire.hintFor(cause);
+        writeStatic(hint[0], hint[1], nowNanos);
         if (chunked) {
             channel.write(wire.lastChunk.retainedDuplicate(), channel.voidPromise());
         }

@@ -1,42 +1,86 @@
 package dev.sluice.hub;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 
 /**
  * The fixed pieces of every stream, encoded once per hub: the opening comment and {@code retry:}
- * hint, the heartbeat comment, the reconnect hint sent before a slow client is cut loose, and the
- * last chunk that ends a chunked body. Each comes as a chunk and, for HTTP/1.0 subscribers, raw.
- * They are never modified after construction; writes send retained duplicates of them.
+ * hint, the heartbeat comment, the hint sent before the hub ends a stream (one per
+ * {@link CloseCause}: a comment saying why, and a {@code retry:}), and the last chunk that ends a
+ * chunked body. Each comes as a chunk and, for HTTP/1.0 subscribers, raw. They are never modified
+ * after construction; writes send retained duplicates of them.
+ *
+ * <p>It also makes the one per-stream piece, the opening that carries the stream's resume
+ * position ({@link #openingWithPosition}): a block with an {@code id:} field and no {@code data:}
+ * sets the client's last event id without dispatching an event (WHATWG HTML, "dispatch the
+ * event": an empty data buffer returns after the last event id is set), so a stream the hub ends
+ * before its first event still resumes exactly where it stood.
  */
 final class Wire {
     final ByteBuf openingChunk;
     final ByteBuf openingRaw;
     final ByteBuf heartbeatChunk;
     final ByteBuf heartbeatRaw;
-    final ByteBuf reconnectHintChunk;
-    final ByteBuf reconnectHintRaw;
+    /** Per close cause (by ordinal): {chunk, raw}. */
+    private final ByteBuf[][] hints;
     final ByteBuf lastChunk;
+    final long retryMillis;
     final long closeGraceMillis;
 
     Wire(long retryMillis, long reconnectRetryMillis, long closeGraceMillis) {
+        this.retryMillis = retryMillis;
         // The opening comment makes proxies and clients see the stream at once.
         String opening = ":\nretry: " + retryMillis + "\n\n";
         this.openingChunk = SseEncoder.chunk(opening);
         this.openingRaw = SseEncoder.raw(opening);
         this.heartbeatChunk = SseEncoder.chunk(":\n");
         this.heartbeatRaw = SseEncoder.raw(":\n");
-        String hint = ": too slow, resume from history\nretry: " + reconnectRetryMillis + "\n\n";
-        this.reconnectHintChunk = SseEncoder.chunk(hint);
-        this.reconnectHintRaw = SseEncoder.raw(hint);
-        this.lastChunk = io.netty.buffer.Unpooled.directBuffer(5).writeBytes(new byte[] {'0', '\r', '\n', '\r', '\n'});
+        CloseCause[] causes = CloseCause.values();
+        this.hints = new ByteBuf[causes.length][];
+        for (CloseCause c : causes) {
+            String hint = ": " + reason(c) + "\nretry: " + reconnectRetryMillis + "\n\n";
+            hints[c.ordinal()] = new ByteBuf[] {SseEncoder.chunk(hint), SseEncoder.raw(hint)};
+        }
+        this.lastChunk = Unpooled.directBuffer(5).writeBytes(new byte[] {'0', '\r', '\n', '\r', '\n'});
         this.closeGraceMillis = closeGraceMillis;
+    }
+
+    private static String reason(CloseCause c) {
+        return switch (c) {
+            case SLOW -> "too slow, resume from history";
+            case TOKEN_EXPIRED -> "token expired, reconnect with a new token";
+            case SHUTDOWN -> "hub stopping, resume elsewhere or later";
+            case CLIENT, ERROR -> "closing";
+        };
+    }
+
+    /** {chunk form, raw form} of the hint sent before the hub ends a stream for this cause. */
+    ByteBuf[] hintFor(CloseCause cause) {
+        return hints[cause.ordinal()];
+    }
+
+    /** The stream's opening, carrying its resume position: made for one subscriber. */
+    ByteBuf openingWithPosition(String id, boolean chunked) {
+        String sse = ":\nretry: " + retryMillis + "\nid: " + id + "\n\n";
+        return chunked ? SseEncoder.chunk(sse) : SseEncoder.raw(sse);
+    }
+
+    /** A block that only moves the client's last event id (after a snapshot). */
+    static ByteBuf position(String id, boolean chunked) {
+        String sse = "id: " + id + "\n\n";
+        return chunked ? SseEncoder.chunk(sse) : SseEncoder.raw(sse);
     }
 
     /** Once, when the hub stops: every write took its own retained duplicate. */
     void release() {
-        for (ByteBuf b : new ByteBuf[] {openingChunk, openingRaw, heartbeatChunk, heartbeatRaw, reconnectHintChunk,
-                reconnectHintRaw, lastChunk}) {
-            b.release();
+        openingChunk.release();
+        openingRaw.release();
+        heartbeatChunk.release();
+        heartbeatRaw.release();
+        for (ByteBuf[] h : hints) {
+            h[0].release();
+            h[1].release();
         }
+        lastChunk.release();
     }
 }

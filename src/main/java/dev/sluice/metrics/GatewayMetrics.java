@@ -1,6 +1,8 @@
 package dev.sluice.metrics;
 
+import dev.sluice.hub.CloseCause;
 import dev.sluice.hub.Hub;
+import dev.sluice.hub.HubStats;
 import dev.sluice.transport.Transport;
 import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -46,34 +48,45 @@ public final class GatewayMetrics implements AutoCloseable {
                 .description("Time from a valid publish request to the transport's acknowledgement")
                 .publishPercentiles(0.5, 0.99).register(registry);
 
-        Gauge.builder("sluice_subscribers", hub, Hub::subscribers).description("Connected subscribers")
+        HubStats stats = hub.stats();
+        Gauge.builder("sluice_subscribers", stats, HubStats::subscribers).description("Connected subscribers")
                 .register(registry);
-        Gauge.builder("sluice_history_events", hub, Hub::historyCount).description("Events kept for resumes")
+        Gauge.builder("sluice_history_events", stats, HubStats::historyCount).description("Events kept for resumes")
                 .register(registry);
-        Gauge.builder("sluice_history_bytes", hub, Hub::historyBytes).description("Bytes of events kept for resumes")
+        Gauge.builder("sluice_history_bytes", stats, HubStats::historyBytes).description("Bytes of events kept for resumes")
                 .register(registry);
-        Gauge.builder("sluice_dispatch_queued", hub, Hub::queuedDispatches)
+        Gauge.builder("sluice_dispatch_queued", stats, HubStats::queuedDispatches)
                 .description("Events waiting in event-loop inboxes").register(registry);
         Gauge.builder("sluice_transport_ready", transport, t -> t.isReady() ? 1 : 0)
                 .description("1 when the transport accepts publishes").register(registry);
         transport.bindMetrics(registry);
-        FunctionCounter.builder("sluice_events_published", hub, Hub::published)
+        FunctionCounter.builder("sluice_events_published", stats, HubStats::published)
                 .description("Events taken into the local log").register(registry);
-        FunctionCounter.builder("sluice_deliveries", hub, Hub::deliveries)
+        FunctionCounter.builder("sluice_deliveries", stats, HubStats::deliveries)
                 .description("Events written to subscribers (live)").register(registry);
-        FunctionCounter.builder("sluice_replayed", hub, Hub::replayed)
+        FunctionCounter.builder("sluice_replayed", stats, HubStats::replayed)
                 .description("Events written to subscribers from history (resumes)").register(registry);
-        FunctionCounter.builder("sluice_slow_disconnects", hub, Hub::slowDisconnects)
-                .description("Subscribers cut loose for exceeding their byte budget").register(registry);
-        FunctionCounter.builder("sluice_conflated", hub, Hub::conflated)
-                .description("Pending updates replaced by a newer one for a subscriber that was behind").register(registry);
-        FunctionCounter.builder("sluice_throttled", hub, Hub::throttled)
-                .description("Live updates replaced by a newer one inside a throttle interval").register(registry);
-        FunctionCounter.builder("sluice_dispatch_overflows", hub, Hub::overflows)
-                .description("Times an event loop fell behind and its subscribers caught up from history").register(registry);
-        FunctionCounter.builder("sluice_heartbeats", hub, Hub::heartbeats).description("Heartbeat comments sent")
+        FunctionCounter.builder("sluice_slow_disconnects", stats, HubStats::slowDisconnects)
+                .description("Subscribers cut loose for exceeding their byte budget (also in sluice_streams_closed)")
                 .register(registry);
-        FunctionCounter.builder("sluice_replay_gaps", hub, Hub::replayGaps)
+        for (CloseCause cause : CloseCause.values()) {
+            FunctionCounter.builder("sluice_streams_closed", stats, st -> st.closed(cause))
+                    .tag("cause", cause.label())
+                    .description("SSE streams ended, by cause: client (it went away), slow (over its budget),"
+                            + " token_expired, shutdown, error").register(registry);
+        }
+        FunctionCounter.builder("sluice_dispatch_refused", stats, HubStats::dispatchRefused)
+                .description("Events a full event-loop inbox refused (its subscribers read them from history)")
+                .register(registry);
+        FunctionCounter.builder("sluice_conflated", stats, HubStats::conflated)
+                .description("Pending updates replaced by a newer one for a subscriber that was behind").register(registry);
+        FunctionCounter.builder("sluice_throttled", stats, HubStats::throttled)
+                .description("Live updates replaced by a newer one inside a throttle interval").register(registry);
+        FunctionCounter.builder("sluice_dispatch_overflows", stats, HubStats::overflows)
+                .description("Times an event loop fell behind and its subscribers caught up from history").register(registry);
+        FunctionCounter.builder("sluice_heartbeats", stats, HubStats::heartbeats).description("Heartbeat comments sent")
+                .register(registry);
+        FunctionCounter.builder("sluice_replay_gaps", stats, HubStats::replayGaps)
                 .description("Events a resuming subscriber could not get because history had dropped them")
                 .register(registry);
 

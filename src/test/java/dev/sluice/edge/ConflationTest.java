@@ -57,8 +57,8 @@ class ConflationTest {
                 hub.publishOk("topic", "quotes/" + sym, "data", data);
                 latest.put(sym, data);
             }
-            assertThat(hub.gateway.hub().slowDisconnects()).isZero();
-            assertThat(hub.gateway.hub().conflated()).isPositive();
+            assertThat(hub.gateway.hub().stats().slowDisconnects()).isZero();
+            assertThat(hub.gateway.hub().stats().conflated()).isPositive();
 
             // Now it reads: for every symbol the last thing it sees is the latest quote.
             SseReader reader = new SseReader();
@@ -92,10 +92,10 @@ class ConflationTest {
                     .getBytes(StandardCharsets.US_ASCII));
             Awaitility.await().until(() -> hub.gateway.hub().subscribers() == 1);
             String pad = "n".repeat(4000);
-            for (int i = 0; i < 2000 && hub.gateway.hub().slowDisconnects() == 0; i++) {
+            for (int i = 0; i < 2000 && hub.gateway.hub().stats().slowDisconnects() == 0; i++) {
                 hub.publishOk("topic", "news", "data", pad);
             }
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> hub.gateway.hub().slowDisconnects() == 1);
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> hub.gateway.hub().stats().slowDisconnects() == 1);
             slow.close();
         }
     }
@@ -126,7 +126,7 @@ class ConflationTest {
             assertThat(prices.size()).as("one per %s window at most", interval).isLessThanOrEqualTo((int) windows + 1);
             assertThat(prices.get(prices.size() - 1).data()).isEqualTo("p59");
             assertThat(got).extracting(SseEvent::id).contains(unthrottled);
-            assertThat(hub.gateway.hub().throttled()).isPositive();
+            assertThat(hub.gateway.hub().stats().throttled()).isPositive();
 
             // History is not thinned: a resume still gets every update.
             try (SseStream resumed = hub.subscribe("topic=" + q("prices/{sym}"), "Last-Event-ID", "earliest")) {

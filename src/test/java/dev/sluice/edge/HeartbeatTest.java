@@ -20,7 +20,7 @@ class HeartbeatTest {
              SseStream s = hub.subscribe("topic=idle")) {
             int opening = s.reader.comments.get();
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.reader.comments.get() >= opening + 3);
-            assertThat(hub.gateway.hub().heartbeats()).isGreaterThanOrEqualTo(3);
+            assertThat(hub.gateway.hub().stats().heartbeats()).isGreaterThanOrEqualTo(3);
             assertThat(s.reader.ended).isFalse();
         }
     }
@@ -31,7 +31,7 @@ class HeartbeatTest {
              SseStream s = hub.subscribe("topic=idle")) {
             String id = hub.publishOk("topic", "idle", "data", "x");
             assertThat(s.next().id()).isEqualTo(id);
-            assertThat(hub.gateway.hub().heartbeats()).isZero();
+            assertThat(hub.gateway.hub().stats().heartbeats()).isZero();
         }
     }
 

@@ -113,7 +113,7 @@ class ResumeTest {
             assertThat(got).extracting(SseEvent::id).containsExactlyElementsOf(ids);
             String live = hub.publishOk("topic", "big", "data", "after");
             assertThat(s.next().id()).isEqualTo(live);
-            assertThat(hub.gateway.hub().slowDisconnects()).isZero();
+            assertThat(hub.gateway.hub().stats().slowDisconnects()).isZero();
         }
     }
 

@@ -45,7 +45,7 @@ class SlowSubscriberTest {
                 }
                 // The fast subscriber got everything while the slow one read nothing at all.
                 assertThat(fast.take(3000)).extracting(SseEvent::id).containsExactlyElementsOf(ids);
-                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> hub.gateway.hub().slowDisconnects() == 1);
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> hub.gateway.hub().stats().slowDisconnects() == 1);
 
                 // Now the slow client reads what it had been sent before the cut.
                 slow.setSoTimeout(10_000);

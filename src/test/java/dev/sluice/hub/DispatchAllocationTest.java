@@ -44,10 +44,10 @@ class DispatchAllocationTest {
             publish(h, update, 2_000, 200, streams);
 
             long before = allocated(threads, loopThreads);
-            long deliveriesBefore = h.deliveries();
+            long deliveriesBefore = h.stats().deliveries();
             publish(h, update, 5_000, 200, streams);
             long bytes = allocated(threads, loopThreads) - before;
-            long deliveries = h.deliveries() - deliveriesBefore;
+            long deliveries = h.stats().deliveries() - deliveriesBefore;
 
             assertThat(deliveries).isEqualTo(5_000L * 200);
             double perDelivery = (double) bytes / deliveries;
@@ -62,7 +62,7 @@ class DispatchAllocationTest {
 
     /** Accepts n updates, in bursts, and waits until every stream has read them all. */
     private static void publish(Hub h, Update u, int n, int subscribers, List<SseStream> streams) {
-        long start = h.deliveries();
+        long start = h.stats().deliveries();
         long target = start + (long) n * subscribers;
         for (int i = 0; i < n; i++) {
             h.accept(u);
@@ -70,19 +70,19 @@ class DispatchAllocationTest {
                 // at most 50 accepted updates not yet delivered everywhere
                 long due = start + (long) (i + 1 - 50) * subscribers;
                 try {
-                    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> h.deliveries() >= Math.min(due, target));
+                    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> h.stats().deliveries() >= Math.min(due, target));
                 } catch (org.awaitility.core.ConditionTimeoutException e) {
-                    throw new AssertionError("stalled at " + h.deliveries() + " of " + due + " deliveries; subscribers "
-                            + h.subscribers() + ", slow disconnects " + h.slowDisconnects() + ", queued "
-                            + h.queuedDispatches(), e);
+                    throw new AssertionError("stalled at " + h.stats().deliveries() + " of " + due + " deliveries; subscribers "
+                            + h.subscribers() + ", slow disconnects " + h.stats().slowDisconnects() + ", queued "
+                            + h.stats().queuedDispatches(), e);
                 }
             }
         }
         try {
-            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> h.deliveries() >= target);
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> h.stats().deliveries() >= target);
         } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError("stalled at " + h.deliveries() + " of " + target + " deliveries; subscribers "
-                    + h.subscribers() + ", slow disconnects " + h.slowDisconnects() + ", queued " + h.queuedDispatches(), e);
+            throw new AssertionError("stalled at " + h.stats().deliveries() + " of " + target + " deliveries; subscribers "
+                    + h.subscribers() + ", slow disconnects " + h.stats().slowDisconnects() + ", queued " + h.stats().queuedDispatches(), e);
         }
         streams.forEach(s -> s.reader.events.clear());
     }

@@ -32,7 +32,7 @@ class DispatchOverflowTest {
                 ids.add(id);
                 h.accept(new Update(id, List.of("o"), "payload " + i + " " + "z".repeat(i % 300), false, null, -1));
             }
-            assertThat(h.overflows()).as("the tiny inbox overflowed").isPositive();
+            assertThat(h.stats().overflows()).as("the tiny inbox overflowed").isPositive();
             for (SseStream s : streams) {
                 List<SseEvent> got = s.take(5_000);
                 assertThat(got).extracting(SseEvent::id).containsExactlyElementsOf(ids);

@@ -18,7 +18,7 @@ class HistoryTest {
     private Event event(History h, String id, int size) {
         ByteBuf b = Unpooled.buffer(size).writeZero(size);
         buffers.add(b);
-        return new Event(h.nextSeq(), new Update(id, List.of("t"), "", false, null, -1), b);
+        return new Event(h.nextSeq(), new Update(id, List.of("t"), "", false, null, -1), b, null);
     }
 
     @ParameterizedTest(name = "count {0}, bytes {1}: after 10 events of 100 bytes keep {2}")
@@ -31,7 +31,7 @@ class HistoryTest {
         assertThat(h.count()).isEqualTo(kept);
         assertThat(h.bytes()).isEqualTo(kept * 100L);
         assertThat(h.oldest()).isEqualTo(11 - kept);
-        assertThat(h.at(h.head()).id()).isEqualTo("e10");
+        assertThat(h.at(h.head()).id).isEqualTo("e10");
         assertThat(h.seqOf("e" + (11 - kept))).isEqualTo(11 - kept);
         assertThat(h.seqOf("e" + (10 - kept))).as("evicted ids are forgotten").isEqualTo(-1);
         long released = buffers.stream().filter(b -> b.refCnt() == 0).count();
@@ -50,7 +50,7 @@ class HistoryTest {
         h.append(event(h, "y", 10)); // evicts seq 1 ("same"), must not forget seq 3
         assertThat(h.seqOf("same")).isEqualTo(3);
         assertThat(h.at(1)).isNull();
-        assertThat(h.at(3).id()).isEqualTo("same");
+        assertThat(h.at(3).id).isEqualTo("same");
     }
 
     @Test

@@ -41,7 +41,7 @@ class FileTransportTest {
             hub.publishOk("topic", "p", "data", "secret", "private", "on", "type", "t", "retry", "77");
         }
         try (TestHub hub = start(b -> b.historySize(20))) {
-            assertThat(hub.gateway.hub().historyCount()).isEqualTo(20);
+            assertThat(hub.gateway.hub().stats().historyCount()).isEqualTo(20);
             try (SseStream s = hub.subscribe("topic=f", "Last-Event-ID", ids.get(15))) {
                 assertThat(s.header("last-event-id")).isEqualTo(ids.get(15));
                 List<SseEvent> got = s.take(14);
@@ -66,7 +66,7 @@ class FileTransportTest {
         }
         // A larger history size afterwards finds only what was kept.
         try (TestHub hub = start(b -> b.historySize(100))) {
-            assertThat(hub.gateway.hub().historyCount()).isEqualTo(10);
+            assertThat(hub.gateway.hub().stats().historyCount()).isEqualTo(10);
             try (SseStream s = hub.subscribe("topic=c", "Last-Event-ID", "earliest")) {
                 assertThat(s.take(10)).extracting(SseEvent::id).containsExactlyElementsOf(ids.subList(15, 25));
             }
@@ -81,7 +81,7 @@ class FileTransportTest {
             hub.publishOk("topic", "a", "data", "new");
         }
         try (TestHub hub = start(b -> { })) {
-            assertThat(hub.gateway.hub().historyCount()).isEqualTo(1);
+            assertThat(hub.gateway.hub().stats().historyCount()).isEqualTo(1);
         }
     }
 

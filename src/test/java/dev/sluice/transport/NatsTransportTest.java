@@ -80,7 +80,7 @@ class NatsTransportTest {
             a.publishOk("topic", "t", "id", "a" + i, "data", "d" + i);
         }
         TestHub b = node(c -> c.historySize(3));
-        assertThat(b.gateway.hub().historyCount()).as("the last --history-size entries, before start returned").isEqualTo(3);
+        assertThat(b.gateway.hub().stats().historyCount()).as("the last --history-size entries, before start returned").isEqualTo(3);
 
         try (SseStream s = b.subscribe("topic=t", "Last-Event-ID", "a3")) {
             assertThat(s.header("Last-Event-ID")).isEqualTo("a3");

@@ -155,7 +155,7 @@ class RedisClusterTest {
             ids.add(a.publishOk("topic", "h", "data", "d" + i));
         }
         TestHub late = node(b -> b.historySize(20));
-        assertThat(late.gateway.hub().historyCount()).isEqualTo(20);
+        assertThat(late.gateway.hub().stats().historyCount()).isEqualTo(20);
         try (SseStream s = late.subscribe("topic=h", "Last-Event-ID", "earliest")) {
             assertThat(s.take(20)).extracting(SseEvent::id).containsExactlyElementsOf(ids.subList(10, 30));
             String live = a.publishOk("topic", "h", "data", "next");
@@ -181,7 +181,7 @@ class RedisClusterTest {
         }
         a.publishOk("topic", "age", "data", "new");
         TestHub late = node();
-        assertThat(late.gateway.hub().historyCount()).isEqualTo(1);
+        assertThat(late.gateway.hub().stats().historyCount()).isEqualTo(1);
     }
 
     @Test

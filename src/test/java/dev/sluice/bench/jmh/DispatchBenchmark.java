@@ -1,6 +1,7 @@
 package dev.sluice.bench.jmh;
 
 import dev.sluice.hub.Hub;
+import dev.sluice.hub.HubSettings;
 import dev.sluice.topic.SelectorCache;
 import dev.sluice.hub.Subscriber;
 import dev.sluice.topic.TopicSelector;
@@ -81,7 +82,8 @@ public class DispatchBenchmark {
     public void setUp() throws Exception {
         hubLoop = new MultiThreadIoEventLoopGroup(1, LocalIoHandler.newFactory());
         peerLoop = new MultiThreadIoEventLoopGroup(1, LocalIoHandler.newFactory());
-        hub = new Hub(new Hub.Settings(0, 0, Long.MAX_VALUE / 4, Duration.ZERO, 2000, 500, Duration.ofSeconds(10), 256),
+        hub = new Hub(HubSettings.builder().historySize(0).historyMaxBytes(0).subscriberBudget(Long.MAX_VALUE / 4)
+                        .heartbeat(Duration.ZERO).build(),
                 hubLoop, new SelectorCache(1000, 1000), PooledByteBufAllocator.DEFAULT);
         List<Channel> accepted = new CopyOnWriteArrayList<>();
         LocalAddress address = new LocalAddress("dispatch-bench");
