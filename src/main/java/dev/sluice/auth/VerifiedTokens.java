@@ -34,7 +34,7 @@ public final class VerifiedTokens {
         MercureClaims claims = verified.getIfPresent(compactJwt);
         if (claims != null) {
             Instant exp = claims.expiresAt();
-            if (exp == null || !clock.instant().isAfter(exp.plus(clockSkew))) {
+            if (exp == null || clock.instant().isBefore(exp.plus(clockSkew))) {
                 return claims;
             }
             verified.invalidate(compactJwt);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.auth.JwtAlgorithm;
 import dev.sluice.auth.TokenIssuer;
+import dev.sluice.hub.CloseCause;
 import dev.sluice.support.SseStream;
 import dev.sluice.support.TestHub;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +46,32 @@ class HeartbeatTest {
             assertThat(s.next().id()).isEqualTo(id);
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.reader.ended);
             Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> hub.gateway.hub().subscribers() == 0);
+            assertThat(s.reader.commentTexts).as("the stream says why it ended")
+                    .contains(" token expired, reconnect with a new token").doesNotContain(" too slow, resume from history");
+            assertThat(hub.gateway.hub().stats().closed(CloseCause.TOKEN_EXPIRED)).isEqualTo(1);
+            assertThat(hub.gateway.hub().stats().closed(CloseCause.SLOW)).isZero();
+        }
+    }
+
+    /**
+     * With a clock skew the stream lives until exp + skew, the very instant from which the same
+     * token is refused: a client that reconnects with it as soon as its stream ends gets a 401, not
+     * a stream that is closed again at once.
+     */
+    @Test
+    void anExpiredStreamIsNotAcceptedAgainWithinTheClockSkew() throws Exception {
+        String token = TokenIssuer.hmac(JwtAlgorithm.HS256, TestHub.SECRET.getBytes(StandardCharsets.UTF_8), List.of(),
+                List.of("*"), Duration.ofSeconds(1));
+        try (TestHub hub = TestHub.start(b -> b.jwtClockSkew = Duration.ofSeconds(2));
+             SseStream s = hub.subscribe("topic=t", "Authorization", "Bearer " + token)) {
+            Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> s.reader.ended);
+            var again = hub.subscribeRefused("topic=t", "Authorization", "Bearer " + token);
+            assertThat(again.statusCode()).isEqualTo(401);
+            assertThat(again.body()).contains("expired");
+            assertThat(hub.gateway.hub().stats().closed(CloseCause.TOKEN_EXPIRED)).isEqualTo(1);
+            String metrics = hub.http.send(java.net.http.HttpRequest.newBuilder(hub.url("/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("sluice_streams_closed_total{cause=\"token_expired\"} 1.0");
         }
     }
 }

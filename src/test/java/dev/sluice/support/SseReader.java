@@ -18,6 +18,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class SseReader {
     public final BlockingQueue<SseEvent> events = new LinkedBlockingQueue<>();
     public final AtomicInteger comments = new AtomicInteger();
+    /** Every comment's text (after the colon), in order. */
+    public final java.util.List<String> commentTexts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The last event id as a client would hold it (set by any block's {@code id:}, event or not). */
+    public volatile String lastEventId;
     public volatile Long lastRetry;
     public volatile boolean ended;
     public volatile Throwable failure;
@@ -66,6 +70,7 @@ public final class SseReader {
             return;
         }
         if (line.startsWith(":")) {
+            commentTexts.add(line.substring(1));
             comments.incrementAndGet();
             return;
         }
@@ -84,6 +89,7 @@ public final class SseReader {
             case "id" -> {
                 if (value.indexOf('\0') < 0) {
                     lastId = value;
+                    lastEventId = value;
                 }
             }
             case "retry" -> {
