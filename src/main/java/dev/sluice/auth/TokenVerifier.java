@@ -37,11 +37,6 @@ public final class TokenVerifier {
     private final Clock clock;
     private final String keyDescription;
 
-    /** A verifier whose refusals speak of "the configured key". */
-    public TokenVerifier(JwtKey key, Duration clockSkew, Clock clock) {
-        this(null, key, clockSkew, clock);
-    }
-
     /**
      * A verifier whose refusals name the key's role, e.g. {@code "subscriber"} gives "signature
      * does not verify with the configured subscriber key" — useful when a hub has two keys and the

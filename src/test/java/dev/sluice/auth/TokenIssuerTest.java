@@ -27,7 +27,7 @@ class TokenIssuerTest {
         String token = TokenIssuer.hmac(alg, secret, List.of("https://example.com/{id}"), List.of("*"),
                 Duration.ofMinutes(10), CLOCK);
 
-        MercureClaims claims = new TokenVerifier(JwtKey.hmac(alg, secret), Duration.ZERO, CLOCK).verify(token);
+        MercureClaims claims = new TokenVerifier(null, JwtKey.hmac(alg, secret), Duration.ZERO, CLOCK).verify(token);
 
         assertThat(claims.publish()).containsExactly("https://example.com/{id}");
         assertThat(claims.subscribe()).containsExactly("*");
@@ -38,7 +38,7 @@ class TokenIssuerTest {
     void issuesTokensThatExpire() {
         String token = TokenIssuer.hmac(JwtAlgorithm.HS256, TestTokens.SECRET_32, List.of("*"), null,
                 Duration.ofMinutes(1), CLOCK);
-        TokenVerifier later = new TokenVerifier(JwtKey.hmac(JwtAlgorithm.HS256, TestTokens.SECRET_32),
+        TokenVerifier later = new TokenVerifier(null, JwtKey.hmac(JwtAlgorithm.HS256, TestTokens.SECRET_32),
                 Duration.ZERO, Clock.offset(CLOCK, Duration.ofMinutes(2)));
 
         assertThatThrownBy(() -> later.verify(token)).hasMessage("token expired at 2026-11-21T10:01:00Z");
@@ -48,7 +48,7 @@ class TokenIssuerTest {
     void issuesNonExpiringTokensWithOnlyTheGivenRights() throws AuthException {
         String token = TokenIssuer.hmac(JwtAlgorithm.HS256, TestTokens.SECRET_32, List.of("*"), null, null);
 
-        MercureClaims claims = new TokenVerifier(JwtKey.hmac(JwtAlgorithm.HS256, TestTokens.SECRET_32),
+        MercureClaims claims = new TokenVerifier(null, JwtKey.hmac(JwtAlgorithm.HS256, TestTokens.SECRET_32),
                 Duration.ZERO, Clock.offset(Clock.systemUTC(), Duration.ofDays(3650))).verify(token);
 
         assertThat(claims.publish()).containsExactly("*");

@@ -65,11 +65,11 @@ class TokenVerifierTest {
     }
 
     private static TokenVerifier rs256() {
-        return new TokenVerifier(JwtKey.parse(JwtAlgorithm.RS256, pem(RSA.getPublic())), Duration.ofSeconds(5), CLOCK);
+        return new TokenVerifier(null, JwtKey.parse(JwtAlgorithm.RS256, pem(RSA.getPublic())), Duration.ofSeconds(5), CLOCK);
     }
 
     private static TokenVerifier es256() {
-        return new TokenVerifier(JwtKey.parse(JwtAlgorithm.ES256, pem(P256.getPublic())), Duration.ofSeconds(5), CLOCK);
+        return new TokenVerifier(null, JwtKey.parse(JwtAlgorithm.ES256, pem(P256.getPublic())), Duration.ofSeconds(5), CLOCK);
     }
 
     @Test
@@ -270,7 +270,7 @@ class TokenVerifierTest {
             signingKey = pair.getPrivate();
             key = JwtKey.parse(alg, pem(pair.getPublic()));
         }
-        TokenVerifier verifier = new TokenVerifier(key, Duration.ZERO, CLOCK);
+        TokenVerifier verifier = new TokenVerifier(null, key, Duration.ZERO, CLOCK);
 
         MercureClaims claims = verifier.verify(sign(alg, signingKey, PUBLISHER));
 
@@ -305,7 +305,7 @@ class TokenVerifierTest {
     }
 
     private static void assertSkew(String claims, long skew, boolean accepted) {
-        TokenVerifier verifier = new TokenVerifier(
+        TokenVerifier verifier = new TokenVerifier(null,
                 JwtKey.hmac(JwtAlgorithm.HS256, SECRET_32), Duration.ofSeconds(skew), CLOCK);
         String token = sign(JwtAlgorithm.HS256, SECRET_32, claims);
         if (accepted) {
@@ -343,7 +343,7 @@ class TokenVerifierTest {
     @Test
     void refusesANegativeClockSkew() {
         JwtKey key = JwtKey.hmac(JwtAlgorithm.HS256, SECRET_32);
-        assertThatThrownBy(() -> new TokenVerifier(key, Duration.ofSeconds(-1), CLOCK))
+        assertThatThrownBy(() -> new TokenVerifier(null, key, Duration.ofSeconds(-1), CLOCK))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -374,7 +374,7 @@ class TokenVerifierTest {
         assertThat(pemText).startsWith("-----BEGIN CERTIFICATE-----");
 
         for (String configured : List.of(pemText, cert.toString())) {
-            TokenVerifier verifier = new TokenVerifier(
+            TokenVerifier verifier = new TokenVerifier(null,
                     JwtKey.parse(JwtAlgorithm.RS256, configured), Duration.ZERO, CLOCK);
             assertThat(verifier.verify(sign(JwtAlgorithm.RS256, privateKey, PUBLISHER)).publish())
                     .containsExactly("https://example.com/books/{id}");

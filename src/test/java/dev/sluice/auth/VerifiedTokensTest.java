@@ -38,7 +38,7 @@ class VerifiedTokensTest {
     @Test
     void rememberedTokenStillExpiresOnTime() throws Exception {
         MovableClock clock = new MovableClock();
-        TokenVerifier verifier = new TokenVerifier(JwtKey.hmac(JwtAlgorithm.HS256, SECRET), Duration.ofSeconds(5), clock);
+        TokenVerifier verifier = new TokenVerifier(null, JwtKey.hmac(JwtAlgorithm.HS256, SECRET), Duration.ofSeconds(5), clock);
         VerifiedTokens tokens = new VerifiedTokens(verifier, Duration.ofSeconds(5), clock, 100, Duration.ofMinutes(5));
         String token = TokenIssuer.hmac(JwtAlgorithm.HS256, SECRET, List.of("*"), List.of(), Duration.ofSeconds(60), clock);
 
@@ -53,7 +53,7 @@ class VerifiedTokensTest {
     @Test
     void refusalsAreNotRemembered() {
         MovableClock clock = new MovableClock();
-        TokenVerifier verifier = new TokenVerifier(JwtKey.hmac(JwtAlgorithm.HS256, SECRET), Duration.ZERO, clock);
+        TokenVerifier verifier = new TokenVerifier(null, JwtKey.hmac(JwtAlgorithm.HS256, SECRET), Duration.ZERO, clock);
         VerifiedTokens tokens = new VerifiedTokens(verifier, Duration.ZERO, clock, 100, Duration.ofMinutes(5));
         String forged = TokenIssuer.hmac(JwtAlgorithm.HS256, "another-secret-another-secret-another-secret".getBytes(
                 StandardCharsets.UTF_8), List.of("*"), List.of(), null, clock);
