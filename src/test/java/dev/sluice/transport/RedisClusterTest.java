@@ -184,6 +184,34 @@ class RedisClusterTest {
         assertThat(late.gateway.hub().historyCount()).isEqualTo(1);
     }
 
+    /**
+     * A stream written before entries held the shared update record (plain fields, topics as
+     * JSON) is still read, next to new entries; an entry that is neither is skipped and counted.
+     */
+    @Test
+    void entriesOfTheEarlierFieldLayoutAreStillRead() throws Exception {
+        io.lettuce.core.RedisClient raw = io.lettuce.core.RedisClient.create(redis.url());
+        try (var c = raw.connect()) {
+            c.sync().xadd(stream, java.util.Map.of("id", "old-1", "topics", "[\"o\",\"alt\"]", "data", "first\nline"));
+            c.sync().xadd(stream, java.util.Map.of("something", "else"));
+            c.sync().xadd(stream, java.util.Map.of("id", "old-2", "topics", "[\"o\"]", "data", "é ✓", "private", "1",
+                    "type", "note", "retry", "1500"));
+        } finally {
+            raw.shutdown();
+        }
+        TestHub a = node();
+        assertThat(a.gateway.hub().historyCount()).isEqualTo(2);
+        String fresh = a.publishOk("topic", "o", "data", "new");
+        try (SseStream s = a.subscribe("topic=o", "Last-Event-ID", "earliest", "Authorization",
+                "Bearer " + TestHub.subscriber("o"))) {
+            assertThat(s.take(3)).containsExactly(new SseEvent("old-1", "message", "first\nline", null),
+                    new SseEvent("old-2", "note", "é ✓", 1500L), new SseEvent(fresh, "message", "new", null));
+        }
+        String metrics = a.http.send(java.net.http.HttpRequest.newBuilder(a.url("/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("sluice_transport_foreign_entries_total 1.0");
+    }
+
     @Test
     void anUnreachableRedisStopsStartUpWithAMessageNamingIt() throws Exception {
         int port;
