@@ -5,15 +5,8 @@ import dev.sluice.config.ConfigException;
 import dev.sluice.topic.Update;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * many concurrent publishes as arrived while the previous one ran.
  *
  * <p>On start the newest history-size entries are read back into the sink, so resumes work across
- * restarts. MVStore is copy-on-write and finds its last complete commit after a crash.
+ * restarts. MVStore is copy-on-write and finds its last complete commit after a crash. Each entry
+ * is a {@link FileEntry}: the time it was stored, then the update as an {@link UpdateCodec} record.
  */
 public final class FileTransport implements Transport {
 
@@ -61,7 +55,6 @@ public final class FileTransport implements Transport {
     private static final int COMPACT_FILL_RATE = 50;
     /** ...at least this many bytes at a time. */
     private static final int COMPACT_WRITE_BYTES = 1 << 20;
-    private static final byte FORMAT = 1;
 
     private final Path dir;
     private final int historySize;
@@ -141,7 +134,7 @@ public final class FileTransport implements Transport {
                 Cursor<Long, byte[]> c = entries.cursor(from);
                 while (c.hasNext()) {
                     c.next();
-                    sink.accept(decode(c.getValue()));
+                    sink.accept(FileEntry.decode(c.getValue()));
                     loaded++;
                 }
             }
@@ -203,7 +196,7 @@ public final class FileTransport implements Transport {
             long now = System.currentTimeMillis();
             try {
                 for (Pending p : batch) {
-                    entries.put(next++, encode(p.update, now));
+                    entries.put(next++, FileEntry.encode(p.update, now));
                 }
                 trim(now);
                 long t0 = System.nanoTime();
@@ -266,7 +259,7 @@ public final class FileTransport implements Transport {
         }
         if (!maxAge.isZero()) {
             long oldest = nowMillis - maxAge.toMillis();
-            while ((first = entries.firstKey()) != null && storedAt(entries.get(first)) < oldest) {
+            while ((first = entries.firstKey()) != null && FileEntry.storedAt(entries.get(first)) < oldest) {
                 entries.remove(first);
                 removed++;
             }
@@ -279,70 +272,6 @@ public final class FileTransport implements Transport {
             p.done.completeExceptionally(new TransportUnavailableException(message));
         }
         batch.clear();
-    }
-
-    // --- the value of one entry: format byte, stored-at millis, then the update's fields ---
-
-    static byte[] encode(Update u, long storedAtMillis) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + u.data().length());
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(FORMAT);
-            out.writeLong(storedAtMillis);
-            writeString(out, u.id());
-            out.writeInt(u.topics().size());
-            for (String t : u.topics()) {
-                writeString(out, t);
-            }
-            writeString(out, u.data());
-            out.writeBoolean(u.isPrivate());
-            out.writeBoolean(u.type() != null);
-            if (u.type() != null) {
-                writeString(out, u.type());
-            }
-            out.writeLong(u.retry());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    static Update decode(byte[] value) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(value))) {
-            byte format = in.readByte();
-            if (format != FORMAT) {
-                throw new IllegalStateException("unknown entry format " + format);
-            }
-            in.readLong();
-            String id = readString(in);
-            int n = in.readInt();
-            List<String> topics = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                topics.add(readString(in));
-            }
-            String data = readString(in);
-            boolean isPrivate = in.readBoolean();
-            String type = in.readBoolean() ? readString(in) : null;
-            long retry = in.readLong();
-            return new Update(id, topics, data, isPrivate, type, retry);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static long storedAt(byte[] value) {
-        return ByteBuffer.wrap(value, 1, 8).getLong();
-    }
-
-    private static void writeString(DataOutputStream out, String s) throws IOException {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(b.length);
-        out.write(b);
-    }
-
-    private static String readString(DataInputStream in) throws IOException {
-        byte[] b = new byte[in.readInt()];
-        in.readFully(b);
-        return new String(b, StandardCharsets.UTF_8);
     }
 
     @Override

@@ -5,10 +5,7 @@ import dev.sluice.config.ConfigException;
 import dev.sluice.topic.Update;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
-import io.nats.client.ErrorListener;
 import io.nats.client.JetStream;
-import io.nats.client.JetStreamApiException;
-import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.JetStreamOptions;
 import io.nats.client.Message;
@@ -18,21 +15,19 @@ import io.nats.client.PublishOptions;
 import io.nats.client.PushSubscribeOptions;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
-import io.nats.client.api.DiscardPolicy;
-import io.nats.client.api.RetentionPolicy;
-import io.nats.client.api.StorageType;
-import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,11 +35,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The log in a NATS JetStream stream, shared by every node: {@code --transport nats://host:port}.
  *
- * <p><b>Stream.</b> One stream ({@code --nats-stream}, file storage, limits retention, discard
- * old) on one subject ({@code --nats-subject}) keeps the last {@code --history-size} entries, and
- * none older than {@code --history-max-age} when set. It is created at start, or its limits are
- * brought in line when it exists; a stream that cannot serve as the log (another retention
- * policy, not on our subject) stops start-up with a message saying what to do.
+ * <p><b>Stream.</b> One JetStream stream on one subject holds the log; {@link NatsStream} creates
+ * it at start or brings its limits in line, and refuses one that cannot serve as the log.
  *
  * <p><b>Publishing.</b> An update is encoded by {@link UpdateCodec} into one message and
  * published asynchronously; the returned future completes on the PublishAck, which JetStream sends
@@ -59,8 +51,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Tail.</b> One platform thread reads the stream with an ordered push consumer (ephemeral,
  * flow-controlled, with idle heartbeats; jnats re-creates it after a gap or missed heartbeats,
  * e.g. after a reconnection, from the last sequence it handed out) and calls the sink, so the
- * sink sees one thread in stream-sequence order. The thread also remembers the last sequence it
- * delivered and drops anything at or below it, so a consumer re-created around a message it had
+ * sink sees one thread in stream-sequence order. Its {@link LogTail} remembers the last sequence
+ * delivered; anything at or below it is dropped, so a consumer re-created around a message it had
  * already queued cannot deliver it twice. At start the last {@code --history-size} entries are
  * replayed before {@link #start} returns, so a node's history mirrors the log and a client can
  * resume on any node.
@@ -80,15 +72,12 @@ public final class NatsTransport implements Transport {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     /** The consumer's idle heartbeat; jnats re-creates it after three are missed. */
     private static final Duration IDLE_HEARTBEAT = Duration.ofSeconds(1);
-    /** The stream keeps at least this many entries, so a node that lags a little loses nothing. */
-    static final int MIN_STREAM_MESSAGES = 1_000;
-    private static final int STREAM_NOT_FOUND = 10059;
 
     private final NatsUrl url;
     private final String streamName;
     private final String subject;
     private final int historySize;
-    private final Duration maxAge;
+    private final NatsStream stream;
     private final String credsFile;
     private final String streamInfoSubject;
     private final PublishOptions publishOptions;
@@ -98,34 +87,25 @@ public final class NatsTransport implements Transport {
 
     private volatile Connection nc;
     private volatile JetStream js;
-    private volatile Consumer<Update> sink;
     private volatile boolean started;
     private volatile boolean closed;
-    private Thread tail;
+    private Thread tailThread;
 
-    /** Stream sequence of the last entry handed to the sink. Written by the tail thread only. */
-    private volatile long delivered;
+    /** What this node has read: stream sequences, the last one delivered to the hub. */
+    private volatile LogTail<Long> tail;
     /** When positive, the tail must start over at this sequence (the stream was re-created). */
     private volatile long restartAt = -1;
     /** Entries that left the stream before this node read them. Written by the tail thread only. */
     private volatile long skipped;
     private volatile boolean disconnected;
-    private final java.util.concurrent.atomic.AtomicLong disconnects = new java.util.concurrent.atomic.AtomicLong();
-    private final PriorityQueue<Waiter> waiters = new PriorityQueue<>();
-
-    private record Waiter(long seq, CompletableFuture<Void> done) implements Comparable<Waiter> {
-        @Override
-        public int compareTo(Waiter o) {
-            return Long.compare(seq, o.seq);
-        }
-    }
+    private final AtomicLong disconnects = new AtomicLong();
 
     private NatsTransport(Config config, NatsUrl url) {
         this.url = url;
         this.streamName = config.natsStream();
         this.subject = config.natsSubject();
         this.historySize = config.historySize();
-        this.maxAge = config.historyMaxAge();
+        this.stream = new NatsStream(streamName, subject, historySize, config.historyMaxAge());
         this.credsFile = config.natsCreds();
         this.streamInfoSubject = "$JS.API.STREAM.INFO." + streamName;
         this.publishOptions = PublishOptions.builder().expectedStream(streamName).build();
@@ -155,7 +135,7 @@ public final class NatsTransport implements Transport {
                 .pingInterval(Duration.ofSeconds(5))
                 .maxPingsOut(3)
                 .connectionListener(this::onConnectionEvent)
-                .errorListener(new LoggingErrorListener());
+                .errorListener(new NatsErrorLog(() -> closed));
         if (credsFile != null) {
             b.authHandler(Nats.credentials(credsFile));
         }
@@ -164,7 +144,6 @@ public final class NatsTransport implements Transport {
 
     @Override
     public void start(Consumer<Update> sink) throws Exception {
-        this.sink = sink;
         try {
             nc = Nats.connect(options());
         } catch (IOException e) {
@@ -177,14 +156,14 @@ public final class NatsTransport implements Transport {
             if (nc.getMaxPayload() < 64 * 1024) {
                 log.warn("NATS max_payload is {} bytes: larger updates will be refused", nc.getMaxPayload());
             }
-            StreamInfo info = ensureStream(nc.jetStreamManagement(jso));
+            StreamInfo info = stream.ensure(nc.jetStreamManagement(jso));
             long last = info.getStreamState().getLastSequence();
             long first = Math.max(1, info.getStreamState().getFirstSequence());
             long from = Math.max(first, last - historySize + 1);
-            delivered = from - 1;
-            tail = Thread.ofPlatform().daemon().name("sluice-nats-tail").start(this::tail);
+            tail = new LogTail<>("NATS stream " + streamName, sink, from - 1);
+            tailThread = Thread.ofPlatform().daemon().name("sluice-nats-tail").start(this::readLoop);
             try {
-                caughtUpTo(last).get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                tail.reached(last).get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             } catch (TimeoutException e) {
                 throw new TransportUnavailableException("could not read the last " + (last - from + 1)
                         + " entries of stream " + streamName + " within " + START_TIMEOUT.toSeconds() + " s", e);
@@ -195,57 +174,6 @@ public final class NatsTransport implements Transport {
             close();
             throw e;
         }
-    }
-
-    /** Creates the stream, or brings an existing one's limits in line; refuses one that cannot be the log. */
-    private StreamInfo ensureStream(JetStreamManagement jsm) throws IOException, JetStreamApiException {
-        long maxMessages = Math.max(historySize, MIN_STREAM_MESSAGES);
-        StreamInfo existing;
-        try {
-            existing = jsm.getStreamInfo(streamName);
-        } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() != STREAM_NOT_FOUND) {
-                throw e;
-            }
-            StreamConfiguration sc = StreamConfiguration.builder().name(streamName).subjects(subject)
-                    .retentionPolicy(RetentionPolicy.Limits).discardPolicy(DiscardPolicy.Old)
-                    .storageType(StorageType.File).maxMessages(maxMessages).maxAge(maxAge).build();
-            try {
-                StreamInfo created = jsm.addStream(sc);
-                log.info("created NATS stream {} on subject {} (max {} entries{})", streamName, subject, maxMessages,
-                        maxAge.isZero() ? "" : ", max age " + maxAge);
-                return created;
-            } catch (JetStreamApiException again) {
-                if (again.getApiErrorCode() == 10058) { // created by another node meanwhile
-                    return ensureStream(jsm);
-                }
-                throw new ConfigException("--nats-subject", "cannot create NATS stream " + streamName + " on subject "
-                        + subject + ": " + again.getErrorDescription()
-                        + " (another stream may already take that subject: choose another --nats-subject)");
-            }
-        }
-        StreamConfiguration have = existing.getConfiguration();
-        if (have.getRetentionPolicy() != RetentionPolicy.Limits) {
-            throw new ConfigException("--nats-stream", "NATS stream " + streamName + " exists with "
-                    + have.getRetentionPolicy() + " retention; the log needs limits retention. Remove it"
-                    + " (nats stream rm " + streamName + ") or choose another --nats-stream");
-        }
-        if (!have.getSubjects().contains(subject)) {
-            throw new ConfigException("--nats-subject", "NATS stream " + streamName + " exists for subjects "
-                    + have.getSubjects() + ", not " + subject + ": use one of those --nats-subject values or"
-                    + " another --nats-stream");
-        }
-        if (have.getMaxMsgs() != maxMessages || !have.getMaxAge().equals(maxAge)
-                || have.getDiscardPolicy() != DiscardPolicy.Old) {
-            StreamConfiguration sc = StreamConfiguration.builder(have).maxMessages(maxMessages).maxAge(maxAge)
-                    .discardPolicy(DiscardPolicy.Old).build();
-            StreamInfo updated = jsm.updateStream(sc);
-            log.warn("updated NATS stream {}: max entries {} -> {}, max age {} -> {} (nodes with different"
-                    + " --history-size or --history-max-age undo each other's settings)", streamName,
-                    have.getMaxMsgs(), maxMessages, have.getMaxAge(), maxAge);
-            return updated;
-        }
-        return existing;
     }
 
     // --- publishing ---
@@ -275,13 +203,7 @@ public final class NatsTransport implements Transport {
     }
 
     private static TransportUnavailableException unavailable(Throwable failure) {
-        Throwable cause = failure;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        if (cause.getClass() == RuntimeException.class && cause.getCause() != null) {
-            cause = cause.getCause(); // jnats wraps API errors this way
-        }
+        Throwable cause = Causes.unwrap(failure);
         if (cause instanceof TimeoutException) {
             return new TransportUnavailableException("NATS JetStream did not acknowledge it within "
                     + PUBLISH_TIMEOUT_MILLIS + " ms (it may still be stored)", cause);
@@ -291,23 +213,22 @@ public final class NatsTransport implements Transport {
 
     // --- the tail ---
 
-    private void tail() {
+    private void readLoop() {
         long failingSince = 0;
         while (!closed) {
             long restart = restartAt;
             if (restart > 0) {
                 restartAt = -1;
-                delivered = restart - 1;
-                completeWaiters(Long.MAX_VALUE); // they asked about a stream that no longer exists
+                tail.restartAt(restart - 1);
             }
             JetStreamSubscription sub = null;
             try {
                 sub = js.subscribe(subject, PushSubscribeOptions.builder().stream(streamName).ordered(true)
                         .configuration(ConsumerConfiguration.builder().deliverPolicy(DeliverPolicy.ByStartSequence)
-                                .startSequence(delivered + 1).idleHeartbeat(IDLE_HEARTBEAT).build())
+                                .startSequence(tail.position() + 1).idleHeartbeat(IDLE_HEARTBEAT).build())
                         .build());
                 if (failingSince != 0) {
-                    log.info("reading NATS stream {} again from entry {}", streamName, delivered + 1);
+                    log.info("reading NATS stream {} again from entry {}", streamName, tail.position() + 1);
                     failingSince = 0;
                 }
                 while (!closed && restartAt < 0) {
@@ -345,7 +266,7 @@ public final class NatsTransport implements Transport {
 
     private void deliver(Message m) {
         long seq = m.metaData().streamSequence();
-        long last = delivered;
+        long last = tail.position();
         if (seq <= last) {
             return; // delivered already, before the consumer was re-created
         }
@@ -354,15 +275,7 @@ public final class NatsTransport implements Transport {
             log.warn("this node missed NATS entries {}..{}: they left the stream before it read them"
                     + " ({} missed in all); --history-size may be too small for the lag", last + 1, seq - 1, skipped);
         }
-        try {
-            sink.accept(UpdateCodec.decode(m.getData()));
-        } catch (IllegalArgumentException e) {
-            log.warn("skipped NATS entry {} of stream {}: not a Sluice update ({})", seq, streamName, e.getMessage());
-        } catch (RuntimeException e) {
-            log.error("the hub failed on NATS entry {}", seq, e);
-        }
-        delivered = seq;
-        completeWaiters(seq);
+        tail.deliver(seq, m.getData());
     }
 
     /**
@@ -381,28 +294,8 @@ public final class NatsTransport implements Transport {
                 throw new CompletionException(new TransportUnavailableException(
                         "NATS stream " + streamName + ": " + info.getError()));
             }
-            return caughtUpTo(info.getStreamState().getLastSequence());
+            return tail.reached(info.getStreamState().getLastSequence());
         });
-    }
-
-    private CompletableFuture<Void> caughtUpTo(long seq) {
-        synchronized (waiters) {
-            if (delivered >= seq) {
-                return CompletableFuture.completedFuture(null);
-            }
-            Waiter w = new Waiter(seq, new CompletableFuture<>());
-            waiters.add(w);
-            return w.done;
-        }
-    }
-
-    private void completeWaiters(long seq) {
-        synchronized (waiters) {
-            Waiter w;
-            while ((w = waiters.peek()) != null && w.seq <= seq) {
-                waiters.poll().done.complete(null);
-            }
-        }
     }
 
     /**
@@ -410,13 +303,14 @@ public final class NatsTransport implements Transport {
      * node has handed to its hub: the spread of it across nodes is their lag behind each other.
      */
     @Override
-    public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
-        io.micrometer.core.instrument.FunctionCounter.builder("sluice_transport_log_gap_updates", this, t -> t.skipped)
+    public void bindMetrics(MeterRegistry registry) {
+        FunctionCounter.builder("sluice_transport_log_gap_updates", this, t -> t.skipped)
                 .description("Updates that left the shared log before this node read them").register(registry);
-        io.micrometer.core.instrument.FunctionCounter.builder("sluice_transport_disconnects", disconnects,
-                java.util.concurrent.atomic.AtomicLong::get)
+        FunctionCounter.builder("sluice_transport_disconnects", disconnects, AtomicLong::get)
                 .description("Times the connection to the log's engine was lost").register(registry);
-        io.micrometer.core.instrument.Gauge.builder("sluice_transport_log_position", this, t -> t.delivered)
+        FunctionCounter.builder("sluice_transport_foreign_entries", this, t -> t.tail == null ? 0 : t.tail.foreignEntries())
+                .description("Log entries that were not Sluice updates (skipped)").register(registry);
+        Gauge.builder("sluice_transport_log_position", this, t -> t.tail == null ? 0 : t.tail.position())
                 .description("Sequence number of the last log entry this node delivered to its hub").register(registry);
     }
 
@@ -446,11 +340,11 @@ public final class NatsTransport implements Transport {
     /** A server that restarted without its storage lost the stream: create it again, read it from the start. */
     private void checkStreamAfterReconnect() {
         try {
-            StreamInfo info = ensureStream(nc.jetStreamManagement());
+            StreamInfo info = stream.ensure(nc.jetStreamManagement());
             long last = info.getStreamState().getLastSequence();
-            if (last < delivered) {
+            if (last < tail.position()) {
                 log.warn("NATS stream {} was re-created (its last entry is {}, this node had read up to {});"
-                        + " reading it from the start", streamName, last, delivered);
+                        + " reading it from the start", streamName, last, tail.position());
                 restartAt = Math.max(1, info.getStreamState().getFirstSequence());
             }
         } catch (Exception e) {
@@ -476,7 +370,7 @@ public final class NatsTransport implements Transport {
         }
         closed = true;
         control.shutdownNow();
-        Thread t = tail;
+        Thread t = tailThread;
         if (t != null) {
             t.interrupt();
             try {
@@ -485,11 +379,8 @@ public final class NatsTransport implements Transport {
                 Thread.currentThread().interrupt();
             }
         }
-        synchronized (waiters) {
-            Waiter w;
-            while ((w = waiters.poll()) != null) {
-                w.done.completeExceptionally(new TransportUnavailableException("the NATS transport is closed"));
-            }
+        if (tail != null) {
+            tail.failAll(new TransportUnavailableException("the NATS transport is closed"));
         }
         Connection c = nc;
         if (c != null) {
@@ -498,27 +389,6 @@ public final class NatsTransport implements Transport {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }
-    }
-
-    /** jnats reports errors here; without it they go to java.util.logging on stderr. */
-    private final class LoggingErrorListener implements ErrorListener {
-        @Override
-        public void errorOccurred(Connection conn, String error) {
-            log.warn("NATS error: {}", error);
-        }
-
-        @Override
-        public void exceptionOccurred(Connection conn, Exception exp) {
-            if (!closed) {
-                log.debug("NATS connection: {}", exp.toString());
-            }
-        }
-
-        @Override
-        public void heartbeatAlarm(Connection conn, JetStreamSubscription sub, long lastStreamSequence,
-                                   long lastConsumerSequence) {
-            log.debug("NATS consumer heartbeat missed after entry {}; it will be re-created", lastStreamSequence);
         }
     }
 }

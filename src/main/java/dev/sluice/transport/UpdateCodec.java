@@ -8,9 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * How an {@link Update} is stored as one entry of an external log: a compact binary record, so
- * any string the publish endpoint accepted (topics may hold any character, data may be a megabyte
- * of anything) round-trips exactly, with no escaping and no header-value rules to respect.
+ * How an {@link Update} is stored in every log that leaves the process (a NATS message, the
+ * {@code update} field of a Redis stream entry, the value of a file log entry): a compact binary
+ * record, so any string the publish endpoint accepted (topics may hold any character, data may be
+ * a megabyte of anything) round-trips exactly, with no escaping and no header-value rules to
+ * respect. One record format for all of them: a change here is a change of every log's format,
+ * hence the version byte.
  *
  * <pre>
  *   byte     version (1)
@@ -32,9 +35,17 @@ public final class UpdateCodec {
     private UpdateCodec() {}
 
     public static byte[] encode(Update u) {
+        return encode(u, 0);
+    }
+
+    /**
+     * The record after {@code headroom} bytes left free for the caller's own header (the file log
+     * puts its entry format and time there), so the entry is one array, written once.
+     */
+    static byte[] encode(Update u, int headroom) {
         byte[] id = utf8(u.id());
         byte[][] topics = new byte[u.topics().size()][];
-        int size = 2 + 4 + id.length + 4;
+        int size = headroom + 2 + 4 + id.length + 4;
         for (int i = 0; i < topics.length; i++) {
             topics[i] = utf8(u.topics().get(i));
             size += 4 + topics[i].length;
@@ -50,6 +61,7 @@ public final class UpdateCodec {
         size += data.length;
 
         ByteBuffer b = ByteBuffer.allocate(size);
+        b.position(headroom);
         b.put(VERSION);
         b.put((byte) ((u.isPrivate() ? PRIVATE : 0) | (type != null ? TYPE : 0) | (u.retry() >= 0 ? RETRY : 0)));
         putString(b, id);
@@ -69,8 +81,13 @@ public final class UpdateCodec {
 
     /** @throws IllegalArgumentException when the bytes are not a record written by {@link #encode} */
     public static Update decode(byte[] bytes) {
+        return decode(bytes, 0);
+    }
+
+    /** The record that starts at {@code offset} and runs to the end of the array. */
+    static Update decode(byte[] bytes, int offset) {
         try {
-            ByteBuffer b = ByteBuffer.wrap(bytes);
+            ByteBuffer b = ByteBuffer.wrap(bytes, offset, bytes.length - offset);
             byte version = b.get();
             if (version != VERSION) {
                 throw new IllegalArgumentException("unknown log entry version " + version);

@@ -15,8 +15,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Cluster scenarios over gateway processes that share a log, for any clustered transport: each
- * takes the {@code --transport} URL, so the same scenario runs against every engine.
+ * Scenarios over gateway processes that share a log, for any clustered transport: each takes the
+ * {@code --transport} URL (and the options naming the log), so the same scenario runs against
+ * every engine. The transport contract ({@code dev.sluice.transport.SharedLogContract}) runs them
+ * against Redis and NATS; the benchmarks reuse them for their figures.
  */
 public final class ClusterScenarios {
     private ClusterScenarios() {}
@@ -79,11 +81,12 @@ public final class ClusterScenarios {
      * {@code updates} numbered updates at {@code perSecond} to the first two nodes (each must be
      * acknowledged); the third node is killed with SIGKILL after {@code killAfter} updates. Its
      * clients move on to the next node with their Last-Event-ID. At the end every client should
-     * hold 1..updates exactly once, in order.
+     * hold 1..updates exactly once, in order. {@code args} are further options of every node (the
+     * log's name, for instance).
      */
     public static FailoverResult failover(String transport, List<String> jvm, int clients, int updates, int perSecond,
-                                          int killAfter, long reconnectDelayMillis) throws Exception {
-        List<GatewayProcess> nodes = startNodes(3, jvm, transport);
+                                          int killAfter, long reconnectDelayMillis, String... args) throws Exception {
+        List<GatewayProcess> nodes = startNodes(3, jvm, transport, args);
         List<FailoverSubscriber> subs = new ArrayList<>();
         try {
             List<URI> hubs = new ArrayList<>();

@@ -15,6 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+import org.h2.mvstore.type.ByteArrayDataType;
+import org.h2.mvstore.type.LongDataType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -99,6 +103,62 @@ class FileTransportTest {
             assertThat(seen).extracting(Update::id).containsExactlyElementsOf(
                     acks.stream().map(CompletableFuture::join).map(Update::id).toList());
         }
+    }
+
+    /**
+     * A log written before entries held the shared update record (format 1: the update's fields
+     * one after the other) is still read after the upgrade, and new entries follow it.
+     */
+    @Test
+    void aLogWrittenInTheFirstEntryFormatIsStillRead() throws Exception {
+        try (MVStore store = new MVStore.Builder().fileName(dir.resolve(FileTransport.FILE_NAME).toString()).open()) {
+            MVMap<Long, byte[]> log = store.openMap("log", new MVMap.Builder<Long, byte[]>()
+                    .keyType(LongDataType.INSTANCE).valueType(ByteArrayDataType.INSTANCE));
+            log.put(1L, formatOne("old-1", List.of("o", "alt"), "first\nline", false, null, -1));
+            log.put(2L, formatOne("old-2", List.of("o"), "é ✓", true, "note", 1500));
+            store.commit();
+        }
+        try (TestHub hub = start(b -> { })) {
+            assertThat(hub.gateway.hub().stats().historyCount()).isEqualTo(2);
+            String fresh = hub.publishOk("topic", "o", "data", "new");
+            try (SseStream s = hub.subscribe("topic=o", "Last-Event-ID", "earliest", "Authorization",
+                    "Bearer " + TestHub.subscriber("o"))) {
+                assertThat(s.take(3)).containsExactly(new SseEvent("old-1", "message", "first\nline", null),
+                        new SseEvent("old-2", "note", "é ✓", 1500L), new SseEvent(fresh, "message", "new", null));
+            }
+        }
+        try (TestHub hub = start(b -> { })) {
+            assertThat(hub.gateway.hub().stats().historyCount()).as("both formats, after a restart").isEqualTo(3);
+        }
+    }
+
+    /** An entry as the first file format wrote it. */
+    private static byte[] formatOne(String id, List<String> topics, String data, boolean isPrivate, String type,
+                                    long retry) throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeByte(1);
+            out.writeLong(System.currentTimeMillis());
+            writeString(out, id);
+            out.writeInt(topics.size());
+            for (String t : topics) {
+                writeString(out, t);
+            }
+            writeString(out, data);
+            out.writeBoolean(isPrivate);
+            out.writeBoolean(type != null);
+            if (type != null) {
+                writeString(out, type);
+            }
+            out.writeLong(retry);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void writeString(java.io.DataOutputStream out, String s) throws java.io.IOException {
+        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
     }
 
     @Test

@@ -22,8 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -32,7 +30,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The NATS transport in this JVM, against a nats-server of the test's own that it kills and pauses. */
+/**
+ * The NATS transport in this JVM, against a nats-server of the test's own: the stream it creates or
+ * refuses, a server that is not there, a server that stops answering. What every transport promises
+ * (replay, caught-up, outage and recovery, failover) is in {@link NatsTransportContractTest}.
+ */
 class NatsTransportTest {
 
     @TempDir
@@ -74,49 +76,6 @@ class NatsTransportTest {
     }
 
     @Test
-    void aNodeStartedLaterReplaysTheLogSoResumeWorksOnIt() throws Exception {
-        TestHub a = node();
-        for (int i = 1; i <= 5; i++) {
-            a.publishOk("topic", "t", "id", "a" + i, "data", "d" + i);
-        }
-        TestHub b = node(c -> c.historySize(3));
-        assertThat(b.gateway.hub().stats().historyCount()).as("the last --history-size entries, before start returned").isEqualTo(3);
-
-        try (SseStream s = b.subscribe("topic=t", "Last-Event-ID", "a3")) {
-            assertThat(s.header("Last-Event-ID")).isEqualTo("a3");
-            assertThat(s.take(2)).extracting(SseEvent::id).containsExactly("a4", "a5");
-        }
-        try (SseStream s = b.subscribe("topic=t", "Last-Event-ID", "a1")) {
-            assertThat(s.header("Last-Event-ID")).as("trimmed from this node's history").isEqualTo("earliest");
-            assertThat(s.take(3)).extracting(SseEvent::id).containsExactly("a3", "a4", "a5");
-        }
-    }
-
-    @Test
-    void anIdJustPublishedOnAnotherNodeIsNotMistakenForAnUnknownOne() throws Exception {
-        TestHub a = node();
-        TestHub b = node();
-        for (int i = 0; i < 20; i++) {
-            String id = a.publishOk("topic", "t", "data", "x" + i);
-            // b may not have read it yet: it must catch up before choosing the resume point.
-            try (SseStream s = b.subscribe("topic=t", "Last-Event-ID", id)) {
-                assertThat(s.header("Last-Event-ID")).isEqualTo(id);
-            }
-        }
-    }
-
-    @Test
-    void repeatedIdsAreAllDelivered() throws Exception {
-        TestHub a = node();
-        TestHub b = node();
-        try (SseStream s = b.subscribe("topic=t")) {
-            a.publishOk("topic", "t", "id", "same", "data", "one");
-            a.publishOk("topic", "t", "id", "same", "data", "two");
-            assertThat(s.take(2)).extracting(SseEvent::data).containsExactly("one", "two");
-        }
-    }
-
-    @Test
     void theStreamIsCreatedThenBroughtInLineAndAnUnsuitableOneIsRefused() throws Exception {
         try (Connection nc = Nats.connect(nats.url())) {
             JetStreamManagement jsm = nc.jetStreamManagement();
@@ -153,74 +112,6 @@ class NatsTransportTest {
         assertThatThrownBy(() -> TestHub.start(b -> b.transport("nats://127.0.0.1:" + port)))
                 .isInstanceOf(TransportUnavailableException.class)
                 .hasMessageContaining("cannot connect to NATS at nats://127.0.0.1:" + port);
-    }
-
-    /**
-     * NATS is killed in the middle of a publishing run and restarted on its storage: publishes
-     * during the outage get 503, /readyz says so, subscribers stay connected, and every
-     * acknowledged update reaches them once, in order.
-     */
-    @Test
-    void natsRestartsMidRunAndNoAcknowledgedUpdateIsLost() throws Exception {
-        TestHub a = node();
-        TestHub b = node();
-        try (SseStream s = b.subscribe("topic=seq")) {
-            List<Integer> acked = new CopyOnWriteArrayList<>();
-            Set<Integer> refused = ConcurrentHashMap.newKeySet();
-            List<Integer> readyDuringOutage = new CopyOnWriteArrayList<>();
-            Thread outage = null;
-            for (int k = 1; k <= 600; k++) {
-                if (k == 150) {
-                    outage = Thread.ofVirtual().start(() -> {
-                        try {
-                            nats.kill();
-                            Thread.sleep(200);
-                            readyDuringOutage.add(status(a, "/readyz"));
-                            readyDuringOutage.add(status(b, "/readyz"));
-                            Thread.sleep(1300);
-                            nats.restart();
-                        } catch (Exception e) {
-                            throw new RuntimeException(e);
-                        }
-                    });
-                    Thread.sleep(50);
-                }
-                HttpResponse<String> res = a.publish(TestHub.publisher(), TestHub.form("topic", "seq", "data", "" + k));
-                if (res.statusCode() == 200) {
-                    acked.add(k);
-                } else {
-                    assertThat(res.statusCode()).isEqualTo(503);
-                    assertThat(res.body()).contains("NATS");
-                    refused.add(k);
-                }
-                Thread.sleep(5);
-            }
-            outage.join();
-            assertThat(readyDuringOutage).containsExactly(503, 503);
-            assertThat(refused).as("publishes while NATS was down").isNotEmpty();
-            assertThat(acked).as("publishes work again once NATS is back")
-                    .containsAll(java.util.stream.IntStream.rangeClosed(501, 600).boxed().toList());
-
-            List<Integer> got = new ArrayList<>();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!got.containsAll(acked) && System.nanoTime() < deadline) {
-                SseEvent e = s.poll(Duration.ofMillis(200));
-                if (e != null) {
-                    got.add(Integer.parseInt(e.data()));
-                }
-            }
-            System.out.println("NATS restart: " + acked.size() + " publishes acknowledged, " + refused.size()
-                    + " refused with 503 while it was down; all acknowledged ones received: " + got.containsAll(acked));
-            assertThat(s.reader.ended).as("the subscriber stayed connected").isFalse();
-            assertThat(got).as("every acknowledged update").containsAll(acked);
-            assertThat(got).as("once, in order").isSorted().doesNotHaveDuplicates();
-            assertThat(status(a, "/readyz")).isEqualTo(200);
-            String metrics = a.http.send(java.net.http.HttpRequest.newBuilder(a.url("/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            assertThat(metrics).containsPattern("(?m)^sluice_transport_disconnects_total [1-9]")
-                    .containsPattern("(?m)^sluice_transport_log_position [1-9]")
-                    .contains("sluice_transport_log_gap_updates_total 0.0");
-        }
     }
 
     /**

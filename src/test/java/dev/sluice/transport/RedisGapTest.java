@@ -8,6 +8,9 @@ import dev.sluice.support.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -29,7 +32,8 @@ class RedisGapTest {
             CountDownLatch release = new CountDownLatch(1);
             RedisClient raw = RedisClient.create(redis.url());
             try (RedisTransport node = (RedisTransport) Transports.open(config);
-                 StatefulRedisConnection<String, String> other = raw.connect()) {
+                 StatefulRedisConnection<String, byte[]> other = raw.connect(
+                         RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE))) {
                 node.start(u -> {
                     seen.add(u.data());
                     if (u.data().equals("first")) {

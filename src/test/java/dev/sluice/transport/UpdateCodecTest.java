@@ -28,6 +28,26 @@ class UpdateCodecTest {
         assertThat(UpdateCodec.decode(UpdateCodec.encode(u))).isEqualTo(u);
     }
 
+    @ParameterizedTest
+    @MethodSource("updates")
+    void aFileLogEntryHoldsTheRecordAfterItsTime(Update u) {
+        byte[] entry = FileEntry.encode(u, 1_700_000_000_123L);
+        assertThat(entry[0]).isEqualTo(FileEntry.FORMAT);
+        assertThat(FileEntry.storedAt(entry)).isEqualTo(1_700_000_000_123L);
+        assertThat(FileEntry.decode(entry)).isEqualTo(u);
+        assertThat(Arrays.copyOfRange(entry, 9, entry.length)).as("the shared record, unchanged")
+                .isEqualTo(UpdateCodec.encode(u));
+    }
+
+    @Test
+    void aFileLogEntryOfAnUnknownFormatIsRefused() {
+        byte[] entry = FileEntry.encode(new Update("id", List.of("t"), "data", false, null, -1), 0);
+        entry[0] = 9;
+        assertThatThrownBy(() -> FileEntry.decode(entry)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("format 9");
+        assertThatThrownBy(() -> FileEntry.decode(new byte[] {2, 0, 0})).isInstanceOf(IllegalArgumentException.class);
+    }
+
     @Test
     void refusesWhatItDidNotWrite() {
         byte[] good = UpdateCodec.encode(new Update("id", List.of("t"), "data", false, null, -1));

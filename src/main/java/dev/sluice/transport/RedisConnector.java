@@ -1,0 +1,90 @@
+package dev.sluice.transport;
+
+import dev.sluice.config.ConfigException;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * The Redis server of a {@code --transport redis://...} URL, and the client that connects to it:
+ * reconnecting with a short capped backoff, and refusing commands at once while disconnected
+ * (a buffered XADD answered 503 could otherwise be stored later, behind the publisher's back).
+ */
+final class RedisConnector {
+    /** Keys are text; values are bytes, as an entry holds an {@link UpdateCodec} record. */
+    private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+
+    final RedisURI uri;
+    /** The server (or Sentinel master) as logs and messages name it, without credentials. */
+    final String where;
+    private final ClientResources resources;
+    private final RedisClient client;
+    private boolean shutDown;
+
+    RedisConnector(String spec, Duration connectTimeout) {
+        try {
+            uri = RedisURI.create(spec);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--transport", "'" + spec.replaceAll("//[^@/]*@", "//***@") + "' is not a Redis URL: "
+                    + e.getMessage() + " (use redis://[user:password@]host:port[/db], rediss://... or"
+                    + " redis-sentinel://host:port[,host:port]/db?sentinelMasterId=NAME)");
+        }
+        where = uri.getSentinelMasterId() != null && !uri.getSentinels().isEmpty()
+                ? "master '" + uri.getSentinelMasterId() + "' via sentinels " + uri.getSentinels().stream()
+                        .map(s -> s.getHost() + ":" + s.getPort()).collect(Collectors.joining(","))
+                : uri.getHost() + ":" + uri.getPort();
+        resources = ClientResources.builder()
+                .ioThreadPoolSize(2)
+                .computationThreadPoolSize(2)
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+                .build();
+        client = RedisClient.create(resources);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled())
+                .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).keepAlive(true).build())
+                .build());
+    }
+
+    /**
+     * A new connection whose commands time out after {@code timeout}.
+     *
+     * @throws TransportUnavailableException naming the server and why (refused, unreachable)
+     */
+    StatefulRedisConnection<String, byte[]> connect(Duration timeout) {
+        try {
+            StatefulRedisConnection<String, byte[]> c = client.connect(CODEC, uri);
+            c.setTimeout(timeout);
+            return c;
+        } catch (RuntimeException e) {
+            RedisCommandExecutionException refusal = Causes.find(e, RedisCommandExecutionException.class);
+            if (refusal != null) { // e.g. WRONGPASS, NOAUTH
+                throw new TransportUnavailableException("Redis at " + where + " refused the connection: "
+                        + refusal.getMessage(), e);
+            }
+            throw new TransportUnavailableException("Redis at " + where + " is unreachable: " + Causes.rootMessage(e), e);
+        }
+    }
+
+    /** Stops the client and its threads; the connections should be closed first. Once only. */
+    synchronized void shutdown() {
+        if (!shutDown) {
+            shutDown = true;
+            client.shutdown(0, 2, TimeUnit.SECONDS);
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
+        }
+    }
+}
