@@ -13,6 +13,9 @@ import org.junit.jupiter.params.provider.ArgumentsSource;
  * field {@code @Parameter IoKind io;} and starts its gateways with {@code TestHub.start(io, ...)}
  * (or, for a gateway shared by the tests of one kind, {@code TestHub.startIfAvailable}). On a
  * kind this machine cannot run, every test is reported as skipped with the reason.
+ *
+ * <p>A field named {@code io} hides the {@code io} package from plain names in that class: import
+ * Netty or Lettuce types instead of writing {@code io.netty...} in the code.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)

@@ -2,6 +2,8 @@ package dev.sluice.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.support.IoKind;
+import dev.sluice.support.OnEveryIoKind;
 import dev.sluice.support.RedisServer;
 import dev.sluice.support.SseEvent;
 import dev.sluice.support.SseStream;
@@ -18,13 +20,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
 
 /**
  * Redis goes away under load (killed, or paused with SIGSTOP) and comes back: publishes are
  * refused with 503 meanwhile (never a 200 for an update that was not stored), nodes say they are
  * not ready, subscribers stay connected, and afterwards every acknowledged update reaches them.
  */
+@OnEveryIoKind
 class RedisOutageTest {
+
+    @Parameter
+    IoKind io;
 
     RedisServer redis;
     final List<TestHub> nodes = new ArrayList<>();
@@ -38,7 +45,7 @@ class RedisOutageTest {
     }
 
     TestHub node() throws Exception {
-        TestHub n = TestHub.start(b -> b.anonymous(true).transport(redis.url()).heartbeat(Duration.ofMillis(200))
+        TestHub n = TestHub.start(io, b -> b.anonymous(true).transport(redis.url()).heartbeat(Duration.ofMillis(200))
                 .redisTimeout(Duration.ofMillis(1000)));
         nodes.add(n);
         return n;
