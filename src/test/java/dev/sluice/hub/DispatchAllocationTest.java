@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
  * detector it measures about 20 bytes per delivery, all inside Netty.
  *
  * <p>Measured on native epoll, and skipped (with the reason) where that is not available: on NIO
- * every socket write allocates about 170 bytes outside the gateway's code (Netty's NIO transport
- * makes a {@code java.nio.ByteBuffer} view of each buffer it writes, and the JDK's
+ * the same run allocates about 170 bytes per delivery outside the gateway's code (Netty's NIO
+ * transport makes a {@code java.nio.ByteBuffer} view of each buffer it writes, and the JDK's
  * {@code IOUtil.write} allocates its own bookkeeping per call).
  */
 class DispatchAllocationTest {
