@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -58,8 +59,19 @@ class ThrottlerTest {
          */
         void offer(String token) {
             assertThat(skewedThenClosed).as("script: no offer after '+' then '!'").isFalse();
+            offer(token, System.nanoTime() + skew);
+        }
+
+        /** As above at the given time; {@code ID@topic} names the topic in full. */
+        void offer(String token, long nowNanos) {
             List<String> topics = new ArrayList<>();
-            topics.add(token.substring(0, 1));
+            int at = token.indexOf('@');
+            if (at > 0) {
+                topics.add(token.substring(at + 1));
+                token = token.substring(0, at);
+            } else {
+                topics.add(token.substring(0, 1));
+            }
             int slash = token.indexOf('/');
             if (slash > 0) {
                 topics.add(token.substring(slash + 1));
@@ -72,7 +84,7 @@ class ThrottlerTest {
                 if (interval == 0) {
                     log.add(e.id); // as the hub does: unthrottled topics bypass the throttler
                 } else {
-                    throttler.offer(e, interval, System.nanoTime() + skew);
+                    throttler.offer(e, interval, nowNanos);
                 }
             }
             e.chunk.release();
@@ -153,6 +165,27 @@ class ThrottlerTest {
         assertThat(h.log).hasSize(sent);
         assertThat(h.offered).as("every buffer released exactly once").allSatisfy(e ->
                 assertThat(e.chunk.refCnt()).as(e.id).isZero());
+        h.timer.finishAndReleaseAll();
+    }
+
+    /**
+     * Idle windows are forgotten once 10,000 topics have one; a window is idle after ten of its
+     * own intervals. Many topics on a short rule must not make a long rule's open window look idle.
+     */
+    @Test
+    void manyShortWindowsDoNotEndALongOneEarly() {
+        Duration shortWindow = Duration.ofMillis(1);
+        Harness h = new Harness(List.of(new Throttler.Rule(TopicSelector.parse("A"), WINDOW),
+                new Throttler.Rule(TopicSelector.parse("f/{n}"), shortWindow)));
+        long start = System.nanoTime();
+        h.offer("A1", start);
+        // A second later (well inside A's ten-minute window), 10,001 short-window topics.
+        for (int i = 0; i <= 10_000; i++) {
+            h.offer("F" + i + "@f/" + i, start + Duration.ofSeconds(1).toNanos());
+        }
+        h.offer("A2", start + Duration.ofSeconds(2).toNanos());
+        assertThat(h.log).as("A2 is inside A's window").doesNotContain("A2").contains("A1", "F0", "F10000");
+        h.clear();
         h.timer.finishAndReleaseAll();
     }
 
