@@ -27,9 +27,15 @@ final class Throttler {
     record Rule(TopicSelector selector, Duration interval) {}
 
     private static final class Window {
+        /** The topic's interval (its rule never changes), which says when the window is idle. */
+        final long intervalNanos;
         long lastSentNanos = Long.MIN_VALUE / 2;
         Event pending;
         boolean timerSet;
+
+        Window(long intervalNanos) {
+            this.intervalNanos = intervalNanos;
+        }
     }
 
     private final List<Rule> rules;
@@ -68,9 +74,9 @@ final class Throttler {
         Window w = windows.get(topic);
         if (w == null) {
             if (windows.size() >= 10_000) {
-                forgetIdle(nowNanos, intervalNanos);
+                forgetIdle(nowNanos);
             }
-            w = new Window();
+            w = new Window(intervalNanos);
             windows.put(topic, w);
         }
         if (w.pending == null && nowNanos - w.lastSentNanos >= intervalNanos) {
@@ -105,10 +111,11 @@ final class Throttler {
         }
     }
 
-    private void forgetIdle(long nowNanos, long intervalNanos) {
+    /** Each window by its own interval: a short rule's topics must not end a long rule's window. */
+    private void forgetIdle(long nowNanos) {
         for (Iterator<Window> it = windows.values().iterator(); it.hasNext(); ) {
             Window w = it.next();
-            if (w.pending == null && !w.timerSet && nowNanos - w.lastSentNanos > 10 * intervalNanos) {
+            if (w.pending == null && !w.timerSet && nowNanos - w.lastSentNanos > 10 * w.intervalNanos) {
                 it.remove();
             }
         }

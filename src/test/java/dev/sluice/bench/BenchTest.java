@@ -3,34 +3,44 @@ package dev.sluice.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.support.IoKind;
+import dev.sluice.support.OnEveryIoKind;
 import dev.sluice.support.TestHub;
 import java.net.InetAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
 
 /**
  * Every scenario of the load generator against a real gateway in this JVM, with small numbers,
  * checking that the report adds up: what was acknowledged was received exactly once, latency
  * histograms count what was received, and the gateway's own counters agree.
  */
+@OnEveryIoKind
 class BenchTest {
+
+    @Parameter
+    IoKind io;
 
     private static TestHub hub;
 
-    @BeforeAll
-    static void start() throws Exception {
+    @BeforeParameterizedClassInvocation
+    static void start(IoKind io) throws Exception {
         // A small budget so slow readers are cut loose quickly; history large enough for them to resume.
-        hub = TestHub.start(b -> b.anonymous(true).subscriberBudget(256 * 1024).historySize(20_000)
+        hub = TestHub.startIfAvailable(io, b -> b.anonymous(true).subscriberBudget(256 * 1024).historySize(20_000)
                 .slowClientGrace(Duration.ofMillis(300)));
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() {
-        hub.close();
+        if (hub != null) {
+            hub.close();
+            hub = null;
+        }
     }
 
     private static BenchOptions.Builder options(BenchOptions.Scenario scenario) {

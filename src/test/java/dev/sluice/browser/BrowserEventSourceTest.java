@@ -3,13 +3,16 @@ package dev.sluice.browser;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.support.IoKind;
+import dev.sluice.support.OnEveryIoKind;
 import dev.sluice.support.TestHub;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
 
 /**
  * A real browser's {@code EventSource} against the hub: the stream is accepted as SSE, multi-line
@@ -18,30 +21,39 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Needs Chromium ({@code apt-get install chromium}); skipped without it, except in CI.
  */
+@OnEveryIoKind
 class BrowserEventSourceTest {
+
+    @Parameter
+    IoKind io;
 
     static TestHub hub;
     static Chromium browser;
 
-    @BeforeAll
-    static void start() throws Exception {
+    @BeforeParameterizedClassInvocation
+    static void start(IoKind io) throws Exception {
         Path binary = Chromium.find();
         if (binary == null && "true".equals(System.getenv("CI"))) {
             throw new AssertionError("Chromium is required in CI (the test script installs it)");
         }
         Assumptions.assumeTrue(binary != null, "Chromium is not installed: apt-get install chromium");
-        hub = TestHub.start(b -> b.anonymous(true).subscriberBudget(64 * 1024).slowClientGrace(Duration.ofMillis(300)));
-        // Same origin as the hub, so EventSource needs no CORS.
-        browser = new Chromium(binary, "http://127.0.0.1:" + hub.gateway.port() + "/healthz");
+        hub = TestHub.startIfAvailable(io, b -> b.anonymous(true).subscriberBudget(64 * 1024)
+                .slowClientGrace(Duration.ofMillis(300)));
+        if (hub != null) {
+            // Same origin as the hub, so EventSource needs no CORS.
+            browser = new Chromium(binary, "http://127.0.0.1:" + hub.gateway.port() + "/healthz");
+        }
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() throws Exception {
         if (browser != null) {
             browser.close();
+            browser = null;
         }
         if (hub != null) {
             hub.close();
+            hub = null;
         }
     }
 

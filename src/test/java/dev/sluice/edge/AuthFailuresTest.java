@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.auth.JwtAlgorithm;
 import dev.sluice.auth.TokenIssuer;
+import dev.sluice.support.IoKind;
+import dev.sluice.support.OnEveryIoKind;
 import dev.sluice.support.TestHub;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -14,26 +16,34 @@ import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Publishers and subscribers without the right token are refused with a reason. */
+@OnEveryIoKind
 class AuthFailuresTest {
+
+    @Parameter
+    IoKind io;
 
     static TestHub hub;
 
-    @BeforeAll
-    static void start() throws Exception {
-        hub = TestHub.start();
+    @BeforeParameterizedClassInvocation
+    static void start(IoKind io) throws Exception {
+        hub = TestHub.startIfAvailable(io, c -> { });
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() {
-        hub.close();
+        if (hub != null) {
+            hub.close();
+            hub = null;
+        }
     }
 
     static String unsigned() {

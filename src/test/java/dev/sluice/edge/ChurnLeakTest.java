@@ -3,6 +3,8 @@ package dev.sluice.edge;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.cli.Main;
+import dev.sluice.support.IoKind;
+import dev.sluice.support.OnEveryIoKind;
 import dev.sluice.support.TestHub;
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -28,6 +30,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
 
 /**
  * Many subscribe/disconnect cycles (graceful closes and resets, with updates flowing) against a
@@ -36,23 +39,28 @@ import org.junit.jupiter.api.Test;
  * baseline. The cycle count is {@code -Dsluice.churn.cycles} (default 20,000; BENCHMARKS.md
  * records a 100,000-cycle run).
  */
+@OnEveryIoKind
 class ChurnLeakTest {
+
+    @Parameter
+    IoKind io;
 
     private static final int CYCLES = Integer.getInteger("sluice.churn.cycles", 20_000);
 
     @Test
     void churnLeavesNothingBehind() throws Exception {
+        io.assumeAvailable();
         String javaBin = ProcessHandle.current().info().command().orElseThrow();
         Process gateway = new ProcessBuilder(javaBin, "-Xmx512m", "-XX:+UseParallelGC",
                 "-Dio.netty.leakDetection.level=paranoid", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "serve", "--listen", "127.0.0.1:0", "--anonymous", "--workers", "2",
-                "--publisher-jwt-key", TestHub.SECRET, "--heartbeat", "1s", "--history-size", "500")
+                "--io", io.option(), "--publisher-jwt-key", TestHub.SECRET, "--heartbeat", "1s", "--history-size", "500")
                 .redirectError(ProcessBuilder.Redirect.PIPE).start();
         List<String> stderr = new CopyOnWriteArrayList<>();
         Thread.ofVirtual().start(() -> new BufferedReader(new InputStreamReader(gateway.getErrorStream(),
                 StandardCharsets.UTF_8)).lines().forEach(stderr::add));
         try {
-            int port = readPort(gateway.getInputStream());
+            int port = readPort(gateway.getInputStream(), io);
             HttpClient http = HttpClient.newHttpClient();
             URI hub = URI.create("http://127.0.0.1:" + port + "/.well-known/mercure");
             URI metrics = URI.create("http://127.0.0.1:" + port + "/metrics");
@@ -198,13 +206,15 @@ class ChurnLeakTest {
         return Double.parseDouble(m.group(1));
     }
 
-    private static int readPort(InputStream out) throws Exception {
+    /** The port from the start-up line, which also names the I/O transport in use. */
+    private static int readPort(InputStream out, IoKind io) throws Exception {
         BufferedReader r = new BufferedReader(new InputStreamReader(out, StandardCharsets.UTF_8));
-        Pattern listening = Pattern.compile("Sluice listening on .*:(\\d+) ");
+        Pattern listening = Pattern.compile("Sluice listening on .*:(\\d+) \\((\\w+)\\)");
         String line;
         while ((line = r.readLine()) != null) {
             Matcher m = listening.matcher(line);
             if (m.find()) {
+                assertThat(m.group(2)).as("I/O transport of the gateway").isEqualToIgnoringCase(io.name());
                 Thread.ofVirtual().start(() -> r.lines().forEach(l -> { }));
                 return Integer.parseInt(m.group(1));
             }

@@ -4,6 +4,8 @@ import static dev.sluice.support.TestHub.q;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.config.Config;
+import dev.sluice.support.IoKind;
+import dev.sluice.support.OnEveryIoKind;
 import dev.sluice.support.SseEvent;
 import dev.sluice.support.SseReader;
 import dev.sluice.support.SseStream;
@@ -20,12 +22,17 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Market-data features: conflation for slow subscribers, throttling, latest-value snapshots. */
+@OnEveryIoKind
 class ConflationTest {
+
+    @Parameter
+    IoKind io;
 
     static Stream<Arguments> conflatingHubs() {
         return Stream.of(
@@ -37,7 +44,7 @@ class ConflationTest {
     @MethodSource("conflatingHubs")
     void slowSubscriberKeepsOnlyTheLatestPerTopicAndEndsWithIt(String name, Consumer<Config.Builder> conflation)
             throws Exception {
-        try (TestHub hub = TestHub.start(b -> {
+        try (TestHub hub = TestHub.start(io, b -> {
             b.anonymous(true).subscriberBudget(256 * 1024);
             conflation.accept(b);
         })) {
@@ -83,7 +90,7 @@ class ConflationTest {
 
     @Test
     void nonConflatedTopicsStillFollowTheDisconnectPolicy() throws Exception {
-        try (TestHub hub = TestHub.start(b -> b.anonymous(true).subscriberBudget(64 * 1024)
+        try (TestHub hub = TestHub.start(io, b -> b.anonymous(true).subscriberBudget(64 * 1024)
                 .conflate(List.of("quotes/{sym}")).slowClientGrace(Duration.ofMillis(200)))) {
             Socket slow = new Socket();
             slow.setReceiveBufferSize(4096);
@@ -103,7 +110,7 @@ class ConflationTest {
     @Test
     void throttledTopicGetsAtMostOneUpdatePerIntervalEndingWithTheLatest() throws Exception {
         Duration interval = Duration.ofMillis(500);
-        try (TestHub hub = TestHub.start(b -> b.anonymous(true).throttle(Map.of("prices/{sym}", interval)));
+        try (TestHub hub = TestHub.start(io, b -> b.anonymous(true).throttle(Map.of("prices/{sym}", interval)));
              SseStream s = hub.subscribe("topic=" + q("prices/{sym}") + "&topic=other")) {
             long started = System.nanoTime();
             List<String> ids = new ArrayList<>();
@@ -137,7 +144,7 @@ class ConflationTest {
 
     @Test
     void snapshotSendsTheLatestOfEachMatchingTopicFirst() throws Exception {
-        try (TestHub hub = TestHub.start(b -> b.anonymous(true))) {
+        try (TestHub hub = TestHub.start(io, b -> b.anonymous(true))) {
             hub.publishOk("topic", "board/A", "data", "A1");
             hub.publishOk("topic", "board/B", "data", "B1");
             String a2 = hub.publishOk("topic", "board/A", "data", "A2");

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.auth.JwtAlgorithm;
 import dev.sluice.auth.TokenIssuer;
 import dev.sluice.hub.CloseCause;
+import dev.sluice.support.IoKind;
+import dev.sluice.support.OnEveryIoKind;
 import dev.sluice.support.SseStream;
 import dev.sluice.support.TestHub;
 import java.nio.charset.StandardCharsets;
@@ -12,12 +14,17 @@ import java.time.Duration;
 import java.util.List;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
 
+@OnEveryIoKind
 class HeartbeatTest {
+
+    @Parameter
+    IoKind io;
 
     @Test
     void idleStreamsGetCommentsAndBusyOnesDoNotNeedThem() throws Exception {
-        try (TestHub hub = TestHub.start(b -> b.anonymous(true).heartbeat(Duration.ofMillis(200)));
+        try (TestHub hub = TestHub.start(io, b -> b.anonymous(true).heartbeat(Duration.ofMillis(200)));
              SseStream s = hub.subscribe("topic=idle")) {
             int opening = s.reader.comments.get();
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.reader.comments.get() >= opening + 3);
@@ -28,7 +35,7 @@ class HeartbeatTest {
 
     @Test
     void heartbeatsCanBeTurnedOff() throws Exception {
-        try (TestHub hub = TestHub.start(b -> b.anonymous(true).heartbeat(Duration.ZERO));
+        try (TestHub hub = TestHub.start(io, b -> b.anonymous(true).heartbeat(Duration.ZERO));
              SseStream s = hub.subscribe("topic=idle")) {
             String id = hub.publishOk("topic", "idle", "data", "x");
             assertThat(s.next().id()).isEqualTo(id);
@@ -40,7 +47,7 @@ class HeartbeatTest {
     void streamIsClosedWhenTheSubscriberTokenExpires() throws Exception {
         String token = TokenIssuer.hmac(JwtAlgorithm.HS256, TestHub.SECRET.getBytes(StandardCharsets.UTF_8), List.of(),
                 List.of("*"), Duration.ofSeconds(2));
-        try (TestHub hub = TestHub.start(b -> b.jwtClockSkew = Duration.ZERO);
+        try (TestHub hub = TestHub.start(io, b -> b.jwtClockSkew = Duration.ZERO);
              SseStream s = hub.subscribe("topic=t", "Authorization", "Bearer " + token)) {
             String id = hub.publishOk("topic", "t", "data", "before expiry");
             assertThat(s.next().id()).isEqualTo(id);
@@ -62,7 +69,7 @@ class HeartbeatTest {
     void anExpiredStreamIsNotAcceptedAgainWithinTheClockSkew() throws Exception {
         String token = TokenIssuer.hmac(JwtAlgorithm.HS256, TestHub.SECRET.getBytes(StandardCharsets.UTF_8), List.of(),
                 List.of("*"), Duration.ofSeconds(1));
-        try (TestHub hub = TestHub.start(b -> b.jwtClockSkew = Duration.ofSeconds(2));
+        try (TestHub hub = TestHub.start(io, b -> b.jwtClockSkew = Duration.ofSeconds(2));
              SseStream s = hub.subscribe("topic=t", "Authorization", "Bearer " + token)) {
             Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> s.reader.ended);
             var again = hub.subscribeRefused("topic=t", "Authorization", "Bearer " + token);

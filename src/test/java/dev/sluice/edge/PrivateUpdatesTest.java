@@ -3,26 +3,36 @@ package dev.sluice.edge;
 import static dev.sluice.support.TestHub.q;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.support.IoKind;
+import dev.sluice.support.OnEveryIoKind;
 import dev.sluice.support.SseStream;
 import dev.sluice.support.TestHub;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
 
 /** Private updates reach only subscribers whose token's mercure.subscribe matches one topic. */
+@OnEveryIoKind
 class PrivateUpdatesTest {
+
+    @Parameter
+    IoKind io;
 
     static TestHub hub;
 
-    @BeforeAll
-    static void start() throws Exception {
-        hub = TestHub.start(b -> b.anonymous(true));
+    @BeforeParameterizedClassInvocation
+    static void start(IoKind io) throws Exception {
+        hub = TestHub.startIfAvailable(io, b -> b.anonymous(true));
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() {
-        hub.close();
+        if (hub != null) {
+            hub.close();
+            hub = null;
+        }
     }
 
     @Test

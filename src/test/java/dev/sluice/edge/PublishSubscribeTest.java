@@ -7,6 +7,8 @@ import com.launchdarkly.eventsource.ConnectStrategy;
 import com.launchdarkly.eventsource.EventSource;
 import com.launchdarkly.eventsource.MessageEvent;
 import com.launchdarkly.eventsource.StreamEvent;
+import dev.sluice.support.IoKind;
+import dev.sluice.support.OnEveryIoKind;
 import dev.sluice.support.SseEvent;
 import dev.sluice.support.SseStream;
 import dev.sluice.support.TestHub;
@@ -22,27 +24,26 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /** Publish and subscribe over real sockets, on every I/O transport. */
-@ParameterizedClass
-@ValueSource(strings = {"epoll", "nio"})
+@OnEveryIoKind
 class PublishSubscribeTest {
 
     @Parameter
-    String io;
+    IoKind io;
 
     TestHub hub;
 
     @BeforeEach
     void start() throws Exception {
-        hub = TestHub.start(b -> b.io(io).anonymous(true));
+        hub = TestHub.start(io, b -> b.anonymous(true));
     }
 
     @AfterEach
     void stop() {
-        hub.close();
+        if (hub != null) {
+            hub.close();
+        }
     }
 
     @Test

@@ -2,6 +2,8 @@ package dev.sluice.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.support.IoKind;
+import dev.sluice.support.OnEveryIoKind;
 import dev.sluice.support.SseEvent;
 import dev.sluice.support.SseStream;
 import dev.sluice.support.TestHub;
@@ -10,9 +12,14 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
 
 /** Last-Event-ID: replay exactly what came after, in order, once, then live. */
+@OnEveryIoKind
 class ResumeTest {
+
+    @Parameter
+    IoKind io;
 
     TestHub hub;
 
@@ -33,7 +40,7 @@ class ResumeTest {
 
     @Test
     void headerResumesAfterTheGivenIdThenGoesLive() throws Exception {
-        hub = TestHub.start(b -> b.anonymous(true));
+        hub = TestHub.start(io, b -> b.anonymous(true));
         List<String> ids = publish(10, "r");
         publish(3, "other");
         try (SseStream s = hub.subscribe("topic=r", "Last-Event-ID", ids.get(3))) {
@@ -47,7 +54,7 @@ class ResumeTest {
 
     @Test
     void queryParameterWorksAndHeaderWins() throws Exception {
-        hub = TestHub.start(b -> b.anonymous(true));
+        hub = TestHub.start(io, b -> b.anonymous(true));
         List<String> ids = publish(5, "q");
         try (SseStream byQuery = hub.subscribe("topic=q&lastEventID=" + TestHub.q(ids.get(2)))) {
             assertThat(byQuery.header("last-event-id")).isEqualTo(ids.get(2));
@@ -62,7 +69,7 @@ class ResumeTest {
 
     @Test
     void earliestReplaysAllRetainedHistory() throws Exception {
-        hub = TestHub.start(b -> b.anonymous(true).historySize(5));
+        hub = TestHub.start(io, b -> b.anonymous(true).historySize(5));
         List<String> ids = publish(8, "h");
         try (SseStream s = hub.subscribe("topic=h", "Last-Event-ID", "earliest")) {
             assertThat(s.header("last-event-id")).isEqualTo("earliest");
@@ -72,7 +79,7 @@ class ResumeTest {
 
     @Test
     void unknownIdIsAnsweredWithEarliestSemantics() throws Exception {
-        hub = TestHub.start(b -> b.anonymous(true).historySize(3));
+        hub = TestHub.start(io, b -> b.anonymous(true).historySize(3));
         List<String> ids = publish(6, "u");
         // ids.get(0) was evicted (history keeps 3): the client may have missed updates, so it
         // gets all that is retained and the header says "earliest" so it can tell.
@@ -86,7 +93,7 @@ class ResumeTest {
 
     @Test
     void resumeFromRepeatedIdContinuesAfterItsLatestOccurrence() throws Exception {
-        hub = TestHub.start(b -> b.anonymous(true));
+        hub = TestHub.start(io, b -> b.anonymous(true));
         hub.publishOk("topic", "d", "id", "same", "data", "1");
         String mid = hub.publishOk("topic", "d", "data", "2");
         hub.publishOk("topic", "d", "id", "same", "data", "3");
@@ -101,7 +108,7 @@ class ResumeTest {
     @Test
     void replayLargerThanTheBudgetIsPacedNotCut() throws Exception {
         // 8 MiB of history against a 64 KiB budget: the replay follows the socket's pace.
-        hub = TestHub.start(b -> b.anonymous(true).subscriberBudget(64 * 1024).historySize(2000)
+        hub = TestHub.start(io, b -> b.anonymous(true).subscriberBudget(64 * 1024).historySize(2000)
                 .historyMaxBytes(64L << 20));
         String payload = "x".repeat(4096);
         List<String> ids = new ArrayList<>();
@@ -119,7 +126,7 @@ class ResumeTest {
 
     @Test
     void concurrentPublishingDuringResumeHasNoGapNorDuplicate() throws Exception {
-        hub = TestHub.start(b -> b.anonymous(true).historySize(100_000).historyMaxBytes(256L << 20));
+        hub = TestHub.start(io, b -> b.anonymous(true).historySize(100_000).historyMaxBytes(256L << 20));
         List<String> before = publish(200, "c");
         List<String> during = new ArrayList<>();
         Thread publisher = Thread.ofPlatform().start(() -> {

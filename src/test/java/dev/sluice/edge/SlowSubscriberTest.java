@@ -2,6 +2,8 @@ package dev.sluice.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.support.IoKind;
+import dev.sluice.support.OnEveryIoKind;
 import dev.sluice.support.SseEvent;
 import dev.sluice.support.SseReader;
 import dev.sluice.support.SseStream;
@@ -18,17 +20,22 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
 
 /**
  * A subscriber that stops reading is cut loose once its byte budget is used (2 MiB here, so the
  * test's own reader is never cut on a loaded machine; 12 MB go out), without holding up
  * anyone else, and loses nothing: it resumes from history with the id of the last event it got.
  */
+@OnEveryIoKind
 class SlowSubscriberTest {
+
+    @Parameter
+    IoKind io;
 
     @Test
     void stalledReaderIsCutLooseAndResumesWithoutLoss() throws Exception {
-        try (TestHub hub = TestHub.start(b -> b.anonymous(true).subscriberBudget(2 * 1024 * 1024).historySize(5000)
+        try (TestHub hub = TestHub.start(io, b -> b.anonymous(true).subscriberBudget(2 * 1024 * 1024).historySize(5000)
                 .historyMaxBytes(64L << 20).slowClientGrace(Duration.ofMillis(300)))) {
             // The slow one: HTTP/1.0 (no chunking, easy to parse raw), tiny receive buffer, never reads.
             Socket slow = new Socket();

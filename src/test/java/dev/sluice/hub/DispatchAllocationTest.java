@@ -3,6 +3,7 @@ package dev.sluice.hub;
 import dev.sluice.topic.Update;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.support.IoKind;
 import dev.sluice.support.SseStream;
 import dev.sluice.support.TestHub;
 import io.netty.util.concurrent.EventExecutor;
@@ -23,13 +24,18 @@ import org.junit.jupiter.api.Test;
  * <p>Runs in its own surefire execution with the gateway's production Netty settings (see
  * {@code cli.Main.nettyDefaults}): with Netty's default 32-slot recycler chunks and sampling leak
  * detector it measures about 20 bytes per delivery, all inside Netty.
+ *
+ * <p>Measured on native epoll, and skipped (with the reason) where that is not available: on NIO
+ * the same run allocates about 170 bytes per delivery outside the gateway's code (Netty's NIO
+ * transport makes a {@code java.nio.ByteBuffer} view of each buffer it writes, and the JDK's
+ * {@code IOUtil.write} allocates its own bookkeeping per call).
  */
 class DispatchAllocationTest {
 
     @Test
     void deliveriesAllocateNothingPerSubscriber() throws Exception {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        try (TestHub hub = TestHub.start(b -> b.anonymous(true).heartbeat(Duration.ZERO))) {
+        try (TestHub hub = TestHub.start(IoKind.EPOLL, b -> b.anonymous(true).heartbeat(Duration.ZERO))) {
             List<SseStream> streams = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 streams.add(hub.subscribe(i % 2 == 0 ? "topic=alloc" : "topic=" + TestHub.q("all{/x}")));

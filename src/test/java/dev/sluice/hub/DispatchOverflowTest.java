@@ -1,25 +1,31 @@
 package dev.sluice.hub;
 
-import dev.sluice.topic.Update;
-import static org.assertj.core.api.Assertions.assertThat;
-
+import dev.sluice.support.IoKind;
+import dev.sluice.support.OnEveryIoKind;
 import dev.sluice.support.SseEvent;
 import dev.sluice.support.SseStream;
 import dev.sluice.support.TestHub;
+import dev.sluice.topic.Update;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A loop that falls behind stops queueing and its subscribers catch up from history: with an
  * inbox of 2 and bursts of thousands of updates, every subscriber still gets every update once,
  * in order, and the hub's memory is the history, not a backlog.
  */
+@OnEveryIoKind
 class DispatchOverflowTest {
+
+    @Parameter
+    IoKind io;
 
     @Test
     void subscribersOfAnOverflowingLoopCatchUpFromHistoryWithoutGapOrDuplicate() throws Exception {
-        try (TestHub hub = TestHub.start(b -> b.anonymous(true).maxDispatchQueue(2).historySize(50_000)
+        try (TestHub hub = TestHub.start(io, b -> b.anonymous(true).maxDispatchQueue(2).historySize(50_000)
                 .historyMaxBytes(256L << 20))) {
             List<SseStream> streams = new ArrayList<>();
             for (int i = 0; i < 6; i++) {

@@ -31,6 +31,7 @@ public final class TestHub implements AutoCloseable {
         this.hubUrl = URI.create("http://127.0.0.1:" + gateway.port() + "/.well-known/mercure");
     }
 
+    /** A gateway on the best I/O transport of this machine ({@code --io auto}). */
     public static TestHub start(Consumer<Config.Builder> customize) throws Exception {
         Config.Builder b = Config.builder()
                 .listen(new InetSocketAddress("127.0.0.1", 0))
@@ -43,6 +44,34 @@ public final class TestHub implements AutoCloseable {
 
     public static TestHub start() throws Exception {
         return start(b -> { });
+    }
+
+    /**
+     * A gateway on the given I/O transport. When this machine cannot run it, the calling test is
+     * skipped with the reason (see {@link IoKind#assumeAvailable}); a customizer that sets
+     * {@code io} itself is overridden.
+     */
+    public static TestHub start(IoKind io, Consumer<Config.Builder> customize) throws Exception {
+        io.assumeAvailable();
+        TestHub hub = start(customize.andThen(b -> b.io(io.option())));
+        if (!hub.gateway.io().name().equalsIgnoreCase(io.name())) {
+            hub.close();
+            throw new AssertionError("asked for " + io + " I/O, the gateway runs on " + hub.gateway.io());
+        }
+        return hub;
+    }
+
+    public static TestHub start(IoKind io) throws Exception {
+        return start(io, b -> { });
+    }
+
+    /**
+     * For a gateway shared by the tests of one I/O kind (started before them): null when this
+     * machine cannot run the kind, so that each test, not their container, is reported as
+     * skipped with the reason (by {@link OnEveryIoKind}).
+     */
+    public static TestHub startIfAvailable(IoKind io, Consumer<Config.Builder> customize) throws Exception {
+        return io.unavailableBecause() == null ? start(io, customize) : null;
     }
 
     public URI url(String pathAndQuery) {

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.config.Config;
 import dev.sluice.config.ConfigException;
-import dev.sluice.topic.Update;
+import dev.sluice.support.IoKind;
+import dev.sluice.support.OnEveryIoKind;
 import dev.sluice.support.SseEvent;
 import dev.sluice.support.SseStream;
 import dev.sluice.support.TestHub;
+import dev.sluice.topic.Update;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,15 +23,20 @@ import org.h2.mvstore.type.ByteArrayDataType;
 import org.h2.mvstore.type.LongDataType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
 
 /** The file transport in-process: the log outlives the gateway, trimmed by count and age. */
+@OnEveryIoKind
 class FileTransportTest {
+
+    @Parameter
+    IoKind io;
 
     @TempDir
     Path dir;
 
     TestHub start(Consumer<Config.Builder> more) throws Exception {
-        return TestHub.start(b -> {
+        return TestHub.start(io, b -> {
             b.anonymous(true).transport("file://" + dir);
             more.accept(b);
         });

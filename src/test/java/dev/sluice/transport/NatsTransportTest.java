@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.config.Config;
 import dev.sluice.config.ConfigException;
+import dev.sluice.support.IoKind;
 import dev.sluice.support.NatsServer;
+import dev.sluice.support.OnEveryIoKind;
 import dev.sluice.support.SseEvent;
 import dev.sluice.support.SseStream;
 import dev.sluice.support.TestHub;
@@ -29,13 +31,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
 
 /**
  * The NATS transport in this JVM, against a nats-server of the test's own: the stream it creates or
  * refuses, a server that is not there, a server that stops answering. What every transport promises
  * (replay, caught-up, outage and recovery, failover) is in {@link NatsTransportContractTest}.
  */
+@OnEveryIoKind
 class NatsTransportTest {
+
+    @Parameter
+    IoKind io;
 
     @TempDir
     Path dir;
@@ -58,7 +65,7 @@ class NatsTransportTest {
     }
 
     private TestHub node(Consumer<Config.Builder> more) throws Exception {
-        TestHub h = TestHub.start(b -> {
+        TestHub h = TestHub.start(io, b -> {
             b.transport(nats.url()).anonymous(true);
             more.accept(b);
         });
@@ -109,7 +116,7 @@ class NatsTransportTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        assertThatThrownBy(() -> TestHub.start(b -> b.transport("nats://127.0.0.1:" + port)))
+        assertThatThrownBy(() -> TestHub.start(io, b -> b.transport("nats://127.0.0.1:" + port)))
                 .isInstanceOf(TransportUnavailableException.class)
                 .hasMessageContaining("cannot connect to NATS at nats://127.0.0.1:" + port);
     }

@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.config.Config;
 import dev.sluice.config.ConfigException;
+import dev.sluice.support.IoKind;
+import dev.sluice.support.OnEveryIoKind;
 import dev.sluice.support.RedisServer;
 import dev.sluice.support.SseEvent;
 import dev.sluice.support.SseStream;
 import dev.sluice.support.TestHub;
+import io.lettuce.core.RedisClient;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,9 +22,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
 
 /** Several gateways sharing one Redis stream: one log, the same order everywhere, resume anywhere. */
+@OnEveryIoKind
 class RedisClusterTest {
+
+    @Parameter
+    IoKind io;
 
     static RedisServer redis;
     static final AtomicInteger streams = new AtomicInteger();
@@ -47,7 +55,7 @@ class RedisClusterTest {
     }
 
     TestHub node(Consumer<Config.Builder> more) throws Exception {
-        TestHub n = TestHub.start(b -> {
+        TestHub n = TestHub.start(io, b -> {
             b.anonymous(true).transport(redis.url()).redisStream(stream);
             more.accept(b);
         });
@@ -65,7 +73,7 @@ class RedisClusterTest {
         for (int i = 0; i < 5; i++) {
             a.publishOk("topic", "age", "data", "old" + i);
         }
-        io.lettuce.core.RedisClient raw = io.lettuce.core.RedisClient.create(redis.url());
+        RedisClient raw = RedisClient.create(redis.url());
         try (var c = raw.connect()) {
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> c.sync().xlen(stream) == 0);
         } finally {
@@ -82,7 +90,7 @@ class RedisClusterTest {
      */
     @Test
     void entriesOfTheEarlierFieldLayoutAreStillRead() throws Exception {
-        io.lettuce.core.RedisClient raw = io.lettuce.core.RedisClient.create(redis.url());
+        RedisClient raw = RedisClient.create(redis.url());
         try (var c = raw.connect()) {
             c.sync().xadd(stream, java.util.Map.of("id", "old-1", "topics", "[\"o\",\"alt\"]", "data", "first\nline"));
             c.sync().xadd(stream, java.util.Map.of("something", "else"));

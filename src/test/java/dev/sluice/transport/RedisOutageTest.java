@@ -2,6 +2,8 @@ package dev.sluice.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.support.IoKind;
+import dev.sluice.support.OnEveryIoKind;
 import dev.sluice.support.RedisServer;
 import dev.sluice.support.SseStream;
 import dev.sluice.support.TestHub;
@@ -13,6 +15,7 @@ import java.util.List;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
 
 /**
  * Redis stops answering under load (paused with SIGSTOP: its sockets stay open) and comes back:
@@ -21,7 +24,11 @@ import org.junit.jupiter.api.Test;
  * acknowledged update reaches them. Redis killed and restarted is part of the transport contract
  * ({@link RedisTransportContractTest}).
  */
+@OnEveryIoKind
 class RedisOutageTest {
+
+    @Parameter
+    IoKind io;
 
     RedisServer redis;
     final List<TestHub> nodes = new ArrayList<>();
@@ -35,7 +42,7 @@ class RedisOutageTest {
     }
 
     TestHub node() throws Exception {
-        TestHub n = TestHub.start(b -> b.anonymous(true).transport(redis.url()).heartbeat(Duration.ofMillis(200))
+        TestHub n = TestHub.start(io, b -> b.anonymous(true).transport(redis.url()).heartbeat(Duration.ofMillis(200))
                 .redisTimeout(Duration.ofMillis(1000)));
         nodes.add(n);
         return n;

@@ -1,0 +1,53 @@
+package dev.sluice.support;
+
+import io.netty.channel.epoll.Epoll;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The socket I/O transports the gateway can run on, as its {@code --io} option names them.
+ *
+ * <p>This enum is the one place that lists them: {@link IoKinds} runs each streaming test on every
+ * constant, and a constant this machine cannot run is reported as skipped with the reason, never
+ * failed. A new transport (io_uring) is one more constant here with its availability check.
+ */
+public enum IoKind {
+    /** Java NIO: available everywhere. */
+    NIO("nio") {
+        @Override
+        public String unavailableBecause() {
+            return null;
+        }
+    },
+    /** Netty's native epoll: Linux with the native library loaded. */
+    EPOLL("epoll") {
+        @Override
+        public String unavailableBecause() {
+            return Epoll.isAvailable() ? null : "native epoll is not available here: " + Epoll.unavailabilityCause();
+        }
+    };
+
+    private final String option;
+
+    IoKind(String option) {
+        this.option = option;
+    }
+
+    /** The value of the gateway's {@code --io} option (and {@code Config.Builder.io}). */
+    public String option() {
+        return option;
+    }
+
+    /** Why this machine cannot run this kind, or null when it can. */
+    public abstract String unavailableBecause();
+
+    /** Skips (aborts) the calling test, with the reason, when this machine cannot run this kind. */
+    public void assumeAvailable() {
+        String reason = unavailableBecause();
+        Assumptions.assumeTrue(reason == null, () -> option + " skipped: " + reason);
+    }
+
+    @Override
+    public String toString() {
+        return option;
+    }
+}
