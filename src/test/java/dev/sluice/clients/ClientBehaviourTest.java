@@ -171,6 +171,34 @@ class ClientBehaviourTest {
     }
 
     /**
+     * The JDK HttpClient refuses header values with characters above U+00FF and writes the others
+     * as US-ASCII: every non-ASCII character becomes '?', also UTF-8 bytes passed one char each.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"café", "ид-🎉-1"})
+    void jdkHttpClientSendsQuestionMarksForNonAsciiHeaderCharacters(String id) throws Exception {
+        try (RawSseServer server = new RawSseServer("", LATER)) {
+            var http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+            for (String value : List.of(id, new String(id.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1))) {
+                if (!value.chars().allMatch(c -> c <= 0xFF)) {
+                    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () ->
+                            java.net.http.HttpRequest.newBuilder(server.url("/sse")).header("Last-Event-ID", value));
+                    continue;
+                }
+                http.send(java.net.http.HttpRequest.newBuilder(server.url("/sse")).header("Last-Event-ID", value)
+                        .timeout(Duration.ofSeconds(5)).build(), java.net.http.HttpResponse.BodyHandlers.ofInputStream())
+                        .body().close();
+            }
+            assertThat(server.streamRequests()).hasSize(id.chars().allMatch(c -> c <= 0xFF) ? 2 : 1);
+            for (var req : server.streamRequests()) {
+                String sent = new String(req.headerBytes("Last-Event-ID"), StandardCharsets.ISO_8859_1);
+                System.out.println("jdk HttpClient       id=" + id + " sent " + sent);
+                assertThat(sent).doesNotContainPattern("[^\\x20-\\x7e]").contains("?");
+            }
+        }
+    }
+
+    /**
      * A stream whose last block is {@code id:} alone, then ends: which id does the client send
      * back? (A hub that starts every stream with such a block relies on the answer.)
      */
