@@ -6,6 +6,7 @@
 //   node client.mjs --client eventsource|undici|fetch-event-source|parser --url URL
 //                   [--count N] [--timeout MS] [--max-errors N] [--last-event-id ID]
 //                   [--event-types a,b] [--stop-on-data TEXT] [--no-dom-shim]
+//                   [--connections N]   (eventsource, undici: N EventSources; lines carry "conn")
 //
 // Lines: {"kind":"open"} once per (re)connection; {"kind":"event","type","data","lastEventId"}
 // per dispatched event; {"kind":"error","message"} per error the client reports (a reconnect
@@ -23,6 +24,7 @@ const timeout = Number(args.timeout ?? 20000);
 const maxErrors = args['max-errors'] === undefined ? Infinity : Number(args['max-errors']);
 const eventTypes = (args['event-types'] ?? '').split(',').filter(t => t.length > 0);
 const stopOnData = args['stop-on-data'];
+const connections = Number(args.connections ?? 1);
 
 let events = 0;
 let errors = 0;
@@ -44,18 +46,18 @@ function finish(reason) {
   process.stdout.write('', () => process.exit(0));
 }
 
-function onEvent(type, data, lastEventId) {
+function onEvent(type, data, lastEventId, conn) {
   if (finished) return;
   events++;
-  emit({ kind: 'event', type, data, lastEventId });
+  emit(conn === undefined ? { kind: 'event', type, data, lastEventId } : { kind: 'event', type, data, lastEventId, conn });
   if (events >= count) finish('count');
   else if (stopOnData !== undefined && data === stopOnData) finish('stop-on-data');
 }
 
-function onError(message) {
+function onError(message, conn) {
   if (finished) return;
   errors++;
-  emit({ kind: 'error', message: String(message) });
+  emit(conn === undefined ? { kind: 'error', message: String(message) } : { kind: 'error', message: String(message), conn });
   if (errors >= maxErrors) finish('errors');
 }
 
@@ -95,7 +97,7 @@ switch (client) {
         return recordingFetch(input, init);
       };
     }
-    runEventSource(new EventSource(url, options));
+    for (let i = 0; i < connections; i++) runEventSource(new EventSource(url, options), connections > 1 ? i : undefined);
     break;
   }
   case 'undici': {
@@ -103,7 +105,7 @@ switch (client) {
     if (args['last-event-id'] !== undefined) {
       throw new Error('undici EventSource takes no initial Last-Event-ID');
     }
-    runEventSource(new EventSource(url));
+    for (let i = 0; i < connections; i++) runEventSource(new EventSource(url), connections > 1 ? i : undefined);
     break;
   }
   case 'fetch-event-source':
@@ -116,16 +118,16 @@ switch (client) {
     throw new Error('unknown --client ' + client);
 }
 
-function runEventSource(es) {
+function runEventSource(es, conn) {
   cleanups.push(() => es.close());
-  const record = e => onEvent(e.type, e.data, e.lastEventId);
+  const record = e => onEvent(e.type, e.data, e.lastEventId, conn);
   es.onmessage = record;
   for (const t of eventTypes) es.addEventListener(t, record);
-  es.onopen = () => { if (!finished) emit({ kind: 'open' }); };
+  es.onopen = () => { if (!finished) emit(conn === undefined ? { kind: 'open' } : { kind: 'open', conn }); };
   es.onerror = e => {
     const detail = e && (e.message || (e.error && e.error.message) || e.code) || 'error event';
-    onError(detail + (es.readyState === 2 ? ' (closed: no more reconnects)' : ''));
-    if (es.readyState === 2 && !finished) finish('closed');
+    onError(detail + (es.readyState === 2 ? ' (closed: no more reconnects)' : ''), conn);
+    if (es.readyState === 2 && !finished && connections === 1) finish('closed');
   };
 }
 

@@ -22,7 +22,7 @@ public final class SseReader {
     public volatile boolean ended;
     public volatile Throwable failure;
 
-    private String lastId;
+    private volatile String lastId;
     private String type;
     private StringBuilder data = new StringBuilder();
     private boolean hasData;
@@ -94,6 +94,11 @@ public final class SseReader {
             }
             default -> { }
         }
+    }
+
+    /** The last event ID as an EventSource keeps it: set by every {@code id:} field, also in blocks without data. */
+    public String lastEventId() {
+        return lastId;
     }
 
     public SseEvent next(long timeoutMillis) throws InterruptedException {
