@@ -23,6 +23,8 @@ public final class SseReader {
     public volatile Throwable failure;
 
     private volatile String lastId;
+    /** The id field of the block being read; it becomes lastId when the block ends (as in the SSE standard). */
+    private String idBuffer;
     private String type;
     private StringBuilder data = new StringBuilder();
     private boolean hasData;
@@ -55,6 +57,7 @@ public final class SseReader {
 
     private void line(String line) {
         if (line.isEmpty()) {
+            lastId = idBuffer;
             if (hasData) {
                 String d = data.toString();
                 events.add(new SseEvent(lastId, type == null ? "message" : type, d.substring(0, d.length() - 1), retry));
@@ -83,7 +86,7 @@ public final class SseReader {
             case "event" -> type = value;
             case "id" -> {
                 if (value.indexOf('\0') < 0) {
-                    lastId = value;
+                    idBuffer = value;
                 }
             }
             case "retry" -> {
@@ -96,7 +99,10 @@ public final class SseReader {
         }
     }
 
-    /** The last event ID as an EventSource keeps it: set by every {@code id:} field, also in blocks without data. */
+    /**
+     * The last event ID as an EventSource keeps it: set by the {@code id:} field of every complete
+     * block, also of blocks without data; a block cut off before its blank line does not count.
+     */
     public String lastEventId() {
         return lastId;
     }
