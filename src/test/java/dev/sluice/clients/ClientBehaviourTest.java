@@ -54,7 +54,7 @@ class ClientBehaviourTest {
         try (RawSseServer server = new RawSseServer(first, LATER)) {
             List<String> args = new ArrayList<>(List.of("--stop-on-data", "reconnected", "--max-errors", "3"));
             args.addAll(List.of(extra));
-            try (NodeClients.Run run = NodeClients.start(client, server.url("/sse"), 0, Duration.ofSeconds(4),
+            try (NodeClients.Run run = NodeClients.start(client, server.url("/sse"), 0, Duration.ofSeconds(10),
                     args.toArray(String[]::new))) {
                 JsonNode done = run.awaitDone();
                 List<String> errors = run.lines("error").stream().map(l -> l.path("message").asText()).toList();
@@ -79,11 +79,11 @@ class ClientBehaviourTest {
                       const started = Date.now();
                       const check = () => {
                         const got = window.p;
-                        if (got.events.some(e => e.data === 'reconnected') || Date.now() - started > 4000) resolve(got);
+                        if (got.events.some(e => e.data === 'reconnected') || Date.now() - started > 10000) resolve(got);
                         else setTimeout(check, 20);
                       };
                       check();
-                    })""", Duration.ofSeconds(10));
+                    })""", Duration.ofSeconds(15));
             List<String> events = new ArrayList<>();
             got.path("events").forEach(e -> events.add(e.path("type").asText() + "|" + e.path("data").asText() + "|"
                     + e.path("id").asText()));

@@ -172,7 +172,7 @@ class NonAsciiIdResumeTest {
     void nodeClientsResumeAfterIdsTheyCanSend(Client client, String id) throws Exception {
         String topic = "node/" + client + "/" + id;
         try (NodeClients.Run run = NodeClients.start(client,
-                java.net.URI.create(allowing.hubUrl + "?topic=" + TestHub.q(topic)), 0, Duration.ofSeconds(8),
+                java.net.URI.create(allowing.hubUrl + "?topic=" + TestHub.q(topic)), 0, Duration.ofSeconds(15),
                 "--max-errors", "4", "--stop-on-data", "live")) {
             run.awaitOpen();
             allowing.publishOk("topic", topic, "data", "seen", "id", id);
