@@ -142,6 +142,11 @@ final class ServeCommand implements Callable<Integer> {
                     + " survives a killed process but not a power loss). Default: ${DEFAULT-VALUE}")
     boolean fileFsync;
 
+    @Option(names = "--allow-non-ascii-ids", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "Accept publisher ids with characters outside printable ASCII. Browsers resume after them;"
+                    + " Node's EventSource clients cannot send them back and never resume. Default: ${DEFAULT-VALUE}")
+    boolean allowNonAsciiIds;
+
     @Option(names = "--cors-origins", paramLabel = "ORIGIN", split = ",",
             description = "Origins allowed to subscribe and publish from browsers (comma-separated, or *)."
                     + " Default: none")
@@ -195,7 +200,7 @@ final class ServeCommand implements Callable<Integer> {
                 workers == null ? Runtime.getRuntime().availableProcessors() : workers, maxTopics, maxTopicLength, maxSubscribers,
                 shutdownGrace, jwtClockSkew, io, conflate == null ? List.of() : conflate, throttles(throttle),
                 slowClientPolicy, historyMaxAge, blankToNull(natsCreds), natsStream, natsSubject,
-                maxDispatchQueue, redisStream, redisTimeout, fileFsync);
+                maxDispatchQueue, redisStream, redisTimeout, fileFsync, allowNonAsciiIds);
     }
 
     /** {@code SELECTOR=DURATION} pairs; the last '=' separates, as selectors may contain '='. */

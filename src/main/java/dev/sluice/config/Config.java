@@ -48,7 +48,8 @@ public record Config(
         int maxDispatchQueue,
         String redisStream,
         Duration redisTimeout,
-        boolean fileFsync) {
+        boolean fileFsync,
+        boolean allowNonAsciiIds) {
 
     public Config {
         Objects.requireNonNull(listen, "listen");
@@ -153,6 +154,7 @@ public record Config(
         public String redisStream = "sluice:log";
         public Duration redisTimeout = Duration.ofSeconds(2);
         public boolean fileFsync = true;
+        public boolean allowNonAsciiIds;
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -184,6 +186,7 @@ public record Config(
         public Builder redisStream(String v) { redisStream = v; return this; }
         public Builder redisTimeout(Duration v) { redisTimeout = v; return this; }
         public Builder fileFsync(boolean v) { fileFsync = v; return this; }
+        public Builder allowNonAsciiIds(boolean v) { allowNonAsciiIds = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -191,7 +194,7 @@ public record Config(
                     slowClientGrace, transport, corsOrigins, workers, maxTopicsPerSubscription, maxTopicLength, maxSubscribers,
                     shutdownGrace, jwtClockSkew, io, conflate, throttle, slowClientPolicy,
                     historyMaxAge, natsCreds, natsStream, natsSubject,
-                    maxDispatchQueue, redisStream, redisTimeout, fileFsync);
+                    maxDispatchQueue, redisStream, redisTimeout, fileFsync, allowNonAsciiIds);
         }
     }
 }

@@ -75,7 +75,7 @@ public final class HttpServer implements AutoCloseable {
         Cors cors = new Cors(config.corsOrigins());
         var subscribe = new SubscribeEndpoint(hub, transport, access, cors, config, metrics);
         var publish = new PublishEndpoint(transport, access, cors, hub.selectors(), metrics,
-                config.maxTopicLength());
+                config.maxTopicLength(), config.allowNonAsciiIds());
         var router = new RequestRouter(subscribe, publish, transport, metrics, cors,
                 config.maxTopicsPerSubscription() + 16);
         Class<? extends ServerChannel> channelClass =

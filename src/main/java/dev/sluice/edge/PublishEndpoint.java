@@ -38,10 +38,12 @@ final class PublishEndpoint {
     private final SelectorCache selectors;
     private final GatewayMetrics stats;
     private final int maxTopicLength;
+    private final boolean allowNonAsciiIds;
 
     PublishEndpoint(Transport transport, Access access, Cors cors, SelectorCache selectors, GatewayMetrics stats,
-                    int maxTopicLength) {
+                    int maxTopicLength, boolean allowNonAsciiIds) {
         this.maxTopicLength = maxTopicLength;
+        this.allowNonAsciiIds = allowNonAsciiIds;
         this.transport = transport;
         this.access = access;
         this.cors = cors;
@@ -136,6 +138,10 @@ final class PublishEndpoint {
             }
             if (id.equals("earliest")) {
                 throw new BadUpdate(400, "Invalid 'id': 'earliest' is reserved for resuming from the start.");
+            }
+            String problem = allowNonAsciiIds ? null : EventIds.nonAsciiProblem(id);
+            if (problem != null) {
+                throw new BadUpdate(400, problem);
             }
         }
         String type = first(form, "type");

@@ -88,7 +88,8 @@ final class SubscribeEndpoint {
             return;
         }
         MercureClaims claims = who.claims();
-        String lastEventId = req.headers().get("Last-Event-ID");
+        // Sent as UTF-8 by browsers, as ISO-8859-1 by fetch-based clients: see EventIds.
+        String lastEventId = EventIds.decodeHeader(req.headers().get("Last-Event-ID"));
         if (lastEventId == null) {
             List<String> q = query.parameters().get("lastEventID");
             lastEventId = q == null || q.isEmpty() ? null : q.get(0);

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A headless Chromium driven over the DevTools protocol with the JDK's WebSocket client: open a
  * page, evaluate JavaScript in it, get the (awaited) result as JSON.
  */
-final class Chromium implements AutoCloseable {
+public final class Chromium implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -34,7 +34,7 @@ final class Chromium implements AutoCloseable {
     private final Map<Integer, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
 
     /** The browser binary, or null when none is installed. */
-    static Path find() {
+    public static Path find() {
         for (String candidate : new String[] {"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"}) {
             if (Files.isExecutable(Path.of(candidate))) {
                 return Path.of(candidate);
@@ -43,7 +43,7 @@ final class Chromium implements AutoCloseable {
         return null;
     }
 
-    Chromium(Path binary, String url) throws Exception {
+    public Chromium(Path binary, String url) throws Exception {
         profile = Files.createTempDirectory("sluice-chromium");
         process = new ProcessBuilder(binary.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
@@ -87,8 +87,72 @@ final class Chromium implements AutoCloseable {
         }
     }
 
+    /**
+     * The browser binary; skips the calling test when there is none, except with {@code CI=true}
+     * (where {@code ./test} installs it), where that is a failure.
+     */
+    public static Path require() {
+        Path binary = find();
+        if (binary == null && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("Chromium is required in CI (the test script installs it)");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(binary != null, "Chromium is not installed: apt-get install chromium");
+        return binary;
+    }
+
+    /**
+     * Opens an {@code EventSource} on {@code url} (relative to the page) that records into
+     * {@code window[name]}: {@code events} ({@code type}, {@code data}, {@code id} = lastEventId),
+     * {@code errors}, {@code opens}; waits until it opened once. Extra event types are listened to as well.
+     */
+    public void openEventSource(String name, String url, String... types) throws Exception {
+        StringBuilder listeners = new StringBuilder();
+        for (String t : types) {
+            listeners.append("es.addEventListener(").append(JSON.writeValueAsString(t)).append(", record);");
+        }
+        eval("""
+                new Promise((resolve, reject) => {
+                  const got = window[%1$s] = { events: [], errors: 0, opens: 0 };
+                  const es = new EventSource(%2$s);
+                  window[%1$s + '_es'] = es;
+                  const record = e => got.events.push({ type: e.type, data: e.data, id: e.lastEventId });
+                  es.onmessage = record;
+                  %3$s
+                  es.onerror = () => { got.errors++; };
+                  es.onopen = () => { got.opens++; resolve(true); };
+                  setTimeout(() => reject(new Error('EventSource did not open')), 10000);
+                })""".formatted(JSON.writeValueAsString(name), JSON.writeValueAsString(url), listeners),
+                Duration.ofSeconds(15));
+    }
+
+    /** Waits until {@code window[name]} holds at least {@code count} events; returns the record. */
+    public JsonNode awaitEvents(String name, int count, Duration timeout) throws Exception {
+        return eval("""
+                new Promise((resolve, reject) => {
+                  const started = Date.now();
+                  const check = () => {
+                    const got = window[%1$s];
+                    if (got.events.length >= %2$d) resolve(got);
+                    else if (Date.now() - started > %3$d) reject(new Error('only ' + JSON.stringify(got)));
+                    else setTimeout(check, 20);
+                  };
+                  check();
+                })""".formatted(JSON.writeValueAsString(name), count, timeout.toMillis()),
+                timeout.plusSeconds(5));
+    }
+
+    /** The record of {@code window[name]} as it is now. */
+    public JsonNode state(String name) throws Exception {
+        return eval("window[" + JSON.writeValueAsString(name) + "]", Duration.ofSeconds(5));
+    }
+
+    /** Closes the EventSource opened under {@code name}. */
+    public void closeEventSource(String name) throws Exception {
+        eval("window[" + JSON.writeValueAsString(name) + " + '_es'].close(); true", Duration.ofSeconds(5));
+    }
+
     /** Evaluates an expression in the page; promises are awaited; returns the value as JSON. */
-    JsonNode eval(String expression, Duration timeout) throws Exception {
+    public JsonNode eval(String expression, Duration timeout) throws Exception {
         int id = ids.incrementAndGet();
         CompletableFuture<JsonNode> answer = new CompletableFuture<>();
         pending.put(id, answer);

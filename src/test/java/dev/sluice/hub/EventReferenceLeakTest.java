@@ -68,7 +68,7 @@ class EventReferenceLeakTest {
                 for (int i = 0; i < 200; i++) {
                     h.accept(update("thr-" + i, "thr", 100));
                 }
-                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> "thr-199".equals(throttled.reader.lastEventId));
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> "thr-199".equals(throttled.reader.lastEventId()));
             }
             assertThat(stats.throttled()).as("throttle windows replaced held updates").isPositive();
 
@@ -124,7 +124,7 @@ class EventReferenceLeakTest {
             }
             assertThat(h.stats().dispatchRefused()).as("the inbox refused events").isPositive();
             for (SseStream s : streams) {
-                Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> "o-1999".equals(s.reader.lastEventId));
+                Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> "o-1999".equals(s.reader.lastEventId()));
                 s.close();
             }
         }

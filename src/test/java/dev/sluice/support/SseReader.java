@@ -20,13 +20,13 @@ public final class SseReader {
     public final AtomicInteger comments = new AtomicInteger();
     /** Every comment's text (after the colon), in order. */
     public final java.util.List<String> commentTexts = new java.util.concurrent.CopyOnWriteArrayList<>();
-    /** The last event id as a client would hold it (set by any block's {@code id:}, event or not). */
-    public volatile String lastEventId;
     public volatile Long lastRetry;
     public volatile boolean ended;
     public volatile Throwable failure;
 
-    private String lastId;
+    private volatile String lastId;
+    /** The id field of the block being read; it becomes lastId when the block ends (as in the SSE standard). */
+    private String idBuffer;
     private String type;
     private StringBuilder data = new StringBuilder();
     private boolean hasData;
@@ -59,6 +59,7 @@ public final class SseReader {
 
     private void line(String line) {
         if (line.isEmpty()) {
+            lastId = idBuffer;
             if (hasData) {
                 String d = data.toString();
                 events.add(new SseEvent(lastId, type == null ? "message" : type, d.substring(0, d.length() - 1), retry));
@@ -88,8 +89,7 @@ public final class SseReader {
             case "event" -> type = value;
             case "id" -> {
                 if (value.indexOf('\0') < 0) {
-                    lastId = value;
-                    lastEventId = value;
+                    idBuffer = value;
                 }
             }
             case "retry" -> {
@@ -100,6 +100,14 @@ public final class SseReader {
             }
             default -> { }
         }
+    }
+
+    /**
+     * The last event ID as an EventSource keeps it: set by the {@code id:} field of every complete
+     * block, also of blocks without data; a block cut off before its blank line does not count.
+     */
+    public String lastEventId() {
+        return lastId;
     }
 
     public SseEvent next(long timeoutMillis) throws InterruptedException {
