@@ -55,7 +55,8 @@ public final class Hub implements AutoCloseable {
         this.history = new History(settings.historySize, settings.historyMaxBytes);
         this.encoder = new SseEncoder(allocator);
         this.selectorCache = selectorCache;
-        this.wire = new Wire(settings.retryMillis, settings.reconnectRetryMillis, settings.closeGrace.toMillis());
+        this.wire = new Wire(settings.retryMillis, settings.reconnectRetryMillis, settings.closeGrace.toMillis(),
+                settings.positionEvent);
         this.replayer = new Replayer(history, selectorCache, settings.replayBatch, wire);
         List<LoopDispatcher> list = new ArrayList<>();
         for (EventExecutor executor : loops) {

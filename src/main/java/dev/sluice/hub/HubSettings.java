@@ -25,6 +25,8 @@ public final class HubSettings {
     final boolean conflateAll;
     final Map<String, Duration> throttle;
     final int maxQueuedPerLoop;
+    /** Event type of the block carrying a stream's position, or null for an id-only block. */
+    final String positionEvent;
 
     private HubSettings(Builder b) {
         this.historySize = b.historySize;
@@ -39,11 +41,19 @@ public final class HubSettings {
         this.conflateAll = b.conflateAll;
         this.throttle = Collections.unmodifiableMap(new LinkedHashMap<>(b.throttle));
         this.maxQueuedPerLoop = b.maxQueuedPerLoop;
+        this.positionEvent = b.positionEvent;
+        if (positionEvent != null && !positionEvent.matches(POSITION_EVENT)) {
+            throw new IllegalArgumentException("position event type must match " + POSITION_EVENT + " and not be"
+                    + " 'message', got '" + positionEvent + "'");
+        }
         if (historySize < 0 || historyMaxBytes < 0 || subscriberBudgetBytes <= 0 || replayBatch <= 0
                 || maxQueuedPerLoop <= 0 || heartbeat.isNegative() || closeGrace.isNegative()) {
             throw new IllegalArgumentException("hub settings out of range: " + this);
         }
     }
+
+    /** What a position event type may be: a plain token, never {@code message} (onmessage would see it). */
+    public static final String POSITION_EVENT = "(?!message$)[A-Za-z0-9._-]{1,64}";
 
     public static Builder builder() {
         return new Builder();
@@ -59,7 +69,7 @@ public final class HubSettings {
                 + ", subscriberBudget=" + subscriberBudgetBytes + ", heartbeat=" + heartbeat + ", retry=" + retryMillis
                 + ", reconnectRetry=" + reconnectRetryMillis + ", closeGrace=" + closeGrace + ", replayBatch="
                 + replayBatch + ", conflate=" + conflate + ", conflateAll=" + conflateAll + ", throttle=" + throttle
-                + ", maxQueuedPerLoop=" + maxQueuedPerLoop + "]";
+                + ", maxQueuedPerLoop=" + maxQueuedPerLoop + ", positionEvent=" + positionEvent + "]";
     }
 
     /** Defaults are the gateway's own (see {@code Config}). */
@@ -76,6 +86,7 @@ public final class HubSettings {
         private boolean conflateAll;
         private Map<String, Duration> throttle = Map.of();
         private int maxQueuedPerLoop = 8192;
+        private String positionEvent;
 
         private Builder() {
         }
@@ -104,6 +115,11 @@ public final class HubSettings {
         public Builder throttle(Map<String, Duration> v) { throttle = v; return this; }
         /** Events one event loop's inbox may hold before it drops them and replays from history. */
         public Builder maxQueuedPerLoop(int v) { maxQueuedPerLoop = v; return this; }
+        /**
+         * Send a stream's position as an event of this type with empty data instead of an id-only
+         * block, for clients that ignore id-only blocks; null (the default) for the id-only block.
+         */
+        public Builder positionEvent(String v) { positionEvent = v; return this; }
 
         public HubSettings build() {
             return new HubSettings(this);

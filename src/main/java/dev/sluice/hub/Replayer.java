@@ -78,7 +78,7 @@ final class Replayer {
             s.writeStatic(wire.openingChunk, wire.openingRaw, now);
             writeSnapshot(s, d, now);
             // The snapshot's ids are older than the position: move the client's last id back to it.
-            s.writeOwned(Wire.position(position, s.chunked), now);
+            s.writeOwned(wire.position(position, s.chunked), now);
         } else {
             s.writeOwned(wire.openingWithPosition(position, s.chunked), now);
         }

@@ -26,9 +26,12 @@ final class Wire {
     final ByteBuf lastChunk;
     final long retryMillis;
     final long closeGraceMillis;
+    /** Event type for the position block, or null for an id-only block. */
+    private final String positionEvent;
 
-    Wire(long retryMillis, long reconnectRetryMillis, long closeGraceMillis) {
+    Wire(long retryMillis, long reconnectRetryMillis, long closeGraceMillis, String positionEvent) {
         this.retryMillis = retryMillis;
+        this.positionEvent = positionEvent;
         // The opening comment makes proxies and clients see the stream at once.
         String opening = ":\nretry: " + retryMillis + "\n\n";
         this.openingChunk = SseEncoder.chunk(opening);
@@ -61,14 +64,25 @@ final class Wire {
 
     /** The stream's opening, carrying its resume position: made for one subscriber. */
     ByteBuf openingWithPosition(String id, boolean chunked) {
-        String sse = ":\nretry: " + retryMillis + "\nid: " + id + "\n\n";
+        String sse = positionEvent == null
+                ? ":\nretry: " + retryMillis + "\nid: " + id + "\n\n"
+                : ":\nretry: " + retryMillis + "\n\n" + positionBlock(id);
         return chunked ? SseEncoder.chunk(sse) : SseEncoder.raw(sse);
     }
 
     /** A block that only moves the client's last event id (after a snapshot). */
-    static ByteBuf position(String id, boolean chunked) {
-        String sse = "id: " + id + "\n\n";
+    ByteBuf position(String id, boolean chunked) {
+        String sse = positionBlock(id);
         return chunked ? SseEncoder.chunk(sse) : SseEncoder.raw(sse);
+    }
+
+    /**
+     * An id-only block, or, with a position event type, an event of that type with empty data:
+     * some clients (npm {@code eventsource}) keep the id only of blocks that dispatch an event, and
+     * an event of its own type reaches no {@code onmessage} handler.
+     */
+    private String positionBlock(String id) {
+        return positionEvent == null ? "id: " + id + "\n\n" : "event: " + positionEvent + "\nid: " + id + "\ndata:\n\n";
     }
 
     /** Once, when the hub stops: every write took its own retained duplicate. */
