@@ -74,10 +74,12 @@ public final class HttpServer implements AutoCloseable {
         Access access = new Access(publishers, subscribers, config.anonymous(), config.jwtClockSkew());
         Cors cors = new Cors(config.corsOrigins());
         var subscribe = new SubscribeEndpoint(hub, transport, access, cors, config, metrics);
+        BadRequestLog badRequests = new BadRequestLog();
         var publish = new PublishEndpoint(transport, access, cors, hub.selectors(), metrics,
-                config.maxTopicLength());
+                config.maxTopicLength(), badRequests);
         var router = new RequestRouter(subscribe, publish, transport, metrics, cors,
-                config.maxTopicsPerSubscription() + 16);
+                config.maxTopicsPerSubscription() + 16, badRequests, PipelineInitializer.MAX_INITIAL_LINE,
+                PipelineInitializer.MAX_HEADER_SIZE);
         Class<? extends ServerChannel> channelClass =
                 io == IoKind.EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         ServerBootstrap b = new ServerBootstrap()
@@ -89,7 +91,7 @@ public final class HttpServer implements AutoCloseable {
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 // Writability pauses replays early; the byte budget is enforced separately.
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 128 * 1024))
-                .childHandler(new PipelineInitializer(router, config.maxBodySize()));
+                .childHandler(new PipelineInitializer(router, config.maxBodySize(), badRequests));
         serverChannel = b.bind(config.listen()).sync().channel();
         return (InetSocketAddress) serverChannel.localAddress();
     }

@@ -107,7 +107,7 @@ class BadInputTest {
             s.getOutputStream().write("GET /.well-known/mercure?topic=%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
                     .getBytes(StandardCharsets.US_ASCII));
             String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(answer).startsWith("HTTP/1.1 400").contains("Malformed query string");
+            assertThat(answer).startsWith("HTTP/1.1 400").contains("Malformed URL").contains("%zz");
         }
     }
 
