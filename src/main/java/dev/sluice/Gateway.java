@@ -62,12 +62,23 @@ public final class Gateway implements AutoCloseable {
         String generatedToken = null;
         String pubKey = config.publisherJwtKey();
         String pubAlg = config.publisherJwtAlg();
+        JwtAlgorithm publisherAlgorithm = algorithm("--publisher-jwt-alg", pubAlg);
         if (pubKey == null) {
+            // A random secret can only stand in for an HMAC key; an RS/ES algorithm without its
+            // public key is a mistake to report, not a setting to drop.
+            if (!publisherAlgorithm.isHmac()) {
+                throw new ConfigException("--publisher-jwt-alg", publisherAlgorithm + " needs --publisher-jwt-key (a PEM"
+                        + " public key or the path of a PEM file); without a key a random HMAC secret is made for this run");
+            }
             generatedSecret = TokenIssuer.randomSecret();
             pubKey = generatedSecret;
-            pubAlg = "HS256";
-            generatedToken = TokenIssuer.hmac(JwtAlgorithm.HS256, generatedSecret.getBytes(StandardCharsets.UTF_8),
+            generatedToken = TokenIssuer.hmac(publisherAlgorithm, generatedSecret.getBytes(StandardCharsets.UTF_8),
                     List.of("*"), List.of("*"), null);
+        }
+        if (config.subscriberJwtKey() == null
+                && algorithm("--subscriber-jwt-alg", config.subscriberJwtAlg()) != JwtAlgorithm.HS256) {
+            throw new ConfigException("--subscriber-jwt-alg", "is used only with --subscriber-jwt-key; without one,"
+                    + " subscribers are verified with the publisher key and algorithm");
         }
         TokenVerifier publishers = verifier("publisher", "--publisher-jwt", pubKey, pubAlg, config);
         String subKey = config.subscriberJwtKey() != null ? config.subscriberJwtKey() : pubKey;
@@ -100,13 +111,16 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private static TokenVerifier verifier(String role, String option, String key, String alg, Config config) {
-        JwtAlgorithm algorithm;
+    private static JwtAlgorithm algorithm(String option, String name) {
         try {
-            algorithm = JwtAlgorithm.parse(alg);
+            return JwtAlgorithm.parse(name);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(option + "-alg", e.getMessage());
+            throw new ConfigException(option, e.getMessage());
         }
+    }
+
+    private static TokenVerifier verifier(String role, String option, String key, String alg, Config config) {
+        JwtAlgorithm algorithm = algorithm(option + "-alg", alg);
         try {
             return new TokenVerifier(role, JwtKey.parse(algorithm, key), config.jwtClockSkew(), Clock.systemUTC());
         } catch (IllegalArgumentException e) {

@@ -3,6 +3,7 @@ package dev.sluice.cli;
 import dev.sluice.Gateway;
 import dev.sluice.config.Config;
 import dev.sluice.config.ConfigException;
+import dev.sluice.config.Durations;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -17,7 +18,8 @@ import sun.misc.Signal;
         description = {"Run the gateway.", "",
             "Subscribe: GET /.well-known/mercure?topic=<selector>   Publish: POST /.well-known/mercure",
             "Also /healthz, /readyz and /metrics (Prometheus).", ""},
-        footer = {"", "Durations take a unit (500ms, 15s, 2m); sizes take binary units (512KiB, 64MiB).",
+        footer = {"", "Durations are " + Durations.GRAMMAR + ".",
+            "Sizes are bytes, or a number and a binary unit (K/KiB, M/MiB, G/GiB: 1K = 1024), e.g. 512KiB, 64MiB.",
             "With no --publisher-jwt-key, a random HS256 secret is made for this run and a publisher",
             "token for every topic is printed once."})
 final class ServeCommand implements Callable<Integer> {
@@ -247,22 +249,21 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Gateway gateway;
         try {
-            gateway = Gateway.start(toConfig());
-        } catch (ConfigException e) {
-            System.err.println("sluice: invalid configuration: " + e.getMessage());
-            return 2;
+            gateway = Gateway.start(toConfig()); // a ConfigException is answered by Main: one line, exit 2
         } catch (dev.sluice.transport.TransportUnavailableException e) {
-            System.err.println("sluice: cannot start: " + e.getMessage());
+            System.err.println("sluice serve: cannot start: " + e.getMessage());
             return 1;
         } catch (io.netty.channel.unix.Errors.NativeIoException | java.net.BindException e) {
-            System.err.println("sluice: cannot listen on " + listen + ": " + e.getMessage()
+            System.err.println("sluice serve: cannot listen on " + listen + ": " + e.getMessage()
                     + " (is another process using it? choose another with --listen)");
             return 1;
         }
         System.out.println("Sluice listening on " + gateway.address() + " (" + gateway.io() + ")");
         if (gateway.generatedPublisherToken() != null) {
             System.out.println();
-            System.out.println("No --publisher-jwt-key was given, so this run uses a random HS256 secret:");
+            System.out.println("No --publisher-jwt-key was given, so this run uses a random "
+                    + gateway.config().publisherJwtAlg().toUpperCase(java.util.Locale.ROOT) + " secret (the --secret of"
+                    + " ./sluice token):");
             System.out.println("  secret:          " + gateway.generatedSecret());
             System.out.println("  publisher token: " + gateway.generatedPublisherToken());
             System.out.println("(the token may publish to and subscribe to every topic; it is valid for this run only)");

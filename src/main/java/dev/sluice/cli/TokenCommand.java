@@ -2,6 +2,7 @@ package dev.sluice.cli;
 
 import dev.sluice.auth.JwtAlgorithm;
 import dev.sluice.auth.TokenIssuer;
+import dev.sluice.config.ConfigException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -33,12 +34,26 @@ final class TokenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        JwtAlgorithm algorithm = JwtAlgorithm.parse(alg);
-        if (!algorithm.isHmac()) {
-            System.err.println("sluice token: only HS256/HS384/HS512 can be signed here (got " + alg + ")");
-            return 2;
+        JwtAlgorithm algorithm;
+        try {
+            algorithm = JwtAlgorithm.parse(alg);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--alg", e.getMessage());
         }
-        System.out.println(TokenIssuer.hmac(algorithm, secret.getBytes(StandardCharsets.UTF_8), publish, subscribe, ttl));
+        if (!algorithm.isHmac()) {
+            throw new ConfigException("--alg", "only HS256, HS384 and HS512 can be signed here, got " + alg);
+        }
+        if (ttl != null && (ttl.isNegative() || ttl.isZero())) {
+            throw new ConfigException("--ttl", "must be positive, got " + ttl);
+        }
+        String token;
+        try {
+            token = TokenIssuer.hmac(algorithm, secret.getBytes(StandardCharsets.UTF_8), publish, subscribe, ttl);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--secret", e.getMessage() + " (use the hub's --publisher-jwt-key, or the"
+                    + " secret it printed at start)");
+        }
+        System.out.println(token);
         return 0;
     }
 }
