@@ -69,7 +69,8 @@ final class Defaults implements IDefaultValueProvider {
         try (Reader r = Files.newBufferedReader(path)) {
             p.load(r);
         } catch (IOException e) {
-            throw new IllegalArgumentException(origin + ": cannot read " + path + ": " + e);
+            throw new IllegalArgumentException(origin + ": cannot read " + path + ": "
+                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
         }
         for (String key : p.stringPropertyNames()) {
             if (!knownKeys.contains(key)) {

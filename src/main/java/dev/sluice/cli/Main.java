@@ -124,7 +124,7 @@ public final class Main implements Runnable {
         }
         String help = ex.getCommandLine().getCommandSpec().qualifiedName().replaceFirst("^sluice", "./sluice")
                 + " --help";
-        return message + " (see " + help + ")";
+        return message.strip().replaceFirst("\\.$", "") + " (see " + help + ")";
     }
 
     /**

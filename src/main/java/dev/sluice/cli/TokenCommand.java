@@ -3,6 +3,7 @@ package dev.sluice.cli;
 import dev.sluice.auth.JwtAlgorithm;
 import dev.sluice.auth.TokenIssuer;
 import dev.sluice.config.ConfigException;
+import dev.sluice.config.Durations;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -12,7 +13,9 @@ import picocli.CommandLine.Option;
 
 /** {@code sluice token}: prints an HMAC-signed Mercure JWT, for tests, demos and scripts. */
 @Command(name = "token", mixinStandardHelpOptions = true,
-        description = "Print a Mercure JWT signed with a shared secret (HS256/384/512).")
+        description = "Print a Mercure JWT signed with a shared secret (HS256/384/512).",
+        footer = {"", "The secret is the hub's --publisher-jwt-key, or the 'secret:' that ./sluice serve printed at start",
+            "when it was given no key.", "Durations are " + Durations.GRAMMAR + "."})
 final class TokenCommand implements Callable<Integer> {
 
     @Option(names = "--secret", required = true, paramLabel = "SECRET",
