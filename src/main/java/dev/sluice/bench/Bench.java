@@ -142,7 +142,7 @@ public final class Bench {
     private void buildConnections(Class<? extends SocketChannel> channelClass) {
         int n = options.subscribers();
         if (options.scenario() == BenchOptions.Scenario.CHURN) {
-            n = (int) Math.min(n, options.cycles());
+            n = Math.min(n, options.cycles());
         }
         Bootstrap[] fast = new Bootstrap[loops.length];
         Bootstrap[] slow = new Bootstrap[loops.length];
@@ -154,7 +154,7 @@ public final class Bench {
                     .handler(NO_HANDLER); // each connection adds its own handler once connected
             slow[i] = fast[i].clone()
                     .option(ChannelOption.SO_RCVBUF, 4096)
-                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(slowChunk));
+                    .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(slowChunk));
         }
         double share = options.scenario() == BenchOptions.Scenario.SLOW ? options.slowShare() : 0;
         List<InetAddress> sources = options.sourceAddresses();

@@ -11,7 +11,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import sun.misc.Signal;
 
 /** {@code sluice serve}: runs the gateway until Ctrl-C or SIGTERM, then stops cleanly with exit 0. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 120,
@@ -270,17 +269,16 @@ final class ServeCommand implements Callable<Integer> {
             System.out.println();
         }
         System.out.flush();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runnable stop = () -> {
+        // Ctrl-C and SIGTERM start the JVM's shutdown, whose exit code would be 130 or 143. A
+        // requested stop is a success: the hook ends every stream, then ends the process with 0
+        // (halt, as exit may not be called during shutdown). Nothing else calls exit while serving.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             gateway.close();
-            stopped.countDown();
-        };
-        // Handle the signals ourselves so a requested stop ends with exit code 0, not 130/143.
-        for (String sig : new String[] {"INT", "TERM"}) {
-            Signal.handle(new Signal(sig), s -> new Thread(stop, "sluice-stop").start());
-        }
-        Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "sluice-shutdown"));
-        stopped.await();
+            System.out.flush();
+            System.err.flush();
+            Runtime.getRuntime().halt(0);
+        }, "sluice-stop"));
+        new CountDownLatch(1).await(); // serve until the process is stopped
         return 0;
     }
 }
