@@ -58,6 +58,7 @@ public final class Gateway implements AutoCloseable {
      * @throws ConfigException when a key or the transport is invalid, naming the option
      */
     public static Gateway start(Config config) throws Exception {
+        applyNettyDefaults();
         String generatedSecret = null;
         String generatedToken = null;
         String pubKey = config.publisherJwtKey();
@@ -92,13 +93,14 @@ public final class Gateway implements AutoCloseable {
         try {
             hub = new Hub(new Hub.Settings(config.historySize(), config.historyMaxBytes(), config.subscriberBudget(),
                     config.heartbeat(), config.retry().toMillis(), config.slowClientRetry().toMillis(),
-                    config.slowClientGrace(), 256, config.conflate(), config.slowClientPolicy().equals("conflate"),
-                    config.throttle(), config.maxDispatchQueue()), server.workers(), new SelectorCache(10_000, 200_000),
+                    config.slowClientGrace(), config.replayBatch(), config.conflate(), config.slowClientPolicy().equals("conflate"),
+                    config.throttle(), config.maxDispatchQueue()), server.workers(), new SelectorCache(config.selectorCache(), config.matchCache()),
                     PooledByteBufAllocator.DEFAULT);
             transport.start(hub::accept);
             GatewayMetrics metrics = new GatewayMetrics(hub, transport);
             InetSocketAddress bound = server.bind(config, hub, transport, metrics, publishers, subscribers);
-            log.info("listening on {} ({} I/O, {} workers, transport {})", bound, server.io(), config.workers(),
+            log.info("listening on {} (I/O kind {}, {} workers, transport {})", bound,
+                    server.io().name().toLowerCase(java.util.Locale.ROOT), config.workers(),
                     transport.describe());
             return new Gateway(config, server, hub, transport, metrics, bound, generatedSecret, generatedToken);
         } catch (Exception | Error e) {
@@ -108,6 +110,28 @@ public final class Gateway implements AutoCloseable {
                 hub.close();
             }
             throw e;
+        }
+    }
+
+    /**
+     * Netty settings for a gateway in production, applied only where the process set nothing
+     * ({@code -D} wins). {@link #start} applies them, so an application that embeds the gateway
+     * behaves as {@code sluice serve} does; they take effect if no Netty class has read them yet,
+     * so start the gateway before using Netty elsewhere, or pass them with {@code -D}. With them
+     * the fan-out path allocates nothing per delivery (DispatchAllocationTest): the recyclers'
+     * pools grow in chunks of 1024 instead of 32 (each new chunk is an allocation while a pool
+     * swings between empty and full), and the leak detector does not wrap and trace sampled
+     * buffers. Turn it on to debug a leak: {@code -Dio.netty.leakDetection.level=paranoid}
+     * ({@code SLUICE_JAVA_OPTS} for the launcher).
+     */
+    public static void applyNettyDefaults() {
+        setIfAbsent("io.netty.recycler.chunkSize", "1024");
+        setIfAbsent("io.netty.leakDetection.level", "disabled");
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
         }
     }
 

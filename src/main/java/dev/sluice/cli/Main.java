@@ -1,5 +1,6 @@
 package dev.sluice.cli;
 
+import dev.sluice.Gateway;
 import dev.sluice.config.ConfigException;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -34,27 +35,8 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        nettyDefaults();
+        Gateway.applyNettyDefaults(); // before anything can load a Netty class
         System.exit(run(args));
-    }
-
-    /**
-     * Netty settings for a gateway in production, applied before any Netty class reads them and
-     * only where the user set nothing (-D wins). With them the fan-out path allocates nothing per
-     * delivery (DispatchAllocationTest): the recyclers' pools grow in chunks of 1024 instead of 32
-     * (each new chunk is an allocation while a pool swings between empty and full), and the leak
-     * detector does not wrap and trace sampled buffers. Turn it on to debug a leak:
-     * {@code SLUICE_JAVA_OPTS=-Dio.netty.leakDetection.level=paranoid}.
-     */
-    static void nettyDefaults() {
-        setIfAbsent("io.netty.recycler.chunkSize", "1024");
-        setIfAbsent("io.netty.leakDetection.level", "disabled");
-    }
-
-    private static void setIfAbsent(String key, String value) {
-        if (System.getProperty(key) == null) {
-            System.setProperty(key, value);
-        }
     }
 
     /**

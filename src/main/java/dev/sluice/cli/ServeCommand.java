@@ -180,8 +180,36 @@ final class ServeCommand implements Callable<Integer> {
             description = "Tolerance for exp/nbf checks. Default: ${DEFAULT-VALUE}")
     Duration jwtClockSkew;
 
+    @Option(names = "--replay-batch", paramLabel = "N", defaultValue = "256",
+            description = "Updates a resuming subscriber is sent from history at a time; the next batch waits until"
+                    + " its socket has room. Default: ${DEFAULT-VALUE}")
+    int replayBatch;
+
+    @Option(names = "--selector-cache", paramLabel = "N", defaultValue = "10000",
+            description = "Distinct topic selectors kept compiled (least used forgotten first). Default: ${DEFAULT-VALUE}")
+    int selectorCache;
+
+    @Option(names = "--match-cache", paramLabel = "N", defaultValue = "200000",
+            description = "Remembered answers to 'does this URI template match this topic'. Default: ${DEFAULT-VALUE}")
+    int matchCache;
+
+    @Option(names = "--publisher-token-cache", paramLabel = "N", defaultValue = "10000",
+            description = "Verified publisher tokens remembered, so a repeated token is not verified again (exp is"
+                    + " still checked on every use). Default: ${DEFAULT-VALUE}")
+    int publisherTokenCache;
+
+    @Option(names = "--subscriber-token-cache", paramLabel = "N", defaultValue = "50000",
+            description = "Verified subscriber tokens remembered (as --publisher-token-cache). Default: ${DEFAULT-VALUE}")
+    int subscriberTokenCache;
+
+    @Option(names = "--token-cache-ttl", paramLabel = "DURATION", defaultValue = "10m",
+            converter = Units.DurationConverter.class,
+            description = "How long a verified token is remembered at most. Default: ${DEFAULT-VALUE}")
+    Duration tokenCacheTtl;
+
     @Option(names = "--io", paramLabel = "KIND", defaultValue = "auto",
-            description = "Socket I/O: auto (native epoll when available, else NIO), epoll or nio. Default: ${DEFAULT-VALUE}")
+            description = "I/O kind of the sockets: auto (native epoll when available, else NIO), epoll or nio."
+                    + " Default: ${DEFAULT-VALUE}")
     String io;
 
     @Option(names = "--config", paramLabel = "FILE",
@@ -196,7 +224,8 @@ final class ServeCommand implements Callable<Integer> {
                 workers == null ? Runtime.getRuntime().availableProcessors() : workers, maxTopics, maxTopicLength, maxSubscribers,
                 shutdownGrace, jwtClockSkew, io, conflate == null ? List.of() : conflate, throttles(throttle),
                 slowClientPolicy, historyMaxAge, blankToNull(natsCreds), natsStream, natsSubject,
-                maxDispatchQueue, redisStream, redisTimeout, fileFsync);
+                maxDispatchQueue, redisStream, redisTimeout, fileFsync, replayBatch, selectorCache, matchCache,
+                publisherTokenCache, subscriberTokenCache, tokenCacheTtl);
     }
 
     /** {@code SELECTOR=DURATION} pairs; the last '=' separates, as selectors may contain '='. */

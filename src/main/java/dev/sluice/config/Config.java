@@ -48,7 +48,13 @@ public record Config(
         int maxDispatchQueue,
         String redisStream,
         Duration redisTimeout,
-        boolean fileFsync) {
+        boolean fileFsync,
+        int replayBatch,
+        int selectorCache,
+        int matchCache,
+        int publisherTokenCache,
+        int subscriberTokenCache,
+        Duration tokenCacheTtl) {
 
     public Config {
         Objects.requireNonNull(listen, "listen");
@@ -92,6 +98,13 @@ public record Config(
         check(redisStream != null && !redisStream.isBlank(), "--redis-stream", "must name a stream key, e.g. sluice:log");
         check(redisTimeout != null && redisTimeout.toMillis() >= 10, "--redis-timeout",
                 "must be at least 10ms, got " + redisTimeout);
+        check(replayBatch >= 1 && replayBatch <= 65_536, "--replay-batch", "must be between 1 and 65536, got "
+                + replayBatch);
+        check(selectorCache >= 0, "--selector-cache", "must be 0 or more, got " + selectorCache);
+        check(matchCache >= 0, "--match-cache", "must be 0 or more, got " + matchCache);
+        check(publisherTokenCache >= 0, "--publisher-token-cache", "must be 0 or more, got " + publisherTokenCache);
+        check(subscriberTokenCache >= 0, "--subscriber-token-cache", "must be 0 or more, got " + subscriberTokenCache);
+        check(tokenCacheTtl != null && !tokenCacheTtl.isNegative(), "--token-cache-ttl", "must not be negative");
         for (String origin : corsOrigins) {
             check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--cors-origins",
                     "'" + origin + "' is not an origin: use scheme://host[:port] or *");
@@ -153,6 +166,12 @@ public record Config(
         public String redisStream = "sluice:log";
         public Duration redisTimeout = Duration.ofSeconds(2);
         public boolean fileFsync = true;
+        public int replayBatch = 256;
+        public int selectorCache = 10_000;
+        public int matchCache = 200_000;
+        public int publisherTokenCache = 10_000;
+        public int subscriberTokenCache = 50_000;
+        public Duration tokenCacheTtl = Duration.ofMinutes(10);
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -184,6 +203,11 @@ public record Config(
         public Builder redisStream(String v) { redisStream = v; return this; }
         public Builder redisTimeout(Duration v) { redisTimeout = v; return this; }
         public Builder fileFsync(boolean v) { fileFsync = v; return this; }
+        public Builder replayBatch(int v) { replayBatch = v; return this; }
+        public Builder selectorCache(int selectors, int matches) { selectorCache = selectors; matchCache = matches; return this; }
+        public Builder tokenCache(int publishers, int subscribers, Duration ttl) {
+            publisherTokenCache = publishers; subscriberTokenCache = subscribers; tokenCacheTtl = ttl; return this;
+        }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -191,7 +215,8 @@ public record Config(
                     slowClientGrace, transport, corsOrigins, workers, maxTopicsPerSubscription, maxTopicLength, maxSubscribers,
                     shutdownGrace, jwtClockSkew, io, conflate, throttle, slowClientPolicy,
                     historyMaxAge, natsCreds, natsStream, natsSubject,
-                    maxDispatchQueue, redisStream, redisTimeout, fileFsync);
+                    maxDispatchQueue, redisStream, redisTimeout, fileFsync, replayBatch, selectorCache, matchCache,
+                    publisherTokenCache, subscriberTokenCache, tokenCacheTtl);
         }
     }
 }

@@ -27,7 +27,10 @@ import java.net.InetSocketAddress;
  */
 public final class HttpServer implements AutoCloseable {
 
-    /** Which I/O transport the event loops use. */
+    /**
+     * The I/O kind of the event loops (--io): native epoll or Java NIO. Not to be confused with
+     * the transport, which is where the log of updates lives.
+     */
     public enum IoKind { EPOLL, NIO;
         public static IoKind best() {
             return Epoll.isAvailable() ? EPOLL : NIO;
@@ -71,7 +74,7 @@ public final class HttpServer implements AutoCloseable {
 
     public InetSocketAddress bind(Config config, Hub hub, Transport transport, GatewayMetrics metrics,
                                   TokenVerifier publishers, TokenVerifier subscribers) throws InterruptedException {
-        Access access = new Access(publishers, subscribers, config.anonymous(), config.jwtClockSkew());
+        Access access = new Access(publishers, subscribers, config);
         Cors cors = new Cors(config.corsOrigins());
         var subscribe = new SubscribeEndpoint(hub, transport, access, cors, config, metrics);
         BadRequestLog badRequests = new BadRequestLog();

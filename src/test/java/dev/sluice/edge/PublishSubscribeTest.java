@@ -25,7 +25,7 @@ import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Publish and subscribe over real sockets, on every I/O transport. */
+/** Publish and subscribe over real sockets, on every I/O kind (epoll and NIO). */
 @ParameterizedClass
 @ValueSource(strings = {"epoll", "nio"})
 class PublishSubscribeTest {
