@@ -139,6 +139,9 @@ public final class Bench {
         }
     }
 
+    // RCVBUF_ALLOCATOR is deprecated in Netty 4.2, but slow readers are measured with it: with
+    // RECVBUF_ALLOCATOR instead, BenchTest's slow scenario reports missed events (not yet understood).
+    @SuppressWarnings("deprecation")
     private void buildConnections(Class<? extends SocketChannel> channelClass) {
         int n = options.subscribers();
         if (options.scenario() == BenchOptions.Scenario.CHURN) {
@@ -154,7 +157,7 @@ public final class Bench {
                     .handler(NO_HANDLER); // each connection adds its own handler once connected
             slow[i] = fast[i].clone()
                     .option(ChannelOption.SO_RCVBUF, 4096)
-                    .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(slowChunk));
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(slowChunk));
         }
         double share = options.scenario() == BenchOptions.Scenario.SLOW ? options.slowShare() : 0;
         List<InetAddress> sources = options.sourceAddresses();

@@ -2,6 +2,7 @@ package dev.sluice.bench;
 
 import dev.sluice.auth.JwtAlgorithm;
 import dev.sluice.auth.TokenIssuer;
+import dev.sluice.config.ConfigException;
 import dev.sluice.config.Durations;
 import java.net.InetAddress;
 import java.net.URI;
@@ -129,12 +130,13 @@ public final class BenchCommand implements Callable<Integer> {
             options = options();
             options.validate(GatewayProbe.fileLimit());
         } catch (IllegalArgumentException e) {
-            System.err.println("sluice bench: " + e.getMessage());
-            return 2;
+            throw usageMistake(e.getMessage());
         }
         BenchReport report;
         try {
             report = Bench.run(options);
+        } catch (IllegalArgumentException e) {
+            throw usageMistake(e.getMessage());
         } catch (IllegalStateException e) {
             System.err.println("sluice bench: " + e.getMessage());
             return 1;
@@ -145,6 +147,16 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.println("  (JSON written to " + json + ")");
         }
         return report.aborted() ? 1 : 0;
+    }
+
+    /**
+     * A validation message as a mistake in an option ("--rate must be ..."), so the command line
+     * reports it as one line naming the option or the variable that set it, exit 2.
+     */
+    static ConfigException usageMistake(String message) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(--[a-z-]+):? (.*)", java.util.regex.Pattern.DOTALL)
+                .matcher(message);
+        return m.matches() ? new ConfigException(m.group(1), m.group(2)) : new ConfigException("", message);
     }
 
     BenchOptions options() {

@@ -67,8 +67,9 @@ public final class Main implements Runnable {
         });
         cli.setExecutionExceptionHandler((ex, commandLine, parsed) -> {
             if (ex instanceof ConfigException mistake) {
-                System.err.println(prefix(commandLine) + oneLine(where(mistake.option(), defaults, args) + ": "
-                        + mistake.reason()));
+                String what = mistake.option().startsWith("-")
+                        ? where(mistake.option(), defaults, args) + ": " + mistake.reason() : mistake.reason();
+                System.err.println(prefix(commandLine) + oneLine(what));
                 return 2;
             }
             System.err.println(prefix(commandLine) + "unexpected error (please report it with what follows): " + ex);
