@@ -59,16 +59,28 @@ public final class Gateway implements AutoCloseable {
      * @throws ConfigException when a key or the transport is invalid, naming the option
      */
     public static Gateway start(Config config) throws Exception {
+        applyNettyDefaults();
         String generatedSecret = null;
         String generatedToken = null;
         String pubKey = config.publisherJwtKey();
         String pubAlg = config.publisherJwtAlg();
+        JwtAlgorithm publisherAlgorithm = algorithm("--publisher-jwt-alg", pubAlg);
         if (pubKey == null) {
+            // A random secret can only stand in for an HMAC key; an RS/ES algorithm without its
+            // public key is a mistake to report, not a setting to drop.
+            if (!publisherAlgorithm.isHmac()) {
+                throw new ConfigException("--publisher-jwt-alg", publisherAlgorithm + " needs --publisher-jwt-key (a PEM"
+                        + " public key or the path of a PEM file); without a key a random HMAC secret is made for this run");
+            }
             generatedSecret = TokenIssuer.randomSecret();
             pubKey = generatedSecret;
-            pubAlg = "HS256";
-            generatedToken = TokenIssuer.hmac(JwtAlgorithm.HS256, generatedSecret.getBytes(StandardCharsets.UTF_8),
+            generatedToken = TokenIssuer.hmac(publisherAlgorithm, generatedSecret.getBytes(StandardCharsets.UTF_8),
                     List.of("*"), List.of("*"), null);
+        }
+        if (config.subscriberJwtKey() == null
+                && algorithm("--subscriber-jwt-alg", config.subscriberJwtAlg()) != JwtAlgorithm.HS256) {
+            throw new ConfigException("--subscriber-jwt-alg", "is used only with --subscriber-jwt-key; without one,"
+                    + " subscribers are verified with the publisher key and algorithm");
         }
         TokenVerifier publishers = verifier("publisher", "--publisher-jwt", pubKey, pubAlg, config);
         String subKey = config.subscriberJwtKey() != null ? config.subscriberJwtKey() : pubKey;
@@ -88,16 +100,18 @@ public final class Gateway implements AutoCloseable {
                     .retryMillis(config.retry().toMillis())
                     .reconnectRetryMillis(config.slowClientRetry().toMillis())
                     .closeGrace(config.slowClientGrace())
-                    .replayBatch(256)
+                    .replayBatch(config.replayBatch())
                     .conflate(config.conflate())
                     .conflateAll(config.slowClientPolicy().equals("conflate"))
                     .throttle(config.throttle())
                     .maxQueuedPerLoop(config.maxDispatchQueue())
-                    .build(), server.workers(), new SelectorCache(10_000, 200_000), PooledByteBufAllocator.DEFAULT);
+                    .positionEvent(config.positionEvent())
+                    .build(), server.workers(), new SelectorCache(config.selectorCache(), config.matchCache()), PooledByteBufAllocator.DEFAULT);
             transport.start(hub::accept);
             GatewayMetrics metrics = new GatewayMetrics(hub, transport);
             InetSocketAddress bound = server.bind(config, hub, transport, metrics, publishers, subscribers);
-            log.info("listening on {} ({} I/O, {} workers, transport {})", bound, server.io(), config.workers(),
+            log.info("listening on {} (I/O kind {}, {} workers, transport {})", bound,
+                    server.io().name().toLowerCase(java.util.Locale.ROOT), config.workers(),
                     transport.describe());
             return new Gateway(config, server, hub, transport, metrics, bound, generatedSecret, generatedToken);
         } catch (Exception | Error e) {
@@ -110,13 +124,38 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private static TokenVerifier verifier(String role, String option, String key, String alg, Config config) {
-        JwtAlgorithm algorithm;
-        try {
-            algorithm = JwtAlgorithm.parse(alg);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(option + "-alg", e.getMessage());
+    /**
+     * Netty settings for a gateway in production, applied only where the process set nothing
+     * ({@code -D} wins). {@link #start} applies them, so an application that embeds the gateway
+     * behaves as {@code sluice serve} does; they take effect if no Netty class has read them yet,
+     * so start the gateway before using Netty elsewhere, or pass them with {@code -D}. With them
+     * the fan-out path allocates nothing per delivery (DispatchAllocationTest): the recyclers'
+     * pools grow in chunks of 1024 instead of 32 (each new chunk is an allocation while a pool
+     * swings between empty and full), and the leak detector does not wrap and trace sampled
+     * buffers. Turn it on to debug a leak: {@code -Dio.netty.leakDetection.level=paranoid}
+     * ({@code SLUICE_JAVA_OPTS} for the launcher).
+     */
+    public static void applyNettyDefaults() {
+        setIfAbsent("io.netty.recycler.chunkSize", "1024");
+        setIfAbsent("io.netty.leakDetection.level", "disabled");
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
         }
+    }
+
+    private static JwtAlgorithm algorithm(String option, String name) {
+        try {
+            return JwtAlgorithm.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(option, e.getMessage());
+        }
+    }
+
+    private static TokenVerifier verifier(String role, String option, String key, String alg, Config config) {
+        JwtAlgorithm algorithm = algorithm(option + "-alg", alg);
         try {
             return new TokenVerifier(role, JwtKey.parse(algorithm, key), config.jwtClockSkew(), Clock.systemUTC());
         } catch (IllegalArgumentException e) {

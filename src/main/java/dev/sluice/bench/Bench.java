@@ -139,10 +139,13 @@ public final class Bench {
         }
     }
 
+    // RCVBUF_ALLOCATOR is deprecated in Netty 4.2, but slow readers are measured with it: with
+    // RECVBUF_ALLOCATOR instead, BenchTest's slow scenario reports missed events (not yet understood).
+    @SuppressWarnings("deprecation")
     private void buildConnections(Class<? extends SocketChannel> channelClass) {
         int n = options.subscribers();
         if (options.scenario() == BenchOptions.Scenario.CHURN) {
-            n = (int) Math.min(n, options.cycles());
+            n = Math.min(n, options.cycles());
         }
         Bootstrap[] fast = new Bootstrap[loops.length];
         Bootstrap[] slow = new Bootstrap[loops.length];

@@ -2,6 +2,8 @@ package dev.sluice.bench;
 
 import dev.sluice.auth.JwtAlgorithm;
 import dev.sluice.auth.TokenIssuer;
+import dev.sluice.config.ConfigException;
+import dev.sluice.config.Durations;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -25,7 +27,7 @@ import picocli.CommandLine.Option;
             "missed/duplicated events, publish acknowledgements, and the gateway's CPU and memory.", "",
             "Scenarios: idle (connections only), broadcast (one topic), topics (spread over --topics),",
             "churn (connect/disconnect cycles), slow (a --slow-share of subscribers read slowly).", ""},
-        footer = {"", "Only loopback targets are accepted. Durations take a unit (500ms, 30s, 2m).",
+        footer = {"", "Only loopback targets are accepted.", "Durations are " + Durations.GRAMMAR + ".",
             "Example: ./sluice bench --scenario broadcast --subscribers 10000 --rate 10 --secret \"$SECRET\""})
 public final class BenchCommand implements Callable<Integer> {
 
@@ -128,12 +130,13 @@ public final class BenchCommand implements Callable<Integer> {
             options = options();
             options.validate(GatewayProbe.fileLimit());
         } catch (IllegalArgumentException e) {
-            System.err.println("sluice bench: " + e.getMessage());
-            return 2;
+            throw usageMistake(e.getMessage());
         }
         BenchReport report;
         try {
             report = Bench.run(options);
+        } catch (IllegalArgumentException e) {
+            throw usageMistake(e.getMessage());
         } catch (IllegalStateException e) {
             System.err.println("sluice bench: " + e.getMessage());
             return 1;
@@ -144,6 +147,16 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.println("  (JSON written to " + json + ")");
         }
         return report.aborted() ? 1 : 0;
+    }
+
+    /**
+     * A validation message as a mistake in an option ("--rate must be ..."), so the command line
+     * reports it as one line naming the option or the variable that set it, exit 2.
+     */
+    static ConfigException usageMistake(String message) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(--[a-z-]+):? (.*)", java.util.regex.Pattern.DOTALL)
+                .matcher(message);
+        return m.matches() ? new ConfigException(m.group(1), m.group(2)) : new ConfigException("", message);
     }
 
     BenchOptions options() {
@@ -210,27 +223,14 @@ public final class BenchCommand implements Callable<Integer> {
         return out;
     }
 
-    /** 500ms, 30s, 2m, 1h; a bare number is seconds. */
+    /** The gateway's duration grammar ({@link Durations}): 500ms, 1.5s, 30s, 2m, 1h. */
     static final class DurationConverter implements ITypeConverter<Duration> {
         @Override
         public Duration convert(String v) {
-            String t = v.trim().toLowerCase(Locale.ROOT);
             try {
-                if (t.endsWith("ms")) {
-                    return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-                }
-                if (t.endsWith("s")) {
-                    return Duration.ofMillis((long) (Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
-                }
-                if (t.endsWith("m")) {
-                    return Duration.ofMillis((long) (Double.parseDouble(t.substring(0, t.length() - 1)) * 60_000));
-                }
-                if (t.endsWith("h")) {
-                    return Duration.ofMillis((long) (Double.parseDouble(t.substring(0, t.length() - 1)) * 3_600_000));
-                }
-                return Duration.ofMillis((long) (Double.parseDouble(t) * 1000));
-            } catch (NumberFormatException e) {
-                throw new picocli.CommandLine.TypeConversionException("'" + v + "' is not a duration (e.g. 500ms, 30s, 2m)");
+                return Durations.parse(v);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
             }
         }
     }

@@ -73,7 +73,7 @@ public record BenchReport(String scenario, Setup setup, Connections connections,
     public void print(PrintStream out) {
         Setup s = setup;
         out.printf(Locale.ROOT, "sluice bench: %s, %d subscribers, %d topic(s), %.0f updates/s, %.0f s window"
-                        + " (+%.0f s warm-up), %d-byte payloads, %d source address(es), %s%s%n",
+                        + " (+%.0f s warm-up), %d-byte payloads, %d source address(es), I/O kind %s%s%n",
                 scenario, s.subscribers, s.topics, s.rate, s.durationSeconds, s.warmupSeconds, s.payloadBytes,
                 s.sourceAddresses, s.io, aborted ? "  ** ABORTED (time limit) **" : "");
         line(out, "connections attempted / established / failed",

@@ -21,10 +21,29 @@ final class Defaults implements IDefaultValueProvider {
 
     private final Map<String, String> env;
     private final Properties file;
+    private final String fileName;
 
-    Defaults(Map<String, String> env, Properties file) {
+    Defaults(Map<String, String> env, Properties file, String fileName) {
         this.env = env;
         this.file = file;
+        this.fileName = fileName;
+    }
+
+    /**
+     * Where a value for the option comes from when it is not on the command line: "environment
+     * variable SLUICE_X" or "'x' in FILE"; null when it has its built-in default. Error messages
+     * name this, so a user looks where the mistake is.
+     */
+    String source(String longOption) {
+        String variable = envName(longOption);
+        if (env.get(variable) != null) {
+            return "environment variable " + variable;
+        }
+        String key = longOption.replaceFirst("^--", "");
+        if (file.getProperty(key) != null) {
+            return "'" + key + "' in " + fileName;
+        }
+        return null;
     }
 
     static String envName(String longOption) {
@@ -45,16 +64,17 @@ final class Defaults implements IDefaultValueProvider {
     }
 
     /** Reads the config file; unknown keys are refused so a typo does not pass silently. */
-    static Properties load(Path path, java.util.Set<String> knownKeys) {
+    static Properties load(Path path, java.util.Set<String> knownKeys, String origin) {
         Properties p = new Properties();
         try (Reader r = Files.newBufferedReader(path)) {
             p.load(r);
         } catch (IOException e) {
-            throw new IllegalArgumentException("--config: cannot read " + path + ": " + e.getMessage());
+            throw new IllegalArgumentException(origin + ": cannot read " + path + ": "
+                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
         }
         for (String key : p.stringPropertyNames()) {
             if (!knownKeys.contains(key)) {
-                throw new IllegalArgumentException("--config: unknown key '" + key + "' in " + path
+                throw new IllegalArgumentException(origin + ": unknown key '" + key + "' in " + path
                         + " (keys are option names without dashes, e.g. history-size)");
             }
         }

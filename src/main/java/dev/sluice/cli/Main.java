@@ -1,13 +1,18 @@
 package dev.sluice.cli;
 
+import dev.sluice.Gateway;
+import dev.sluice.config.ConfigException;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /** The {@code sluice} command: {@code serve}, {@code token}, {@code bench}. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0", usageHelpWidth = 120,
@@ -30,45 +35,104 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        nettyDefaults();
+        Gateway.applyNettyDefaults(); // before anything can load a Netty class
         System.exit(run(args));
     }
 
     /**
-     * Netty settings for a gateway in production, applied before any Netty class reads them and
-     * only where the user set nothing (-D wins). With them the fan-out path allocates nothing per
-     * delivery (DispatchAllocationTest): the recyclers' pools grow in chunks of 1024 instead of 32
-     * (each new chunk is an allocation while a pool swings between empty and full), and the leak
-     * detector does not wrap and trace sampled buffers. Turn it on to debug a leak:
-     * {@code SLUICE_JAVA_OPTS=-Dio.netty.leakDetection.level=paranoid}.
+     * Runs the command line and returns the exit code: 0 ok, 1 a failure at run time, 2 a usage
+     * or configuration mistake. A mistake is answered with one line on stderr that names the
+     * option, or the environment variable or config-file key its value came from; never a stack
+     * trace.
      */
-    static void nettyDefaults() {
-        setIfAbsent("io.netty.recycler.chunkSize", "1024");
-        setIfAbsent("io.netty.leakDetection.level", "disabled");
-    }
-
-    private static void setIfAbsent(String key, String value) {
-        if (System.getProperty(key) == null) {
-            System.setProperty(key, value);
-        }
-    }
-
-    /** Runs the command line and returns the exit code (0 ok, 2 usage or configuration error). */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         Properties file = new Properties();
         String configPath = configPath(args);
+        String configOrigin = configOnCommandLine(args) ? "--config" : "environment variable SLUICE_CONFIG";
         if (configPath != null) {
             try {
-                file = Defaults.load(Path.of(configPath), knownKeys(cli));
-            } catch (IllegalArgumentException e) {
+                file = Defaults.load(Path.of(configPath), knownKeys(cli), configOrigin);
+            } catch (IllegalArgumentException e) { // also an InvalidPathException
                 System.err.println("sluice: " + e.getMessage());
                 return 2;
             }
         }
-        cli.setDefaultValueProvider(new Defaults(System.getenv(), file));
+        Defaults defaults = new Defaults(System.getenv(), file, configPath);
+        cli.setDefaultValueProvider(defaults);
+        cli.setParameterExceptionHandler((ex, ignored) -> {
+            System.err.println(prefix(ex.getCommandLine()) + oneLine(parameterMistake(ex, defaults, args)));
+            return 2;
+        });
+        cli.setExecutionExceptionHandler((ex, commandLine, parsed) -> {
+            if (ex instanceof ConfigException mistake) {
+                String what = mistake.option().startsWith("-")
+                        ? where(mistake.option(), defaults, args) + ": " + mistake.reason() : mistake.reason();
+                System.err.println(prefix(commandLine) + oneLine(what));
+                return 2;
+            }
+            System.err.println(prefix(commandLine) + "unexpected error (please report it with what follows): " + ex);
+            ex.printStackTrace();
+            return 1;
+        });
         return cli.execute(args);
+    }
+
+    private static String prefix(CommandLine commandLine) {
+        return commandLine.getCommandSpec().qualifiedName() + ": ";
+    }
+
+    private static String oneLine(String message) {
+        return message.strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
+    }
+
+    /** Picocli's message, with the value's real source named and a pointer to --help. */
+    private static String parameterMistake(ParameterException ex, Defaults defaults, String[] args) {
+        String message = ex.getMessage();
+        if (ex instanceof UnmatchedArgumentException && ex.getCommandLine().getParent() == null) {
+            List<String> unmatched = ((UnmatchedArgumentException) ex).getUnmatched();
+            if (!unmatched.isEmpty() && !unmatched.get(0).startsWith("-")) {
+                message = "unknown command '" + unmatched.get(0) + "': use serve, token, bench or help";
+            }
+        }
+        if (ex.getArgSpec() instanceof OptionSpec option) {
+            String name = option.longestName();
+            String where = where(name, defaults, args);
+            if (!where.equals(name)) {
+                message = message.contains("option '" + name + "'")
+                        ? message.replace("option '" + name + "'", where)
+                        : message + " (from " + where + ")";
+            }
+        }
+        String help = ex.getCommandLine().getCommandSpec().qualifiedName().replaceFirst("^sluice", "./sluice")
+                + " --help";
+        return message.strip().replaceFirst("\\.$", "") + " (see " + help + ")";
+    }
+
+    /**
+     * The option as the user gave it: its name when it is on the command line, else the
+     * environment variable or config-file key that set it, followed by the option's name.
+     */
+    static String where(String option, Defaults defaults, String[] args) {
+        String bare = option.replaceFirst("^--", "");
+        for (String arg : args) {
+            if (arg.equals(option) || arg.startsWith(option + "=") || arg.equals("--no-" + bare)
+                    || arg.startsWith("--no-" + bare + "=")) {
+                return option;
+            }
+        }
+        String source = defaults.source(option);
+        return source == null ? option : source + " (" + option + ")";
+    }
+
+    private static boolean configOnCommandLine(String[] args) {
+        for (String arg : args) {
+            if (arg.equals("--config") || arg.startsWith("--config=")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** {@code --config FILE} / {@code --config=FILE} anywhere on the line, else SLUICE_CONFIG. */

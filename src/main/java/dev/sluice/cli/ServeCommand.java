@@ -3,6 +3,7 @@ package dev.sluice.cli;
 import dev.sluice.Gateway;
 import dev.sluice.config.Config;
 import dev.sluice.config.ConfigException;
+import dev.sluice.config.Durations;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -10,14 +11,14 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import sun.misc.Signal;
 
 /** {@code sluice serve}: runs the gateway until Ctrl-C or SIGTERM, then stops cleanly with exit 0. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 120,
         description = {"Run the gateway.", "",
             "Subscribe: GET /.well-known/mercure?topic=<selector>   Publish: POST /.well-known/mercure",
             "Also /healthz, /readyz and /metrics (Prometheus).", ""},
-        footer = {"", "Durations take a unit (500ms, 15s, 2m); sizes take binary units (512KiB, 64MiB).",
+        footer = {"", "Durations are " + Durations.GRAMMAR + ".",
+            "Sizes are bytes, or a number and a binary unit (K/KiB, M/MiB, G/GiB: 1K = 1024), e.g. 512KiB, 64MiB.",
             "With no --publisher-jwt-key, a random HS256 secret is made for this run and a publisher",
             "token for every topic is printed once."})
 final class ServeCommand implements Callable<Integer> {
@@ -147,6 +148,12 @@ final class ServeCommand implements Callable<Integer> {
                     + " Node's EventSource clients cannot send them back and never resume. Default: ${DEFAULT-VALUE}")
     boolean allowNonAsciiIds;
 
+    @Option(names = "--position-event", paramLabel = "TYPE", defaultValue = "",
+            description = "Send each stream's resume position as an event of this type with empty data instead of an"
+                    + " id-only block, for clients that keep the id only of blocks that dispatch an event (npm"
+                    + " eventsource). No onmessage handler sees it. Default: none (an id-only block)")
+    String positionEvent;
+
     @Option(names = "--cors-origins", paramLabel = "ORIGIN", split = ",",
             description = "Origins allowed to subscribe and publish from browsers (comma-separated, or *)."
                     + " Default: none")
@@ -184,8 +191,36 @@ final class ServeCommand implements Callable<Integer> {
             description = "Tolerance for exp/nbf checks. Default: ${DEFAULT-VALUE}")
     Duration jwtClockSkew;
 
+    @Option(names = "--replay-batch", paramLabel = "N", defaultValue = "256",
+            description = "Updates a resuming subscriber is sent from history at a time; the next batch waits until"
+                    + " its socket has room. Default: ${DEFAULT-VALUE}")
+    int replayBatch;
+
+    @Option(names = "--selector-cache", paramLabel = "N", defaultValue = "10000",
+            description = "Distinct topic selectors kept compiled (least used forgotten first). Default: ${DEFAULT-VALUE}")
+    int selectorCache;
+
+    @Option(names = "--match-cache", paramLabel = "N", defaultValue = "200000",
+            description = "Remembered answers to 'does this URI template match this topic'. Default: ${DEFAULT-VALUE}")
+    int matchCache;
+
+    @Option(names = "--publisher-token-cache", paramLabel = "N", defaultValue = "10000",
+            description = "Verified publisher tokens remembered, so a repeated token is not verified again (exp is"
+                    + " still checked on every use). Default: ${DEFAULT-VALUE}")
+    int publisherTokenCache;
+
+    @Option(names = "--subscriber-token-cache", paramLabel = "N", defaultValue = "50000",
+            description = "Verified subscriber tokens remembered (as --publisher-token-cache). Default: ${DEFAULT-VALUE}")
+    int subscriberTokenCache;
+
+    @Option(names = "--token-cache-ttl", paramLabel = "DURATION", defaultValue = "10m",
+            converter = Units.DurationConverter.class,
+            description = "How long a verified token is remembered at most. Default: ${DEFAULT-VALUE}")
+    Duration tokenCacheTtl;
+
     @Option(names = "--io", paramLabel = "KIND", defaultValue = "auto",
-            description = "Socket I/O: auto (native epoll when available, else NIO), epoll or nio. Default: ${DEFAULT-VALUE}")
+            description = "I/O kind of the sockets: auto (native epoll when available, else NIO), epoll or nio."
+                    + " Default: ${DEFAULT-VALUE}")
     String io;
 
     @Option(names = "--config", paramLabel = "FILE",
@@ -200,7 +235,9 @@ final class ServeCommand implements Callable<Integer> {
                 workers == null ? Runtime.getRuntime().availableProcessors() : workers, maxTopics, maxTopicLength, maxSubscribers,
                 shutdownGrace, jwtClockSkew, io, conflate == null ? List.of() : conflate, throttles(throttle),
                 slowClientPolicy, historyMaxAge, blankToNull(natsCreds), natsStream, natsSubject,
-                maxDispatchQueue, redisStream, redisTimeout, fileFsync, allowNonAsciiIds);
+                maxDispatchQueue, redisStream, redisTimeout, fileFsync, allowNonAsciiIds, replayBatch, selectorCache, matchCache,
+                publisherTokenCache, subscriberTokenCache, tokenCacheTtl,
+                blankToNull(positionEvent));
     }
 
     /** {@code SELECTOR=DURATION} pairs; the last '=' separates, as selectors may contain '='. */
@@ -252,39 +289,37 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Gateway gateway;
         try {
-            gateway = Gateway.start(toConfig());
-        } catch (ConfigException e) {
-            System.err.println("sluice: invalid configuration: " + e.getMessage());
-            return 2;
+            gateway = Gateway.start(toConfig()); // a ConfigException is answered by Main: one line, exit 2
         } catch (dev.sluice.transport.TransportUnavailableException e) {
-            System.err.println("sluice: cannot start: " + e.getMessage());
+            System.err.println("sluice serve: cannot start: " + e.getMessage());
             return 1;
         } catch (io.netty.channel.unix.Errors.NativeIoException | java.net.BindException e) {
-            System.err.println("sluice: cannot listen on " + listen + ": " + e.getMessage()
+            System.err.println("sluice serve: cannot listen on " + listen + ": " + e.getMessage()
                     + " (is another process using it? choose another with --listen)");
             return 1;
         }
         System.out.println("Sluice listening on " + gateway.address() + " (" + gateway.io() + ")");
         if (gateway.generatedPublisherToken() != null) {
             System.out.println();
-            System.out.println("No --publisher-jwt-key was given, so this run uses a random HS256 secret:");
+            System.out.println("No --publisher-jwt-key was given, so this run uses a random "
+                    + gateway.config().publisherJwtAlg().toUpperCase(java.util.Locale.ROOT) + " secret (the --secret of"
+                    + " ./sluice token):");
             System.out.println("  secret:          " + gateway.generatedSecret());
             System.out.println("  publisher token: " + gateway.generatedPublisherToken());
             System.out.println("(the token may publish to and subscribe to every topic; it is valid for this run only)");
             System.out.println();
         }
         System.out.flush();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runnable stop = () -> {
+        // Ctrl-C and SIGTERM start the JVM's shutdown, whose exit code would be 130 or 143. A
+        // requested stop is a success: the hook ends every stream, then ends the process with 0
+        // (halt, as exit may not be called during shutdown). Nothing else calls exit while serving.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             gateway.close();
-            stopped.countDown();
-        };
-        // Handle the signals ourselves so a requested stop ends with exit code 0, not 130/143.
-        for (String sig : new String[] {"INT", "TERM"}) {
-            Signal.handle(new Signal(sig), s -> new Thread(stop, "sluice-stop").start());
-        }
-        Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "sluice-shutdown"));
-        stopped.await();
+            System.out.flush();
+            System.err.flush();
+            Runtime.getRuntime().halt(0);
+        }, "sluice-stop"));
+        new CountDownLatch(1).await(); // serve until the process is stopped
         return 0;
     }
 }

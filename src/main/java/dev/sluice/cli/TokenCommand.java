@@ -2,6 +2,8 @@ package dev.sluice.cli;
 
 import dev.sluice.auth.JwtAlgorithm;
 import dev.sluice.auth.TokenIssuer;
+import dev.sluice.config.ConfigException;
+import dev.sluice.config.Durations;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -11,7 +13,9 @@ import picocli.CommandLine.Option;
 
 /** {@code sluice token}: prints an HMAC-signed Mercure JWT, for tests, demos and scripts. */
 @Command(name = "token", mixinStandardHelpOptions = true,
-        description = "Print a Mercure JWT signed with a shared secret (HS256/384/512).")
+        description = "Print a Mercure JWT signed with a shared secret (HS256/384/512).",
+        footer = {"", "The secret is the hub's --publisher-jwt-key, or the 'secret:' that ./sluice serve printed at start",
+            "when it was given no key.", "Durations are " + Durations.GRAMMAR + "."})
 final class TokenCommand implements Callable<Integer> {
 
     @Option(names = "--secret", required = true, paramLabel = "SECRET",
@@ -33,12 +37,26 @@ final class TokenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        JwtAlgorithm algorithm = JwtAlgorithm.parse(alg);
-        if (!algorithm.isHmac()) {
-            System.err.println("sluice token: only HS256/HS384/HS512 can be signed here (got " + alg + ")");
-            return 2;
+        JwtAlgorithm algorithm;
+        try {
+            algorithm = JwtAlgorithm.parse(alg);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--alg", e.getMessage());
         }
-        System.out.println(TokenIssuer.hmac(algorithm, secret.getBytes(StandardCharsets.UTF_8), publish, subscribe, ttl));
+        if (!algorithm.isHmac()) {
+            throw new ConfigException("--alg", "only HS256, HS384 and HS512 can be signed here, got " + alg);
+        }
+        if (ttl != null && (ttl.isNegative() || ttl.isZero())) {
+            throw new ConfigException("--ttl", "must be positive, got " + ttl);
+        }
+        String token;
+        try {
+            token = TokenIssuer.hmac(algorithm, secret.getBytes(StandardCharsets.UTF_8), publish, subscribe, ttl);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--secret", e.getMessage() + " (use the hub's --publisher-jwt-key, or the"
+                    + " secret it printed at start)");
+        }
+        System.out.println(token);
         return 0;
     }
 }

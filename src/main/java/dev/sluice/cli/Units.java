@@ -1,5 +1,6 @@
 package dev.sluice.cli;
 
+import dev.sluice.config.Durations;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -7,34 +8,21 @@ import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/** Human units on the command line: durations ({@code 15s}, {@code 500ms}) and sizes ({@code 64MiB}). */
+/**
+ * Human units on the command line: durations ({@code 15s}, {@code 500ms}; the grammar is
+ * {@link Durations}'s and sizes ({@code 64MiB}).
+ */
 final class Units {
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?");
 
     private Units() {}
 
     static Duration duration(String text) {
-        Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
-        if (!m.matches()) {
-            throw new TypeConversionException("'" + text + "' is not a duration: use e.g. 15s, 500ms, 2m, 1h");
-        }
-        long n;
         try {
-            n = Long.parseLong(m.group(1));
-        } catch (NumberFormatException e) {
-            throw new TypeConversionException("'" + text + "' is too long a duration");
+            return Durations.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new TypeConversionException(e.getMessage());
         }
-        String unit = m.group(2);
-        if (unit == null && n != 0) {
-            throw new TypeConversionException("'" + text + "' has no unit: write e.g. " + n + "s or " + n + "ms");
-        }
-        return switch (unit == null ? "s" : unit) {
-            case "ms" -> Duration.ofMillis(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofSeconds(n);
-        };
     }
 
     /** Sizes use binary multiples whatever the spelling: 1K = 1KiB = 1024 bytes. */

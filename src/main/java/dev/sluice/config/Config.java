@@ -49,7 +49,14 @@ public record Config(
         String redisStream,
         Duration redisTimeout,
         boolean fileFsync,
-        boolean allowNonAsciiIds) {
+        boolean allowNonAsciiIds,
+        int replayBatch,
+        int selectorCache,
+        int matchCache,
+        int publisherTokenCache,
+        int subscriberTokenCache,
+        Duration tokenCacheTtl,
+        String positionEvent) {
 
     public Config {
         Objects.requireNonNull(listen, "listen");
@@ -93,6 +100,16 @@ public record Config(
         check(redisStream != null && !redisStream.isBlank(), "--redis-stream", "must name a stream key, e.g. sluice:log");
         check(redisTimeout != null && redisTimeout.toMillis() >= 10, "--redis-timeout",
                 "must be at least 10ms, got " + redisTimeout);
+        check(replayBatch >= 1 && replayBatch <= 65_536, "--replay-batch", "must be between 1 and 65536, got "
+                + replayBatch);
+        check(selectorCache >= 0, "--selector-cache", "must be 0 or more, got " + selectorCache);
+        check(matchCache >= 0, "--match-cache", "must be 0 or more, got " + matchCache);
+        check(publisherTokenCache >= 0, "--publisher-token-cache", "must be 0 or more, got " + publisherTokenCache);
+        check(subscriberTokenCache >= 0, "--subscriber-token-cache", "must be 0 or more, got " + subscriberTokenCache);
+        check(tokenCacheTtl != null && !tokenCacheTtl.isNegative(), "--token-cache-ttl", "must not be negative");
+        check(positionEvent == null || positionEvent.matches(dev.sluice.hub.HubSettings.POSITION_EVENT), "--position-event",
+                "must be a plain event type (letters, digits, '.', '_', '-'; at most 64) other than 'message', got '"
+                        + positionEvent + "'");
         for (String origin : corsOrigins) {
             check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--cors-origins",
                     "'" + origin + "' is not an origin: use scheme://host[:port] or *");
@@ -155,6 +172,13 @@ public record Config(
         public Duration redisTimeout = Duration.ofSeconds(2);
         public boolean fileFsync = true;
         public boolean allowNonAsciiIds;
+        public int replayBatch = 256;
+        public int selectorCache = 10_000;
+        public int matchCache = 200_000;
+        public int publisherTokenCache = 10_000;
+        public int subscriberTokenCache = 50_000;
+        public Duration tokenCacheTtl = Duration.ofMinutes(10);
+        public String positionEvent;
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -187,6 +211,12 @@ public record Config(
         public Builder redisTimeout(Duration v) { redisTimeout = v; return this; }
         public Builder fileFsync(boolean v) { fileFsync = v; return this; }
         public Builder allowNonAsciiIds(boolean v) { allowNonAsciiIds = v; return this; }
+        public Builder replayBatch(int v) { replayBatch = v; return this; }
+        public Builder selectorCache(int selectors, int matches) { selectorCache = selectors; matchCache = matches; return this; }
+        public Builder tokenCache(int publishers, int subscribers, Duration ttl) {
+            publisherTokenCache = publishers; subscriberTokenCache = subscribers; tokenCacheTtl = ttl; return this;
+        }
+        public Builder positionEvent(String v) { positionEvent = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -194,7 +224,8 @@ public record Config(
                     slowClientGrace, transport, corsOrigins, workers, maxTopicsPerSubscription, maxTopicLength, maxSubscribers,
                     shutdownGrace, jwtClockSkew, io, conflate, throttle, slowClientPolicy,
                     historyMaxAge, natsCreds, natsStream, natsSubject,
-                    maxDispatchQueue, redisStream, redisTimeout, fileFsync, allowNonAsciiIds);
+                    maxDispatchQueue, redisStream, redisTimeout, fileFsync, allowNonAsciiIds, replayBatch, selectorCache, matchCache,
+                    publisherTokenCache, subscriberTokenCache, tokenCacheTtl, positionEvent);
         }
     }
 }

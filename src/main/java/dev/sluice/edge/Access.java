@@ -5,8 +5,8 @@ import dev.sluice.auth.MercureClaims;
 import dev.sluice.auth.TokenExtractor;
 import dev.sluice.auth.TokenVerifier;
 import dev.sluice.auth.VerifiedTokens;
+import dev.sluice.config.Config;
 import java.time.Clock;
-import java.time.Duration;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -30,10 +30,12 @@ final class Access {
     private final VerifiedTokens subscribers;
     private final boolean anonymous;
 
-    Access(TokenVerifier publishers, TokenVerifier subscribers, boolean anonymous, Duration clockSkew) {
-        this.publishers = new VerifiedTokens(publishers, clockSkew, Clock.systemUTC(), 10_000, Duration.ofMinutes(10));
-        this.subscribers = new VerifiedTokens(subscribers, clockSkew, Clock.systemUTC(), 50_000, Duration.ofMinutes(10));
-        this.anonymous = anonymous;
+    Access(TokenVerifier publishers, TokenVerifier subscribers, Config config) {
+        this.publishers = new VerifiedTokens(publishers, config.jwtClockSkew(), Clock.systemUTC(),
+                config.publisherTokenCache(), config.tokenCacheTtl());
+        this.subscribers = new VerifiedTokens(subscribers, config.jwtClockSkew(), Clock.systemUTC(),
+                config.subscriberTokenCache(), config.tokenCacheTtl());
+        this.anonymous = config.anonymous();
     }
 
     Result publisher(HttpRequest req, QueryStringDecoder query) {

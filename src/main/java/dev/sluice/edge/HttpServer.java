@@ -27,7 +27,10 @@ import java.net.InetSocketAddress;
  */
 public final class HttpServer implements AutoCloseable {
 
-    /** Which I/O transport the event loops use. */
+    /**
+     * The I/O kind of the event loops (--io): native epoll or Java NIO. Not to be confused with
+     * the transport, which is where the log of updates lives.
+     */
     public enum IoKind { EPOLL, NIO;
         public static IoKind best() {
             return Epoll.isAvailable() ? EPOLL : NIO;
@@ -71,13 +74,15 @@ public final class HttpServer implements AutoCloseable {
 
     public InetSocketAddress bind(Config config, Hub hub, Transport transport, GatewayMetrics metrics,
                                   TokenVerifier publishers, TokenVerifier subscribers) throws InterruptedException {
-        Access access = new Access(publishers, subscribers, config.anonymous(), config.jwtClockSkew());
+        Access access = new Access(publishers, subscribers, config);
         Cors cors = new Cors(config.corsOrigins());
         var subscribe = new SubscribeEndpoint(hub, transport, access, cors, config, metrics);
+        BadRequestLog badRequests = new BadRequestLog();
         var publish = new PublishEndpoint(transport, access, cors, hub.selectors(), metrics,
-                config.maxTopicLength(), config.allowNonAsciiIds());
+                config.maxTopicLength(), config.allowNonAsciiIds(), badRequests);
         var router = new RequestRouter(subscribe, publish, transport, metrics, cors,
-                config.maxTopicsPerSubscription() + 16);
+                config.maxTopicsPerSubscription() + 16, badRequests, PipelineInitializer.MAX_INITIAL_LINE,
+                PipelineInitializer.MAX_HEADER_SIZE);
         Class<? extends ServerChannel> channelClass =
                 io == IoKind.EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         ServerBootstrap b = new ServerBootstrap()
@@ -89,7 +94,7 @@ public final class HttpServer implements AutoCloseable {
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 // Writability pauses replays early; the byte budget is enforced separately.
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 128 * 1024))
-                .childHandler(new PipelineInitializer(router, config.maxBodySize()));
+                .childHandler(new PipelineInitializer(router, config.maxBodySize(), badRequests));
         serverChannel = b.bind(config.listen()).sync().channel();
         return (InetSocketAddress) serverChannel.localAddress();
     }

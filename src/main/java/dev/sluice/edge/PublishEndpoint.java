@@ -39,9 +39,11 @@ final class PublishEndpoint {
     private final GatewayMetrics stats;
     private final int maxTopicLength;
     private final boolean allowNonAsciiIds;
+    private final BadRequestLog badRequests;
 
     PublishEndpoint(Transport transport, Access access, Cors cors, SelectorCache selectors, GatewayMetrics stats,
-                    int maxTopicLength, boolean allowNonAsciiIds) {
+                    int maxTopicLength, boolean allowNonAsciiIds, BadRequestLog badRequests) {
+        this.badRequests = badRequests;
         this.maxTopicLength = maxTopicLength;
         this.allowNonAsciiIds = allowNonAsciiIds;
         this.transport = transport;
@@ -70,6 +72,9 @@ final class PublishEndpoint {
             update = parse(req);
             checkAllowed(who.claims(), update);
         } catch (BadUpdate e) {
+            if (e.malformed) {
+                badRequests.warn(ctx, e.status.code(), e.getMessage());
+            }
             refuse(ctx, req, e.status, e.getMessage());
             return;
         }
@@ -102,14 +107,18 @@ final class PublishEndpoint {
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(req.content().nioBuffer()).toString();
         } catch (CharacterCodingException e) {
-            throw new BadUpdate(400, "The body is not valid UTF-8.");
+            throw new BadUpdate(400, "The body is not valid UTF-8: send the form as UTF-8 text.", true);
+        }
+        String badEscape = PercentEncoding.problem(body);
+        if (badEscape != null) {
+            throw new BadUpdate(400, "The body is not valid application/x-www-form-urlencoded: " + badEscape, true);
         }
         Map<String, List<String>> form;
         try {
             form = QueryStringDecoder.builder().hasPath(false).maxParams(MAX_FIELDS).semicolonIsNormalChar(true)
                     .build(body).parameters();
         } catch (IllegalArgumentException e) {
-            throw new BadUpdate(400, "The body is not valid application/x-www-form-urlencoded: " + e.getMessage());
+            throw new BadUpdate(400, "The body is not valid application/x-www-form-urlencoded: " + e.getMessage(), true);
         }
         List<String> topics = form.get("topic");
         if (topics == null || topics.isEmpty()) {
@@ -200,10 +209,17 @@ final class PublishEndpoint {
 
     private static final class BadUpdate extends Exception {
         final HttpResponseStatus status;
+        /** The body could not be read at all (as opposed to an update that breaks a rule). */
+        final boolean malformed;
 
         BadUpdate(int status, String message) {
+            this(status, message, false);
+        }
+
+        BadUpdate(int status, String message, boolean malformed) {
             super(message, null, false, false);
             this.status = HttpResponseStatus.valueOf(status);
+            this.malformed = malformed;
         }
     }
 }

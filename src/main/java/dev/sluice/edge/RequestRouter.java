@@ -11,6 +11,10 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.PrematureChannelClosureException;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +35,15 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final GatewayMetrics metrics;
     private final Cors cors;
     private final int maxQueryParams;
+    private final BadRequestLog badRequests;
+    private final int maxInitialLine;
+    private final int maxHeaderSize;
 
     RequestRouter(SubscribeEndpoint subscribe, PublishEndpoint publish, Transport transport, GatewayMetrics metrics,
-                  Cors cors, int maxQueryParams) {
+                  Cors cors, int maxQueryParams, BadRequestLog badRequests, int maxInitialLine, int maxHeaderSize) {
+        this.badRequests = badRequests;
+        this.maxInitialLine = maxInitialLine;
+        this.maxHeaderSize = maxHeaderSize;
         this.subscribe = subscribe;
         this.publish = publish;
         this.transport = transport;
@@ -46,17 +56,27 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
         DecoderResult decoded = req.decoderResult();
         if (decoded.isFailure()) {
-            Responses.send(ctx, null, Responses.error(HttpResponseStatus.BAD_REQUEST,
-                    "Malformed HTTP request: " + decoded.cause().getMessage()));
+            // The codec stops parsing this connection after a failure: answer, then close.
+            malformed(ctx, null, decoderFailureStatus(decoded.cause()), decoderFailureMessage(decoded.cause()));
+            return;
+        }
+        if (req.protocolVersion().majorVersion() != 1) {
+            malformed(ctx, null, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP version "
+                    + req.protocolVersion().text() + " is not supported: this gateway speaks HTTP/1.1 and HTTP/1.0.");
+            return;
+        }
+        String badUrl = PercentEncoding.urlProblem(req.uri());
+        if (badUrl != null) {
+            malformed(ctx, req, HttpResponseStatus.BAD_REQUEST, "Malformed URL: " + badUrl);
             return;
         }
         QueryStringDecoder query;
         try {
             query = QueryStringDecoder.builder().maxParams(maxQueryParams).semicolonIsNormalChar(true).build(req.uri());
+            query.path();
             query.parameters(); // decode now, so a bad escape is a 400 here
         } catch (IllegalArgumentException e) {
-            Responses.send(ctx, req, Responses.error(HttpResponseStatus.BAD_REQUEST,
-                    "Malformed query string: " + e.getMessage()));
+            malformed(ctx, req, HttpResponseStatus.BAD_REQUEST, "Malformed URL: " + e.getMessage());
             return;
         }
         String path = query.path();
@@ -127,15 +147,53 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         Responses.send(ctx, req, res);
     }
 
+    /** Answers a request that could not be understood, and logs it as one rate-limited line. */
+    private void malformed(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String message) {
+        String text = abbreviate(message, 400);
+        badRequests.warn(ctx, status.code(), text);
+        Responses.send(ctx, req, Responses.error(status, text));
+    }
+
+    static HttpResponseStatus decoderFailureStatus(Throwable cause) {
+        if (cause instanceof TooLongHttpLineException) {
+            return HttpResponseStatus.REQUEST_URI_TOO_LONG;
+        }
+        if (cause instanceof TooLongHttpHeaderException) {
+            return HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+        }
+        return HttpResponseStatus.BAD_REQUEST;
+    }
+
+    private String decoderFailureMessage(Throwable cause) {
+        if (cause instanceof TooLongHttpLineException) {
+            return "The request line (method, URL and version) is longer than " + maxInitialLine
+                    + " bytes; send a shorter URL.";
+        }
+        if (cause instanceof TooLongHttpHeaderException) {
+            return "The request headers are larger than " + maxHeaderSize + " bytes in all.";
+        }
+        String why = cause.getMessage();
+        return "Malformed HTTP request: " + (why == null || why.isBlank() ? cause.getClass().getSimpleName() : why);
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (!(cause instanceof IOException)) {
+        if (cause instanceof PrematureChannelClosureException || cause instanceof IOException) {
+            log.debug("{} went away: {}", ctx.channel().remoteAddress(), cause.toString());
+        } else if (cause instanceof DecoderException || cause instanceof IllegalArgumentException) {
+            // Input the codec or a decoder could not take: the client's mistake, one line.
+            badRequests.warn(ctx, 400, "closed: " + cause.getMessage());
+        } else {
             log.warn("closing {} after an unexpected error", ctx.channel().remoteAddress(), cause);
         }
         ctx.close();
     }
 
     private static String abbreviate(String s) {
-        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+        return abbreviate(s, 80);
+    }
+
+    private static String abbreviate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max - 3) + "...";
     }
 }

@@ -177,6 +177,13 @@ public final class RedisTransport implements Transport {
         gaps.read();
     }
 
+    /** One blocking read after the position (Lettuce's varargs of a generic type: one offset, safe). */
+    @SuppressWarnings("unchecked")
+    private List<StreamMessage<String, byte[]>> read(StreamEntries.Id position) {
+        return tailConnection.sync().xread(XReadArgs.Builder.count(READ_BATCH).block(BLOCK_MILLIS),
+                XReadArgs.StreamOffset.from(stream, position.toString()));
+    }
+
     private void tailLoop() {
         long backoffMillis = 50;
         long outageStarted = 0;
@@ -185,9 +192,7 @@ public final class RedisTransport implements Transport {
         while (running) {
             try {
                 StreamEntries.Id position = tail.position();
-                List<StreamMessage<String, byte[]>> batch = tailConnection.sync().xread(
-                        XReadArgs.Builder.count(READ_BATCH).block(BLOCK_MILLIS),
-                        XReadArgs.StreamOffset.from(stream, position.toString()));
+                List<StreamMessage<String, byte[]>> batch = read(position);
                 long now = System.nanoTime();
                 if (!tailHealthy || lagging || now - lastGapCheck > GAP_CHECK_NANOS) {
                     // Before delivering this batch, check that nothing between our position and

@@ -13,7 +13,7 @@ class AllowNonAsciiIdsOptionTest {
     static boolean parsed(Map<String, String> env, String... args) {
         ServeCommand serve = new ServeCommand();
         CommandLine cli = new CommandLine(serve);
-        cli.setDefaultValueProvider(new Defaults(env, new Properties()));
+        cli.setDefaultValueProvider(new Defaults(env, new Properties(), "sluice.properties"));
         cli.parseArgs(args);
         return serve.toConfig().allowNonAsciiIds();
     }

@@ -99,12 +99,13 @@ class ServeProcessTest {
         Process p = launch(Map.of("SLUICE_HEARTBEAT", "often"), "serve", "--listen", "127.0.0.1:0");
         String output = runToEnd(p);
         assertThat(p.exitValue()).isEqualTo(2);
-        assertThat(output).contains("--heartbeat").contains("often");
+        assertThat(output).contains("environment variable SLUICE_HEARTBEAT (--heartbeat)").contains("often");
 
         Process bad = launch(Map.of("SLUICE_PUBLISHER_JWT_KEY", "short"), "serve", "--listen", "127.0.0.1:0");
         String badOut = runToEnd(bad);
         assertThat(bad.exitValue()).isEqualTo(2);
-        assertThat(badOut).contains("--publisher-jwt-key").contains("at least 32 bytes");
+        assertThat(badOut).contains("environment variable SLUICE_PUBLISHER_JWT_KEY (--publisher-jwt-key)")
+                .contains("at least 32 bytes");
     }
 
     @Test
@@ -114,7 +115,7 @@ class ServeProcessTest {
         Process p = launch(Map.of(), "serve", "--config", good.toString(), "--listen", "127.0.0.1:0");
         String output = runToEnd(p);
         assertThat(p.exitValue()).isEqualTo(2);
-        assertThat(output).as("the value came from the file").contains("--subscriber-budget").contains("1024");
+        assertThat(output).as("the value came from the file").contains("'subscriber-budget' in " + good + " (--subscriber-budget)").contains("1024");
 
         Path typo = dir.resolve("typo.properties");
         Files.writeString(typo, "histroy-size = 5\n");
@@ -131,9 +132,12 @@ class ServeProcessTest {
         assertThat(p.exitValue()).isZero();
         for (String option : List.of("--listen", "--publisher-jwt-key", "--publisher-jwt-alg", "--subscriber-jwt-key",
                 "--subscriber-jwt-alg", "--[no-]anonymous", "--heartbeat", "--history-size", "--history-max-bytes",
-                "--max-body-size", "--subscriber-budget", "--transport", "--cors-origins")) {
+                "--max-body-size", "--subscriber-budget", "--transport", "--cors-origins", "--replay-batch",
+                "--selector-cache", "--match-cache", "--publisher-token-cache", "--subscriber-token-cache",
+                "--token-cache-ttl", "--io")) {
             assertThat(output).contains(option);
         }
-        assertThat(output).contains("Default: 15s").contains("Default: 10000");
+        assertThat(output).contains("Default: 15s").contains("Default: 10000").contains("Default: 10m")
+                .contains("Durations are a number and a unit (ms, s, m or h)");
     }
 }

@@ -159,6 +159,9 @@ class LargeUpdateResumeTest {
                 assertThat(s.ids).as("every update exactly once, in order").isEqualTo(expected);
             }
             assertThat(subs.get(0).sizes.get(0)).isEqualTo(MAX_BODY - TestHub.form("topic", TOPIC, "data", "").length());
+            // Their sockets kept draining: nobody was cut loose, however large the update.
+            assertThat(subs).extracting(s -> s.connections).as("connections per subscriber").containsOnly(1);
+            assertThat(hub.gateway.hub().stats().slowDisconnects()).isZero();
         } finally {
             for (JdkEventSource s : subs) {
                 s.close();
@@ -179,6 +182,10 @@ class LargeUpdateResumeTest {
                     .getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             awaitTrue(() -> hub.gateway.hub().subscribers() >= 1, "the slow subscriber");
+            // It reads its response head and the opening block (the stream's position), then
+            // nothing more: it is cut loose before it has read any event, and what the hub had
+            // sent is never read (the connection is dropped), as for a client that stalled.
+            byte[] raw = readOpening(slow.getInputStream());
             List<String> expected = new ArrayList<>(publishLargeThenSmall());
             // Socket buffers may hold a lot: add large updates (bounded) until the hub gives up on it.
             String big = "y".repeat(MAX_BODY - TestHub.form("topic", TOPIC, "data", "").length());
@@ -189,7 +196,6 @@ class LargeUpdateResumeTest {
                 }
             }
             awaitTrue(() -> hub.gateway.hub().subscribers() == 0, "the slow subscriber to be cut loose");
-            byte[] raw = slow.getInputStream().readAllBytes();
             int headEnd = indexOf(raw, "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1), 0);
             assertThat(headEnd).as("a response head").isPositive();
             SseReader first = new SseReader();
@@ -215,9 +221,25 @@ class LargeUpdateResumeTest {
                     got.add(extra.id());
                 }
             }
+            assertThat(first.lastEventId()).as("the position the stream opened with").isEqualTo("earliest");
             report("jdk slow reader", List.of(got), expected, List.of(2));
             assertThat(got).as("every update exactly once, in order").isEqualTo(expected);
         }
+    }
+
+    /** The bytes up to the end of the opening block (its chunk's closing CRLF included), read one at a time. */
+    static byte[] readOpening(java.io.InputStream in) throws java.io.IOException {
+        var out = new java.io.ByteArrayOutputStream();
+        byte[] end = "\n\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        int c;
+        while ((c = in.read()) != -1) {
+            out.write(c);
+            byte[] b = out.toByteArray();
+            if (b.length >= end.length && indexOf(b, end, b.length - end.length) >= 0) {
+                return b;
+            }
+        }
+        throw new AssertionError("the stream ended before its opening block");
     }
 
     static int indexOf(byte[] a, byte[] b, int from) {
@@ -305,6 +327,7 @@ class LargeUpdateResumeTest {
             for (List<String> ids : all) {
                 assertThat(ids).as("every update exactly once, in order").isEqualTo(expected);
             }
+            assertThat(opens).as("opens per EventSource: nobody was cut loose").containsOnly(1);
         }
     }
 

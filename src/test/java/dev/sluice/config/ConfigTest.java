@@ -21,6 +21,14 @@ class ConfigTest {
         assertThat(c.transport()).isEqualTo("memory");
         assertThat(c.anonymous()).isFalse();
         assertThat(c.heartbeat()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(c.replayBatch()).isEqualTo(256);
+        assertThat(c.selectorCache()).isEqualTo(10_000);
+        assertThat(c.matchCache()).isEqualTo(200_000);
+        assertThat(c.publisherTokenCache()).isEqualTo(10_000);
+        assertThat(c.subscriberTokenCache()).isEqualTo(50_000);
+        assertThat(c.tokenCacheTtl()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(c.positionEvent()).as("an id-only position block by default").isNull();
+        assertThat(Config.builder().positionEvent("sluice-position").build().positionEvent()).isEqualTo("sluice-position");
     }
 
     static Stream<Arguments> invalid() {
@@ -35,7 +43,19 @@ class ConfigTest {
                 Arguments.of((Consumer<Config.Builder>) b -> b.maxTopicsPerSubscription(0), "--max-topics"),
                 Arguments.of((Consumer<Config.Builder>) b -> b.io("kqueue"), "--io"),
                 Arguments.of((Consumer<Config.Builder>) b -> b.transport(" "), "--transport"),
-                Arguments.of((Consumer<Config.Builder>) b -> b.corsOrigins(List.of("example.com")), "--cors-origins"));
+                Arguments.of((Consumer<Config.Builder>) b -> b.corsOrigins(List.of("example.com")), "--cors-origins"),
+                Arguments.of((Consumer<Config.Builder>) b -> b.replayBatch(0), "--replay-batch"),
+                Arguments.of((Consumer<Config.Builder>) b -> b.selectorCache(-1, 10), "--selector-cache"),
+                Arguments.of((Consumer<Config.Builder>) b -> b.selectorCache(10, -1), "--match-cache"),
+                Arguments.of((Consumer<Config.Builder>) b -> b.tokenCache(-1, 10, Duration.ofMinutes(1)),
+                        "--publisher-token-cache"),
+                Arguments.of((Consumer<Config.Builder>) b -> b.tokenCache(10, -1, Duration.ofMinutes(1)),
+                        "--subscriber-token-cache"),
+                Arguments.of((Consumer<Config.Builder>) b -> b.tokenCache(10, 10, Duration.ofSeconds(-1)),
+                        "--token-cache-ttl"),
+                Arguments.of((Consumer<Config.Builder>) b -> b.positionEvent("message"), "--position-event"),
+                Arguments.of((Consumer<Config.Builder>) b -> b.positionEvent("two words"), "--position-event"),
+                Arguments.of((Consumer<Config.Builder>) b -> b.positionEvent("x\ndata: injected"), "--position-event"));
     }
 
     @ParameterizedTest(name = "{1}")

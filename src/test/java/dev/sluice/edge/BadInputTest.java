@@ -125,7 +125,7 @@ class BadInputTest {
             s.getOutputStream().write("GET /.well-known/mercure?topic=%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
                     .getBytes(StandardCharsets.US_ASCII));
             String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(answer).startsWith("HTTP/1.1 400").contains("Malformed query string");
+            assertThat(answer).startsWith("HTTP/1.1 400").contains("Malformed URL").contains("%zz");
         }
     }
 
@@ -139,6 +139,14 @@ class BadInputTest {
                 .PUT(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(put.statusCode()).isEqualTo(405);
         assertThat(put.headers().firstValue("allow")).hasValue("GET, POST, OPTIONS");
+        try (Socket s = new Socket("127.0.0.1", hub.gateway.port())) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write("BREW /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 405").containsIgnoringCase("allow: GET")
+                    .contains("Method BREW is not allowed here; use GET.");
+        }
     }
 
     @Test

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
 
-/** Publish and subscribe over real sockets, on every I/O transport. */
+/** Publish and subscribe over real sockets, on every I/O kind. */
 @OnEveryIoKind
 class PublishSubscribeTest {
 

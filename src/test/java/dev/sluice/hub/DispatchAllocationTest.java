@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * delivery (a task scheduled now and then when a busy loop yields), nothing per delivery.
  *
  * <p>Runs in its own surefire execution with the gateway's production Netty settings (see
- * {@code cli.Main.nettyDefaults}): with Netty's default 32-slot recycler chunks and sampling leak
+ * {@code Gateway.applyNettyDefaults}): with Netty's default 32-slot recycler chunks and sampling leak
  * detector it measures about 20 bytes per delivery, all inside Netty.
  *
  * <p>Measured on native epoll, and skipped (with the reason) where that is not available: on NIO
