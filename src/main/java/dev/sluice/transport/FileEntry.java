@@ -3,8 +3,6 @@ package dev.sluice.transport;
 import dev.sluice.topic.Update;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -56,31 +54,14 @@ final class FileEntry {
     private static Update decodeLegacy(byte[] value) {
         try {
             ByteBuffer b = ByteBuffer.wrap(value, HEADER, value.length - HEADER);
-            String id = string(b);
-            int n = b.getInt();
-            if (n < 1 || n > b.remaining() / 4) {
-                throw new IllegalArgumentException("bad topic count " + n);
-            }
-            List<String> topics = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                topics.add(string(b));
-            }
-            String data = string(b);
+            String id = UpdateCodec.getString(b);
+            List<String> topics = UpdateCodec.getTopics(b);
+            String data = UpdateCodec.getString(b);
             boolean isPrivate = b.get() != 0;
-            String type = b.get() != 0 ? string(b) : null;
+            String type = b.get() != 0 ? UpdateCodec.getString(b) : null;
             return new Update(id, topics, data, isPrivate, type, b.getLong());
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("truncated file log entry", e);
         }
-    }
-
-    private static String string(ByteBuffer b) {
-        int len = b.getInt();
-        if (len < 0 || len > b.remaining()) {
-            throw new IllegalArgumentException("bad string length " + len);
-        }
-        String s = new String(b.array(), b.position(), len, StandardCharsets.UTF_8);
-        b.position(b.position() + len);
-        return s;
     }
 }

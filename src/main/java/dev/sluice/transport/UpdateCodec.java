@@ -94,14 +94,7 @@ public final class UpdateCodec {
             }
             int flags = b.get();
             String id = getString(b);
-            int n = b.getInt();
-            if (n < 1 || n > b.remaining() / 4) {
-                throw new IllegalArgumentException("bad topic count " + n);
-            }
-            List<String> topics = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                topics.add(getString(b));
-            }
+            List<String> topics = getTopics(b);
             String type = (flags & TYPE) != 0 ? getString(b) : null;
             long retry = (flags & RETRY) != 0 ? b.getLong() : -1;
             String data = new String(bytes, b.position(), b.remaining(), StandardCharsets.UTF_8);
@@ -120,7 +113,21 @@ public final class UpdateCodec {
         b.put(s);
     }
 
-    private static String getString(ByteBuffer b) {
+    /** A topic count (at least one) and that many strings; shared with the file log's older layout. */
+    static List<String> getTopics(ByteBuffer b) {
+        int n = b.getInt();
+        if (n < 1 || n > b.remaining() / 4) {
+            throw new IllegalArgumentException("bad topic count " + n);
+        }
+        List<String> topics = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            topics.add(getString(b));
+        }
+        return topics;
+    }
+
+    /** An int length and that many UTF-8 bytes. */
+    static String getString(ByteBuffer b) {
         int len = b.getInt();
         if (len < 0 || len > b.remaining()) {
             throw new IllegalArgumentException("bad string length " + len);
