@@ -57,8 +57,14 @@ class ChurnLeakTest {
                 "--io", io.option(), "--publisher-jwt-key", TestHub.SECRET, "--heartbeat", "1s", "--history-size", "500")
                 .redirectError(ProcessBuilder.Redirect.PIPE).start();
         List<String> stderr = new CopyOnWriteArrayList<>();
-        Thread.ofVirtual().start(() -> new BufferedReader(new InputStreamReader(gateway.getErrorStream(),
-                StandardCharsets.UTF_8)).lines().forEach(stderr::add));
+        Thread.ofVirtual().start(() -> {
+            try {
+                new BufferedReader(new InputStreamReader(gateway.getErrorStream(), StandardCharsets.UTF_8))
+                        .lines().forEach(stderr::add);
+            } catch (java.io.UncheckedIOException closed) {
+                // the process was stopped: its stderr is closed, nothing more to read
+            }
+        });
         try {
             int port = readPort(gateway.getInputStream(), io);
             HttpClient http = HttpClient.newHttpClient();
@@ -215,7 +221,13 @@ class ChurnLeakTest {
             Matcher m = listening.matcher(line);
             if (m.find()) {
                 assertThat(m.group(2)).as("I/O transport of the gateway").isEqualToIgnoringCase(io.name());
-                Thread.ofVirtual().start(() -> r.lines().forEach(l -> { }));
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        r.lines().forEach(l -> { });
+                    } catch (java.io.UncheckedIOException closed) {
+                        // the process was stopped
+                    }
+                });
                 return Integer.parseInt(m.group(1));
             }
         }
