@@ -58,6 +58,12 @@ public record Config(
         Duration tokenCacheTtl,
         String positionEvent) {
 
+    /**
+     * What {@code --position-event} may be: a plain token (so it cannot add SSE fields), never
+     * {@code message} (every {@code onmessage} handler would see it).
+     */
+    public static final String POSITION_EVENT_TYPE = "(?!message$)[A-Za-z0-9._-]{1,64}";
+
     public Config {
         Objects.requireNonNull(listen, "listen");
         corsOrigins = List.copyOf(corsOrigins);
@@ -107,7 +113,7 @@ public record Config(
         check(publisherTokenCache >= 0, "--publisher-token-cache", "must be 0 or more, got " + publisherTokenCache);
         check(subscriberTokenCache >= 0, "--subscriber-token-cache", "must be 0 or more, got " + subscriberTokenCache);
         check(tokenCacheTtl != null && !tokenCacheTtl.isNegative(), "--token-cache-ttl", "must not be negative");
-        check(positionEvent == null || positionEvent.matches(dev.sluice.hub.HubSettings.POSITION_EVENT), "--position-event",
+        check(positionEvent == null || positionEvent.matches(POSITION_EVENT_TYPE), "--position-event",
                 "must be a plain event type (letters, digits, '.', '_', '-'; at most 64) other than 'message', got '"
                         + positionEvent + "'");
         for (String origin : corsOrigins) {

@@ -42,18 +42,17 @@ public final class HubSettings {
         this.throttle = Collections.unmodifiableMap(new LinkedHashMap<>(b.throttle));
         this.maxQueuedPerLoop = b.maxQueuedPerLoop;
         this.positionEvent = b.positionEvent;
-        if (positionEvent != null && !positionEvent.matches(POSITION_EVENT)) {
-            throw new IllegalArgumentException("position event type must match " + POSITION_EVENT + " and not be"
-                    + " 'message', got '" + positionEvent + "'");
+        if (positionEvent != null && (positionEvent.isEmpty() || positionEvent.equals("message")
+                || positionEvent.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0))) {
+            // On the wire: one event field line, and a type no onmessage handler receives.
+            throw new IllegalArgumentException("position event type must be one line, not empty and not 'message',"
+                    + " got '" + positionEvent + "'");
         }
         if (historySize < 0 || historyMaxBytes < 0 || subscriberBudgetBytes <= 0 || replayBatch <= 0
                 || maxQueuedPerLoop <= 0 || heartbeat.isNegative() || closeGrace.isNegative()) {
             throw new IllegalArgumentException("hub settings out of range: " + this);
         }
     }
-
-    /** What a position event type may be: a plain token, never {@code message} (onmessage would see it). */
-    public static final String POSITION_EVENT = "(?!message$)[A-Za-z0-9._-]{1,64}";
 
     public static Builder builder() {
         return new Builder();
