@@ -17,9 +17,43 @@ abstract class EngineProcess implements AutoCloseable {
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
-    /** SIGSTOP. */
+    /**
+     * SIGSTOP, and waits until every thread of the process is stopped: the signal is delivered
+     * asynchronously, and a thread that is running may still answer a request meanwhile.
+     */
     public void pause() throws Exception {
         signal("STOP");
+        java.nio.file.Path tasks = java.nio.file.Path.of("/proc", Long.toString(process.pid()), "task");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!allStopped(tasks)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("process " + process.pid() + " did not stop after SIGSTOP");
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    /** True when every thread's state in /proc is T (stopped); true as well where /proc is absent. */
+    private static boolean allStopped(java.nio.file.Path tasks) throws java.io.IOException {
+        if (!java.nio.file.Files.isDirectory(tasks)) {
+            return true;
+        }
+        try (var dirs = java.nio.file.Files.list(tasks)) {
+            for (java.nio.file.Path task : (Iterable<java.nio.file.Path>) dirs::iterator) {
+                String stat;
+                try {
+                    stat = java.nio.file.Files.readString(task.resolve("stat"));
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    continue; // the thread ended
+                }
+                // pid (comm) STATE ...: the command may hold spaces and parentheses, the state follows the last ')'.
+                char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                if (state != 'T' && state != 't') {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** SIGCONT. */
