@@ -212,7 +212,7 @@ class ChurnLeakTest {
         return Double.parseDouble(m.group(1));
     }
 
-    /** The port from the start-up line, which also names the I/O transport in use. */
+    /** The port from the start-up line, which also names the I/O kind in use. */
     private static int readPort(InputStream out, IoKind io) throws Exception {
         BufferedReader r = new BufferedReader(new InputStreamReader(out, StandardCharsets.UTF_8));
         Pattern listening = Pattern.compile("Sluice listening on .*:(\\d+) \\((\\w+)\\)");
@@ -220,7 +220,7 @@ class ChurnLeakTest {
         while ((line = r.readLine()) != null) {
             Matcher m = listening.matcher(line);
             if (m.find()) {
-                assertThat(m.group(2)).as("I/O transport of the gateway").isEqualToIgnoringCase(io.name());
+                assertThat(m.group(2)).as("I/O kind of the gateway").isEqualToIgnoringCase(io.name());
                 Thread.ofVirtual().start(() -> {
                     try {
                         r.lines().forEach(l -> { });

@@ -4,11 +4,11 @@ import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The socket I/O transports the gateway can run on, as its {@code --io} option names them.
+ * The socket I/O kinds the gateway can run on, as its {@code --io} option names them.
  *
  * <p>This enum is the one place that lists them: {@link IoKinds} runs each streaming test on every
  * constant, and a constant this machine cannot run is reported as skipped with the reason, never
- * failed. A new transport (io_uring) is one more constant here with its availability check.
+ * failed. A new I/O kind (io_uring) is one more constant here with its availability check.
  */
 public enum IoKind {
     /** Java NIO: available everywhere. */

@@ -31,7 +31,7 @@ public final class TestHub implements AutoCloseable {
         this.hubUrl = URI.create("http://127.0.0.1:" + gateway.port() + "/.well-known/mercure");
     }
 
-    /** A gateway on the best I/O transport of this machine ({@code --io auto}). */
+    /** A gateway on the best I/O kind of this machine ({@code --io auto}). */
     public static TestHub start(Consumer<Config.Builder> customize) throws Exception {
         Config.Builder b = Config.builder()
                 .listen(new InetSocketAddress("127.0.0.1", 0))
@@ -47,7 +47,7 @@ public final class TestHub implements AutoCloseable {
     }
 
     /**
-     * A gateway on the given I/O transport. When this machine cannot run it, the calling test is
+     * A gateway on the given I/O kind. When this machine cannot run it, the calling test is
      * skipped with the reason (see {@link IoKind#assumeAvailable}); a customizer that sets
      * {@code io} itself is overridden.
      */
