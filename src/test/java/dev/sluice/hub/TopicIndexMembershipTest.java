@@ -151,4 +151,43 @@ class TopicIndexMembershipTest {
         assertThat(visits(event("https://e.com/0"))).containsExactly(t);
         assertThat(visits(event("https://e.com/1/deeper"))).isEmpty();
     }
+
+    @Test
+    void noEmptyGroupIsLeftBehindWhenEveryoneLeaves() throws ReflectiveOperationException {
+        Subscriber s1 = subscriber("https://e.com/a", "https://e.com/{x}", "*");
+        Subscriber s2 = subscriber("https://e.com/b", "https://e.com/{y}/z");
+        index.add(s1);
+        index.add(s2);
+        assertThat(sizeOf("exact")).isEqualTo(2);
+        assertThat(sizeOf("templates")).isEqualTo(2);
+        assertThat(sizeOf("templateList")).isEqualTo(2);
+        index.remove(s1);
+        index.remove(s2);
+        assertThat(sizeOf("exact")).isZero();
+        assertThat(sizeOf("templates")).isZero();
+        assertThat(sizeOf("templateList")).isZero();
+    }
+
+    private int sizeOf(String field) throws ReflectiveOperationException {
+        java.lang.reflect.Field f = TopicIndex.class.getDeclaredField(field);
+        f.setAccessible(true);
+        Object value = f.get(index);
+        return value instanceof java.util.Map<?, ?> m ? m.size() : ((java.util.List<?>) value).size();
+    }
+
+    @Test
+    void templateMatchMemoryIsClearedAtItsBound() {
+        Subscriber t = subscriber("https://e.com/{x}");
+        index.add(t);
+        TopicIndex.Members group = t.memberships[0].list;
+        visits(event("https://e.com/0"));
+        visits(event("https://e.com/1"));
+        assertThat(group.matchMemory).as("remembered, not cleared").hasSize(2);
+        for (int i = 2; i < 4096; i++) {
+            visits(event("https://e.com/" + i));
+        }
+        assertThat(group.matchMemory).hasSize(4096);
+        visits(event("https://e.com/4096"));
+        assertThat(group.matchMemory).as("cleared at the bound, then the new topic").hasSize(1);
+    }
 }
