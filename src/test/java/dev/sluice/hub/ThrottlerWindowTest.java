@@ -88,10 +88,11 @@ class ThrottlerWindowTest {
             t.offer(second, interval, t0 + 1);
             t.offer(third, interval, t0 + 2);
             assertThat(dispatchedSeqs()).as("held inside the window").containsExactly(first.seq);
+            // still under the monitor, so the window cannot close meanwhile
+            assertThat(t.replaced).isEqualTo(1);
+            assertThat(second.chunk.refCnt()).as("the replaced one is released by the window").isEqualTo(1);
+            assertThat(third.chunk.refCnt()).as("the held one is retained by the window").isEqualTo(2);
         }
-        assertThat(t.replaced).isEqualTo(1);
-        assertThat(second.chunk.refCnt()).as("the replaced one is released by the window").isEqualTo(1);
-        assertThat(third.chunk.refCnt()).as("the held one is retained by the window").isEqualTo(2);
         await().atMost(Duration.ofSeconds(10)).until(() -> dispatchedSeqs().size() == 2);
         assertThat(dispatchedSeqs()).containsExactly(first.seq, third.seq);
         assertThat(third.chunk.refCnt()).as("released after dispatch").isEqualTo(1);
