@@ -38,6 +38,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -354,6 +355,7 @@ class TokenVerifierTest {
     }
 
     @Test
+    @Tag("process") // runs keytool; left out of mutation testing
     void verifiesWithTheKeyOfAnX509Certificate(@TempDir Path dir) throws Exception {
         // keytool ships with every JDK and is the simplest way to get a real certificate without
         // pulling a certificate-building library into the tests.
