@@ -60,60 +60,21 @@ public final class Gateway implements AutoCloseable {
      */
     public static Gateway start(Config config) throws Exception {
         applyNettyDefaults();
-        String generatedSecret = null;
-        String generatedToken = null;
-        String pubKey = config.publisherJwtKey();
-        String pubAlg = config.publisherJwtAlg();
-        JwtAlgorithm publisherAlgorithm = algorithm("--publisher-jwt-alg", pubAlg);
-        if (pubKey == null) {
-            // A random secret can only stand in for an HMAC key; an RS/ES algorithm without its
-            // public key is a mistake to report, not a setting to drop.
-            if (!publisherAlgorithm.isHmac()) {
-                throw new ConfigException("--publisher-jwt-alg", publisherAlgorithm + " needs --publisher-jwt-key (a PEM"
-                        + " public key or the path of a PEM file); without a key a random HMAC secret is made for this run");
-            }
-            generatedSecret = TokenIssuer.randomSecret();
-            pubKey = generatedSecret;
-            generatedToken = TokenIssuer.hmac(publisherAlgorithm, generatedSecret.getBytes(StandardCharsets.UTF_8),
-                    List.of("*"), List.of("*"), null);
-        }
-        if (config.subscriberJwtKey() == null
-                && algorithm("--subscriber-jwt-alg", config.subscriberJwtAlg()) != JwtAlgorithm.HS256) {
-            throw new ConfigException("--subscriber-jwt-alg", "is used only with --subscriber-jwt-key; without one,"
-                    + " subscribers are verified with the publisher key and algorithm");
-        }
-        TokenVerifier publishers = verifier("publisher", "--publisher-jwt", pubKey, pubAlg, config);
-        String subKey = config.subscriberJwtKey() != null ? config.subscriberJwtKey() : pubKey;
-        String subAlg = config.subscriberJwtKey() != null ? config.subscriberJwtAlg() : pubAlg;
-        TokenVerifier subscribers = verifier("subscriber", "--subscriber-jwt", subKey, subAlg, config);
-
+        Keys keys = keys(config);
         HttpServer.IoKind io = HttpServer.IoKind.choose(config.io());
         Transport transport = Transports.open(config);
         HttpServer server = new HttpServer(io, config.workers());
         Hub hub = null;
         try {
-            hub = new Hub(HubSettings.builder()
-                    .historySize(config.historySize())
-                    .historyMaxBytes(config.historyMaxBytes())
-                    .subscriberBudget(config.subscriberBudget())
-                    .heartbeat(config.heartbeat())
-                    .retryMillis(config.retry().toMillis())
-                    .reconnectRetryMillis(config.slowClientRetry().toMillis())
-                    .closeGrace(config.slowClientGrace())
-                    .replayBatch(config.replayBatch())
-                    .conflate(config.conflate())
-                    .conflateAll(config.slowClientPolicy().equals("conflate"))
-                    .throttle(config.throttle())
-                    .maxQueuedPerLoop(config.maxDispatchQueue())
-                    .positionEvent(config.positionEvent())
-                    .build(), server.workers(), new SelectorCache(config.selectorCache(), config.matchCache()), PooledByteBufAllocator.DEFAULT);
+            hub = new Hub(hubSettings(config), server.workers(),
+                    new SelectorCache(config.selectorCache(), config.matchCache()), PooledByteBufAllocator.DEFAULT);
             transport.start(hub::accept);
             GatewayMetrics metrics = new GatewayMetrics(hub, transport);
-            InetSocketAddress bound = server.bind(config, hub, transport, metrics, publishers, subscribers);
+            InetSocketAddress bound = server.bind(config, hub, transport, metrics, keys.publishers(), keys.subscribers());
             log.info("listening on {} (I/O kind {}, {} workers, transport {})", bound,
                     server.io().name().toLowerCase(java.util.Locale.ROOT), config.workers(),
                     transport.describe());
-            return new Gateway(config, server, hub, transport, metrics, bound, generatedSecret, generatedToken);
+            return new Gateway(config, server, hub, transport, metrics, bound, keys.generatedSecret(), keys.generatedToken());
         } catch (Exception | Error e) {
             transport.close();
             server.close();
@@ -152,6 +113,59 @@ public final class Gateway implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(option, e.getMessage());
         }
+    }
+
+    /** The token verifiers, and the secret and token made for this run when no key was given. */
+    private record Keys(TokenVerifier publishers, TokenVerifier subscribers, String generatedSecret,
+                        String generatedToken) {}
+
+    private static Keys keys(Config config) {
+        String generatedSecret = null;
+        String generatedToken = null;
+        String pubKey = config.publisherJwtKey();
+        String pubAlg = config.publisherJwtAlg();
+        JwtAlgorithm publisherAlgorithm = algorithm("--publisher-jwt-alg", pubAlg);
+        if (pubKey == null) {
+            // A random secret can only stand in for an HMAC key; an RS/ES algorithm without its
+            // public key is a mistake to report, not a setting to drop.
+            if (!publisherAlgorithm.isHmac()) {
+                throw new ConfigException("--publisher-jwt-alg", publisherAlgorithm + " needs --publisher-jwt-key (a PEM"
+                        + " public key or the path of a PEM file); without a key a random HMAC secret is made for this run");
+            }
+            generatedSecret = TokenIssuer.randomSecret();
+            pubKey = generatedSecret;
+            generatedToken = TokenIssuer.hmac(publisherAlgorithm, generatedSecret.getBytes(StandardCharsets.UTF_8),
+                    List.of("*"), List.of("*"), null);
+        }
+        if (config.subscriberJwtKey() == null
+                && algorithm("--subscriber-jwt-alg", config.subscriberJwtAlg()) != JwtAlgorithm.HS256) {
+            throw new ConfigException("--subscriber-jwt-alg", "is used only with --subscriber-jwt-key; without one,"
+                    + " subscribers are verified with the publisher key and algorithm");
+        }
+        TokenVerifier publishers = verifier("publisher", "--publisher-jwt", pubKey, pubAlg, config);
+        String subKey = config.subscriberJwtKey() != null ? config.subscriberJwtKey() : pubKey;
+        String subAlg = config.subscriberJwtKey() != null ? config.subscriberJwtAlg() : pubAlg;
+        TokenVerifier subscribers = verifier("subscriber", "--subscriber-jwt", subKey, subAlg, config);
+        return new Keys(publishers, subscribers, generatedSecret, generatedToken);
+    }
+
+    /** The hub's part of the configuration. */
+    static HubSettings hubSettings(Config config) {
+        return HubSettings.builder()
+                .historySize(config.historySize())
+                .historyMaxBytes(config.historyMaxBytes())
+                .subscriberBudget(config.subscriberBudget())
+                .heartbeat(config.heartbeat())
+                .retryMillis(config.retry().toMillis())
+                .reconnectRetryMillis(config.slowClientRetry().toMillis())
+                .closeGrace(config.slowClientGrace())
+                .replayBatch(config.replayBatch())
+                .conflate(config.conflate())
+                .conflateAll(config.slowClientPolicy().equals("conflate"))
+                .throttle(config.throttle())
+                .maxQueuedPerLoop(config.maxDispatchQueue())
+                .positionEvent(config.positionEvent())
+                .build();
     }
 
     private static TokenVerifier verifier(String role, String option, String key, String alg, Config config) {
