@@ -24,7 +24,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -122,44 +123,40 @@ class NatsTransportTest {
     }
 
     /**
-     * NATS stops answering (SIGSTOP) for 3 s: the event loops are not blocked (/healthz answers at
-     * once), subscribers stay, a publish waits or gets 503, and all resumes after SIGCONT.
+     * NATS stops answering (SIGSTOP): the event loops are not blocked (/healthz answers while a
+     * publish waits for NATS), subscribers stay, a publish waits or gets 503, and all resumes after
+     * SIGCONT.
      */
     @Test
-    void natsPausedForThreeSecondsBlocksNoEventLoop() throws Exception {
+    void natsPausedBlocksNoEventLoop() throws Exception {
         TestHub a = node();
         try (SseStream s = a.subscribe("topic=p")) {
             a.publishOk("topic", "p", "data", "before");
             assertThat(s.next().data()).isEqualTo("before");
 
             nats.pause();
-            long pausedAt = System.nanoTime();
-            List<Integer> duringStatus = new CopyOnWriteArrayList<>();
-            List<Long> duringMillis = new CopyOnWriteArrayList<>();
-            Thread during = Thread.ofVirtual().start(() -> {
+            CompletableFuture<Integer> during = CompletableFuture.supplyAsync(() -> {
                 try {
-                    long t0 = System.nanoTime();
-                    duringStatus.add(a.publish(TestHub.publisher(), TestHub.form("topic", "p", "data", "during")).statusCode());
-                    duringMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+                    return a.publish(TestHub.publisher(), TestHub.form("topic", "p", "data", "during")).statusCode();
                 } catch (Exception e) {
-                    throw new RuntimeException(e);
+                    throw new CompletionException(e);
                 }
             });
-            long slowest = 0;
-            while (System.nanoTime() - pausedAt < TimeUnit.MILLISECONDS.toNanos(2500)) {
-                long t0 = System.nanoTime();
+            // The event loops are not blocked: /healthz answers while that publish still waits for
+            // NATS (an answer only once it is over would mean the wait held a loop).
+            boolean answeredWhileWaiting = false;
+            for (int i = 0; i < 50 && !answeredWhileWaiting && !during.isDone(); i++) {
                 assertThat(status(a, "/healthz")).isEqualTo(200);
-                slowest = Math.max(slowest, System.nanoTime() - t0);
-                Thread.sleep(100);
+                answeredWhileWaiting = !during.isDone();
             }
-            assertThat(TimeUnit.NANOSECONDS.toMillis(slowest)).as("slowest /healthz during the pause (ms)").isLessThan(500);
-            Thread.sleep(Math.max(0, TimeUnit.MILLISECONDS.toNanos(3000) - (System.nanoTime() - pausedAt)) / 1_000_000);
+            assertThat(answeredWhileWaiting).as("/healthz answered while a publish waited for the paused NATS").isTrue();
+            boolean answeredBeforeResume = during.isDone();
             nats.resume();
-            during.join();
+            int duringStatus = during.get(30, TimeUnit.SECONDS);
 
-            assertThat(duringStatus.get(0)).isIn(200, 503);
-            if (duringStatus.get(0) == 200) {
-                assertThat(duringMillis.get(0)).as("the ack waited for the pause").isGreaterThan(1500);
+            assertThat(duringStatus).isIn(200, 503);
+            if (duringStatus == 200) {
+                assertThat(answeredBeforeResume).as("the ack waited for NATS to come back").isFalse();
             }
             a.publishOk("topic", "p", "data", "after");
             List<String> got = new ArrayList<>();
@@ -171,7 +168,7 @@ class NatsTransportTest {
                 }
             }
             assertThat(got).endsWith("after");
-            if (duringStatus.get(0) == 200) {
+            if (duringStatus == 200) {
                 assertThat(got).containsExactly("during", "after");
             }
             assertThat(s.reader.ended).isFalse();
