@@ -284,13 +284,16 @@ final class SseDecoder {
         }
     }
 
-    /** {@code <topic> <seq> <sentNanos> ...}; topic -1 when the line is not in that shape. */
+    /**
+     * {@code <topic> <seq> <sentNanos> ...}; all three -1 when the line is not in that shape (an
+     * event never carries the numbers of the one before it).
+     */
     private void parseData(ByteBuf buf, int from, int length) {
         int end = from + length;
         int sp1 = buf.indexOf(from, end, (byte) ' ');
         int sp2 = sp1 < 0 ? -1 : buf.indexOf(sp1 + 1, end, (byte) ' ');
         if (sp2 < 0) {
-            topic = -1;
+            notBenchFormat();
             return;
         }
         int sp3 = buf.indexOf(sp2 + 1, end, (byte) ' ');
@@ -298,12 +301,18 @@ final class SseDecoder {
         long s = parseLong(buf, sp1 + 1, sp2);
         long n = parseSignedLong(buf, sp2 + 1, sp3 < 0 ? end : sp3);
         if (t < 0 || t > Integer.MAX_VALUE || s < 0 || n == Long.MIN_VALUE) {
-            topic = -1;
+            notBenchFormat();
             return;
         }
         topic = (int) t;
         seq = s;
         sentNanos = n;
+    }
+
+    private void notBenchFormat() {
+        topic = -1;
+        seq = -1;
+        sentNanos = -1;
     }
 
     private void dispatch() {

@@ -128,15 +128,6 @@ public record Config(
         }
     }
 
-    /** The subscriber key, or the publisher key when none was set (as the reference hub does). */
-    public String effectiveSubscriberJwtKey() {
-        return subscriberJwtKey != null ? subscriberJwtKey : publisherJwtKey;
-    }
-
-    public String effectiveSubscriberJwtAlg() {
-        return subscriberJwtKey != null ? subscriberJwtAlg : publisherJwtAlg;
-    }
-
     public static Builder builder() {
         return new Builder();
     }

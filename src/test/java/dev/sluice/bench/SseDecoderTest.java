@@ -52,7 +52,7 @@ class SseDecoderTest {
                 assertThat(seen.status).isEqualTo(200);
                 assertThat(seen.comments).isEqualTo(1);
                 assertThat(seen.retry).isEqualTo(2000);
-                assertThat(seen.events).containsExactly("3/7/123456789", "3/8/-5", "-1/8/-5", "0/0/1");
+                assertThat(seen.events).containsExactly("3/7/123456789", "3/8/-5", "-1/-1/-1", "0/0/1");
                 assertThat(seen.ended).isTrue();
                 assertThat(d.lastEventId()).isEqualTo("last");
                 d.release();

@@ -75,6 +75,11 @@ class ServeProcessTest {
             assertThat(p.waitFor(10, TimeUnit.SECONDS)).as("stops within a few seconds").isTrue();
             assertThat(p.exitValue()).isZero();
             Awaitility.await().until(() -> reader.ended);
+            // A drain, not a reset: the stream says why it ends and when to come back, then ends
+            // as a complete response.
+            assertThat(reader.failure).as("the stream ended without an error").isNull();
+            assertThat(reader.commentTexts).contains(" hub stopping, resume elsewhere or later");
+            assertThat(reader.lastRetry).isNotNull();
         } finally {
             p.destroyForcibly();
         }

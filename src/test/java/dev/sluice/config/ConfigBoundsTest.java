@@ -148,8 +148,8 @@ class ConfigBoundsTest {
         assertThat(c.listen()).isEqualTo(listen);
         assertThat(c.publisherJwtKey()).isEqualTo("p".repeat(32));
         assertThat(c.publisherJwtAlg()).isEqualTo("HS256");
-        assertThat(c.effectiveSubscriberJwtKey()).isEqualTo("s".repeat(48));
-        assertThat(c.effectiveSubscriberJwtAlg()).isEqualTo("HS384");
+        assertThat(c.subscriberJwtKey()).isEqualTo("s".repeat(48));
+        assertThat(c.subscriberJwtAlg()).isEqualTo("HS384");
         assertThat(c.anonymous()).isTrue();
         assertThat(c.heartbeat()).isEqualTo(Duration.ofSeconds(3));
         assertThat(c.historySize()).isEqualTo(7);

@@ -66,11 +66,4 @@ class ConfigTest {
         assertThatThrownBy(b::build).isInstanceOf(ConfigException.class).hasMessageStartingWith(option + ":")
                 .extracting(e -> ((ConfigException) e).option()).isEqualTo(option);
     }
-
-    @Test
-    void subscriberKeyDefaultsToThePublisherKey() {
-        Config c = Config.builder().publisherJwt("k".repeat(40), "HS512").build();
-        assertThat(c.effectiveSubscriberJwtKey()).isEqualTo("k".repeat(40));
-        assertThat(c.effectiveSubscriberJwtAlg()).isEqualTo("HS512");
-    }
 }

@@ -79,10 +79,12 @@ class AuthFailuresTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("refusedPublishers")
     void publishIsRefused(String name, String token, int status, String reason) throws Exception {
+        // The hub is shared by the tests of the class, some of which publish: compare with before.
+        long published = hub.gateway.hub().stats().published();
         HttpResponse<String> res = hub.publish(token, TestHub.form("topic", "https://example.com/authors/1", "data", "x"));
         assertThat(res.statusCode()).isEqualTo(status);
         assertThat(res.body()).contains(reason);
-        assertThat(hub.gateway.hub().stats().published()).as("nothing refused reaches the log").isZero();
+        assertThat(hub.gateway.hub().stats().published()).as("nothing refused reaches the log").isEqualTo(published);
     }
 
     @Test

@@ -33,12 +33,26 @@ class HeartbeatTest {
         }
     }
 
+    /**
+     * With heartbeats off, a stream idle across a whole sweep gets no comment. The sweep is seen to
+     * have run: it ends a second stream on the same loop (one worker) whose token expires.
+     */
     @Test
     void heartbeatsCanBeTurnedOff() throws Exception {
-        try (TestHub hub = TestHub.start(io, b -> b.anonymous(true).heartbeat(Duration.ZERO));
-             SseStream s = hub.subscribe("topic=idle")) {
+        try (TestHub hub = TestHub.start(io, b -> {
+            b.anonymous(true).heartbeat(Duration.ZERO).workers(1);
+            b.jwtClockSkew = Duration.ZERO;
+        });
+             SseStream s = hub.subscribe("topic=idle");
+             SseStream sweepWitness = hub.subscribe("topic=other", "Authorization", "Bearer " + TokenIssuer.hmac(
+                     JwtAlgorithm.HS256, TestHub.SECRET.getBytes(StandardCharsets.UTF_8), List.of(), List.of("*"),
+                     Duration.ofSeconds(3)))) {
+            Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> sweepWitness.reader.ended);
+            assertThat(hub.gateway.hub().stats().closed(CloseCause.TOKEN_EXPIRED)).isEqualTo(1);
+
             String id = hub.publishOk("topic", "idle", "data", "x");
             assertThat(s.next().id()).isEqualTo(id);
+            assertThat(s.reader.commentTexts).as("comments: the opening one alone").containsExactly("");
             assertThat(hub.gateway.hub().stats().heartbeats()).isZero();
         }
     }

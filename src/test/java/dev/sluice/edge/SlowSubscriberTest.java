@@ -26,6 +26,8 @@ import org.junit.jupiter.params.Parameter;
  * A subscriber that stops reading is cut loose once its byte budget is used (2 MiB here, so the
  * test's own reader is never cut on a loaded machine; 12 MB go out), without holding up
  * anyone else, and loses nothing: it resumes from history with the id of the last event it got.
+ * The hub ends its stream with a comment saying why and a {@code retry:} hint, then the end of
+ * the stream once that is read; a client that does not read even that is cut after the grace.
  */
 @OnEveryIoKind
 class SlowSubscriberTest {
@@ -35,8 +37,13 @@ class SlowSubscriberTest {
 
     @Test
     void stalledReaderIsCutLooseAndResumesWithoutLoss() throws Exception {
-        try (TestHub hub = TestHub.start(io, b -> b.anonymous(true).subscriberBudget(2 * 1024 * 1024).historySize(5000)
-                .historyMaxBytes(64L << 20).slowClientGrace(Duration.ofMillis(300)))) {
+        try (TestHub hub = TestHub.start(io, b -> {
+            // A grace far longer than the read below may take: the stream must end because the
+            // client read the hint, not because the grace ran out.
+            b.anonymous(true).subscriberBudget(2 * 1024 * 1024).historySize(5000)
+                    .historyMaxBytes(64L << 20).slowClientGrace(Duration.ofMinutes(5));
+            b.slowClientRetry = Duration.ofMillis(1234);
+        })) {
             // The slow one: HTTP/1.0 (no chunking, easy to parse raw), tiny receive buffer, never reads.
             Socket slow = new Socket();
             slow.setReceiveBufferSize(4096);
@@ -52,16 +59,22 @@ class SlowSubscriberTest {
                 }
                 // The fast subscriber got everything while the slow one read nothing at all.
                 assertThat(fast.take(3000)).extracting(SseEvent::id).containsExactlyElementsOf(ids);
-                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> hub.gateway.hub().stats().slowDisconnects() == 1);
+                // Every loop has dispatched every event, so the slow one is past its budget: the hub
+                // has queued its hint and the end of its stream, and waits for it to read them.
+                Awaitility.await().until(() -> hub.gateway.hub().stats().queuedDispatches() == 0);
 
-                // Now the slow client reads what it had been sent before the cut.
-                slow.setSoTimeout(10_000);
-                byte[] raw = readAll(slow.getInputStream());
+                // Now the slow client reads what it had been sent before the cut, then the hint
+                // and the end of the stream (well within the grace).
+                slow.setSoTimeout(30_000);
+                byte[] raw = readToEnd(slow.getInputStream());
                 slow.close();
+                Awaitility.await().until(() -> hub.gateway.hub().stats().slowDisconnects() == 1);
                 String text = new String(raw, StandardCharsets.UTF_8);
                 int body = text.indexOf("\r\n\r\n") + 4;
+                assertThat(text).endsWith("\n\n: too slow, resume from history\nretry: 1234\n\n");
                 SseReader first = new SseReader();
                 first.readAll(new ByteArrayInputStream(raw, body, raw.length - body));
+                assertThat(first.failure).isNull();
                 List<SseEvent> before = new ArrayList<>(first.events);
                 assertThat(before).isNotEmpty().hasSizeLessThan(3000);
                 String lastSeen = before.get(before.size() - 1).id();
@@ -80,16 +93,42 @@ class SlowSubscriberTest {
         }
     }
 
-    private static byte[] readAll(InputStream in) {
+    @Test
+    void readerThatNeverReadsIsCutAfterTheGrace() throws Exception {
+        try (TestHub hub = TestHub.start(io, b -> b.anonymous(true).subscriberBudget(64 * 1024)
+                .slowClientGrace(Duration.ofMillis(300)))) {
+            try (Socket slow = new Socket()) {
+                slow.setReceiveBufferSize(4096);
+                slow.connect(new InetSocketAddress("127.0.0.1", hub.gateway.port()));
+                slow.getOutputStream().write("GET /.well-known/mercure?topic=q HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                Awaitility.await().until(() -> hub.gateway.hub().subscribers() == 1);
+                String payload = "p".repeat(4000);
+                for (int i = 0; i < 5000 && hub.gateway.hub().stats().slowDisconnects() == 0; i++) {
+                    hub.publishOk("topic", "q", "data", payload + i);
+                }
+                // Without reading a byte, the connection is closed by the hub once the grace is over
+                // (a stream is counted as ended when its connection closes).
+                Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    assertThat(hub.gateway.hub().subscribers()).as("subscribers still connected").isZero();
+                    assertThat(hub.gateway.hub().stats().slowDisconnects()).isEqualTo(1);
+                });
+                slow.setSoTimeout(30_000);
+                byte[] raw = readToEnd(slow.getInputStream());
+                assertThat(new String(raw, StandardCharsets.US_ASCII)).startsWith("HTTP/1.0 200");
+            }
+        }
+    }
+
+    /**
+     * Everything up to the end of the stream; fails if the stream is not ended (the read times
+     * out) or is reset.
+     */
+    private static byte[] readToEnd(InputStream in) throws java.io.IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buf = new byte[65536];
-        try {
-            int n;
-            while ((n = in.read(buf)) != -1) {
-                out.write(buf, 0, n);
-            }
-        } catch (java.io.IOException resetAfterCut) {
-            // the server closed while data was pending: what arrived is what counts
+        int n;
+        while ((n = in.read(buf)) != -1) {
+            out.write(buf, 0, n);
         }
         return out.toByteArray();
     }

@@ -485,12 +485,12 @@ class UriTemplateTest {
                 failure.set(t);
             }
         }, "small-stack", 256 * 1024);
-        long start = System.nanoTime();
+        // Backtracking over 30,000 repetitions would not end within the test timeout; how long a
+        // match takes is measured by SelectorMatchBenchmark, not asserted here.
         thread.start();
         thread.join();
         assertThat(failure.get()).isNull();
         assertThat(rejected[0]).isTrue();
-        assertThat(System.nanoTime() - start).isLessThan(2_000_000_000L);
     }
 
     @Test

@@ -101,9 +101,10 @@ class FileTransportCrashTest {
             assertThat(sub.statusCode()).isEqualTo(200);
             SseReader reader = new SseReader();
             Thread.ofVirtual().start(() -> reader.readAll(sub.body()));
+            // A marker published after the subscription opened follows all of the recovered history.
+            String marker = publishOk(http, hub, "marker");
             List<String> history = new ArrayList<>();
-            SseEvent e;
-            while ((e = reader.next(2_000)) != null) {
+            for (SseEvent e = next(reader); !e.id().equals(marker); e = next(reader)) {
                 history.add(e.id());
             }
             assertThat(new HashSet<>(history)).as("no duplicates").hasSize(history.size());
@@ -123,10 +124,40 @@ class FileTransportCrashTest {
             HttpResponse<InputStream> resumed = http.send(HttpRequest.newBuilder(URI.create(hub + "?topic=*"))
                     .header("Last-Event-ID", middle).build(), HttpResponse.BodyHandlers.ofInputStream());
             assertThat(resumed.headers().firstValue("last-event-id")).contains(middle);
+            SseReader after = new SseReader();
+            Thread.ofVirtual().start(() -> after.readAll(resumed.body()));
+            List<String> expected = new ArrayList<>(history.subList(history.indexOf(middle) + 1, history.size()));
+            expected.add(marker);
+            String last = publishOk(http, hub, "last");
+            expected.add(last);
+            List<String> got = new ArrayList<>();
+            while (got.size() < expected.size()) {
+                got.add(next(after).id());
+            }
+            assertThat(got).as("everything after the resumed id, once and in order").containsExactlyElementsOf(expected);
             resumed.body().close();
         } finally {
             second.destroyForcibly();
         }
+    }
+
+    private static SseEvent next(SseReader reader) throws InterruptedException {
+        SseEvent e = reader.next(10_000);
+        if (e == null) {
+            throw new AssertionError("no event within 10 s (ended=" + reader.ended + ", failure=" + reader.failure + ")");
+        }
+        return e;
+    }
+
+    private static String publishOk(HttpClient http, URI hub, String topic) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(hub)
+                .header("Authorization", "Bearer " + TestHub.publisher())
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofString(TestHub.form("topic", topic, "data", topic))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("publish answered: %s", r.body()).isEqualTo(200);
+        return r.body();
     }
 
     private static void publishUntilRefused(URI hub, int thread, List<String> acked) {
