@@ -88,7 +88,7 @@ class FileTransportTest {
     void entriesOlderThanTheMaximumAgeAreDropped() throws Exception {
         try (TestHub hub = start(b -> b.historyMaxAge(Duration.ofMillis(300)))) {
             hub.publishOk("topic", "a", "data", "old");
-            Thread.sleep(400);
+            Thread.sleep(400); // time must pass: "old" has to be older than --history-max-age
             hub.publishOk("topic", "a", "data", "new");
         }
         try (TestHub hub = start(b -> { })) {
