@@ -11,8 +11,9 @@ import java.util.HashMap;
  * id; the index then points at the newest event carrying it, so a resume from a repeated id
  * continues after its latest occurrence.
  *
- * <p>Not thread-safe by itself: the {@link Hub} calls every method while holding the history's
- * monitor, which is also what orders events across event loops.
+ * <p>Not thread-safe by itself: every caller ({@link Hub} appending, {@link Replayer} reading,
+ * {@link HubStats} observing, {@link Throttler}'s timer) holds the history's monitor, which is
+ * also what orders events across event loops.
  */
 final class History {
 
