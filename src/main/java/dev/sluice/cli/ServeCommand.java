@@ -223,6 +223,13 @@ final class ServeCommand implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}")
     String io;
 
+    // Admission control: who may reach the hub at all (see the README, "Admission control").
+
+    @Option(names = "--max-connections-per-ip", paramLabel = "N", defaultValue = "0",
+            description = "Most open SSE streams from one client address; more get 429 with Retry-After. 0: no limit"
+                    + " (behind a reverse proxy every client shares its address). Default: ${DEFAULT-VALUE}")
+    int maxConnectionsPerIp;
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "Properties file with option values (keys without dashes). Env: SLUICE_CONFIG")
     String configFile;
@@ -237,7 +244,8 @@ final class ServeCommand implements Callable<Integer> {
                 slowClientPolicy, historyMaxAge, blankToNull(natsCreds), natsStream, natsSubject,
                 maxDispatchQueue, redisStream, redisTimeout, fileFsync, allowNonAsciiIds, replayBatch, selectorCache, matchCache,
                 publisherTokenCache, subscriberTokenCache, tokenCacheTtl,
-                blankToNull(positionEvent));
+                blankToNull(positionEvent),
+                maxConnectionsPerIp);
     }
 
     /** {@code SELECTOR=DURATION} pairs; the last '=' separates, as selectors may contain '='. */

@@ -1,0 +1,72 @@
+package dev.sluice.admission;
+
+import dev.sluice.config.Config;
+import dev.sluice.metrics.GatewayMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.netty.channel.Channel;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+
+/**
+ * Decides whether a request may reach the hub at all, from who sends it: open streams per client
+ * address. The HTTP edge asks before it does any work for the request; the hub never sees a
+ * refused request. Every refusal is counted in {@code sluice_admission_refused_total{reason}}.
+ */
+public final class Admission {
+
+    /** {@code Retry-After} of a stream refused for a connection limit (per address or in all). */
+    public static final long STREAM_RETRY_AFTER_SECONDS = 10;
+
+    public static final String CONNECTIONS_PER_IP = "connections_per_ip";
+    public static final String MAX_SUBSCRIBERS = "max_subscribers";
+
+    private final ConnectionLimiter perAddress;
+    private final Counter refusedPerAddress;
+    private final Counter refusedMaxSubscribers;
+
+    public Admission(Config config, GatewayMetrics metrics) {
+        this.perAddress = new ConnectionLimiter(config.maxConnectionsPerIp());
+        this.refusedPerAddress = metrics.admissionRefused(CONNECTIONS_PER_IP);
+        this.refusedMaxSubscribers = metrics.admissionRefused(MAX_SUBSCRIBERS);
+    }
+
+    /** The address a request comes from: the peer of its connection. */
+    public InetAddress client(Channel channel) {
+        return ((InetSocketAddress) channel.remoteAddress()).getAddress();
+    }
+
+    /**
+     * Called when the hub is full ({@code --max-subscribers}): counts the refusal and says what to
+     * answer (503, retry later).
+     */
+    public Refusal hubFull(int maxSubscribers) {
+        refusedMaxSubscribers.increment();
+        return new Refusal(503, MAX_SUBSCRIBERS, "This hub is at its subscriber limit (" + maxSubscribers
+                + ", --max-subscribers); try another node or later.", STREAM_RETRY_AFTER_SECONDS);
+    }
+
+    /**
+     * Takes a stream slot for the client of {@code channel} until the channel closes; a refusal
+     * (429) when that client holds {@code --max-connections-per-ip} streams already. Call once
+     * per stream, just before it starts.
+     */
+    public Refusal openStream(Channel channel) {
+        if (!perAddress.enabled()) {
+            return null;
+        }
+        InetAddress client = client(channel);
+        if (!perAddress.tryAcquire(client)) {
+            refusedPerAddress.increment();
+            return new Refusal(429, CONNECTIONS_PER_IP, "Too many open streams from " + client.getHostAddress()
+                    + ": at most " + perAddress.limit() + " per client address (--max-connections-per-ip);"
+                    + " close one or try again later.", STREAM_RETRY_AFTER_SECONDS);
+        }
+        channel.closeFuture().addListener(f -> perAddress.release(client));
+        return null;
+    }
+
+    /** Streams the client address holds now (0 when connections are not counted). */
+    public int openStreams(InetAddress client) {
+        return perAddress.openFrom(client);
+    }
+}

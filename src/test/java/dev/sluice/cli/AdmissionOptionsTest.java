@@ -1,0 +1,34 @@
+package dev.sluice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.config.Config;
+import dev.sluice.config.ConfigException;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The admission-control options: from the command line and the environment into Config, and their checks. */
+class AdmissionOptionsTest {
+
+    static Config parsed(Map<String, String> env, String... args) {
+        ServeCommand serve = new ServeCommand();
+        CommandLine cli = new CommandLine(serve);
+        cli.setDefaultValueProvider(new Defaults(env, new Properties(), "sluice.properties"));
+        cli.parseArgs(args);
+        return serve.toConfig();
+    }
+
+    @Test
+    void maxConnectionsPerIpIsOffByDefaultAndSetFromTheFlagOrTheEnvironment() {
+        assertThat(parsed(Map.of()).maxConnectionsPerIp()).isZero();
+        assertThat(Config.builder().build().maxConnectionsPerIp()).isZero();
+        assertThat(parsed(Map.of(), "--max-connections-per-ip", "16").maxConnectionsPerIp()).isEqualTo(16);
+        assertThat(parsed(Map.of("SLUICE_MAX_CONNECTIONS_PER_IP", "4")).maxConnectionsPerIp()).isEqualTo(4);
+        assertThatThrownBy(() -> parsed(Map.of(), "--max-connections-per-ip", "-1"))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("--max-connections-per-ip:")
+                .hasMessageContaining("-1");
+    }
+}
