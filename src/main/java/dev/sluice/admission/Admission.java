@@ -19,13 +19,23 @@ public final class Admission {
 
     public static final String CONNECTIONS_PER_IP = "connections_per_ip";
     public static final String MAX_SUBSCRIBERS = "max_subscribers";
+    public static final String SUBSCRIBE_ADDRESS = "subscribe_address";
+    public static final String PUBLISH_ADDRESS = "publish_address";
 
     private final ConnectionLimiter perAddress;
     private final Counter refusedPerAddress;
     private final Counter refusedMaxSubscribers;
+    private final AddressRule subscribers;
+    private final AddressRule publishers;
+    private final Counter refusedSubscribeAddress;
+    private final Counter refusedPublishAddress;
 
     public Admission(Config config, GatewayMetrics metrics) {
         this.perAddress = new ConnectionLimiter(config.maxConnectionsPerIp());
+        this.subscribers = AddressRule.of(config.subscribeAllow(), config.subscribeDeny());
+        this.publishers = AddressRule.of(config.publishAllow(), config.publishDeny());
+        this.refusedSubscribeAddress = metrics.admissionRefused(SUBSCRIBE_ADDRESS);
+        this.refusedPublishAddress = metrics.admissionRefused(PUBLISH_ADDRESS);
         this.refusedPerAddress = metrics.admissionRefused(CONNECTIONS_PER_IP);
         this.refusedMaxSubscribers = metrics.admissionRefused(MAX_SUBSCRIBERS);
     }
@@ -33,6 +43,31 @@ public final class Admission {
     /** The address a request comes from: the peer of its connection. */
     public InetAddress client(Channel channel) {
         return ((InetSocketAddress) channel.remoteAddress()).getAddress();
+    }
+
+    /**
+     * Whether the client of {@code channel} may subscribe at all ({@code --subscribe-allow},
+     * {@code --subscribe-deny}): null when it may, else a 403. Ask before any other work.
+     */
+    public Refusal subscribe(Channel channel) {
+        InetAddress client = client(channel);
+        if (subscribers.permits(client)) {
+            return null;
+        }
+        refusedSubscribeAddress.increment();
+        return new Refusal(403, SUBSCRIBE_ADDRESS, "Subscribing is not allowed from " + client.getHostAddress()
+                + " (--subscribe-allow, --subscribe-deny).", 0);
+    }
+
+    /** As {@link #subscribe}, for publishing ({@code --publish-allow}, {@code --publish-deny}). */
+    public Refusal publish(Channel channel) {
+        InetAddress client = client(channel);
+        if (publishers.permits(client)) {
+            return null;
+        }
+        refusedPublishAddress.increment();
+        return new Refusal(403, PUBLISH_ADDRESS, "Publishing is not allowed from " + client.getHostAddress()
+                + " (--publish-allow, --publish-deny).", 0);
     }
 
     /**

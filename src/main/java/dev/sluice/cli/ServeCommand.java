@@ -230,6 +230,25 @@ final class ServeCommand implements Callable<Integer> {
                     + " (behind a reverse proxy every client shares its address). Default: ${DEFAULT-VALUE}")
     int maxConnectionsPerIp;
 
+    @Option(names = "--subscribe-allow", paramLabel = "CIDR", split = ",",
+            description = "Only client addresses in these IPv4/IPv6 networks may subscribe (comma-separated, e.g."
+                    + " 10.0.0.0/8,2001:db8::/32); others get 403. Default: any")
+    List<String> subscribeAllow;
+
+    @Option(names = "--subscribe-deny", paramLabel = "CIDR", split = ",",
+            description = "Client addresses in these networks may not subscribe (403); wins over --subscribe-allow."
+                    + " Default: none")
+    List<String> subscribeDeny;
+
+    @Option(names = "--publish-allow", paramLabel = "CIDR", split = ",",
+            description = "Only client addresses in these networks may publish; others get 403. Default: any")
+    List<String> publishAllow;
+
+    @Option(names = "--publish-deny", paramLabel = "CIDR", split = ",",
+            description = "Client addresses in these networks may not publish (403); wins over --publish-allow."
+                    + " Default: none")
+    List<String> publishDeny;
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "Properties file with option values (keys without dashes). Env: SLUICE_CONFIG")
     String configFile;
@@ -245,7 +264,13 @@ final class ServeCommand implements Callable<Integer> {
                 maxDispatchQueue, redisStream, redisTimeout, fileFsync, allowNonAsciiIds, replayBatch, selectorCache, matchCache,
                 publisherTokenCache, subscriberTokenCache, tokenCacheTtl,
                 blankToNull(positionEvent),
-                maxConnectionsPerIp);
+                maxConnectionsPerIp, trimmed(subscribeAllow), trimmed(subscribeDeny), trimmed(publishAllow),
+                trimmed(publishDeny));
+    }
+
+    /** A comma-separated list without blank entries (an empty value means none). */
+    static List<String> trimmed(List<String> values) {
+        return values == null ? List.of() : values.stream().map(String::trim).filter(v -> !v.isEmpty()).toList();
     }
 
     /** {@code SELECTOR=DURATION} pairs; the last '=' separates, as selectors may contain '='. */

@@ -57,7 +57,11 @@ public record Config(
         int subscriberTokenCache,
         Duration tokenCacheTtl,
         String positionEvent,
-        int maxConnectionsPerIp) {
+        int maxConnectionsPerIp,
+        List<String> subscribeAllow,
+        List<String> subscribeDeny,
+        List<String> publishAllow,
+        List<String> publishDeny) {
 
     /**
      * What {@code --position-event} may be: a plain token (so it cannot add SSE fields), never
@@ -119,10 +123,27 @@ public record Config(
                         + positionEvent + "'");
         check(maxConnectionsPerIp >= 0, "--max-connections-per-ip",
                 "must be 0 (no limit) or more, got " + maxConnectionsPerIp);
+        subscribeAllow = networks("--subscribe-allow", subscribeAllow);
+        subscribeDeny = networks("--subscribe-deny", subscribeDeny);
+        publishAllow = networks("--publish-allow", publishAllow);
+        publishDeny = networks("--publish-deny", publishDeny);
         for (String origin : corsOrigins) {
             check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--cors-origins",
                     "'" + origin + "' is not an origin: use scheme://host[:port] or *");
         }
+    }
+
+    /** A list of IPv4/IPv6 networks: each must parse, or start-up stops naming the option. */
+    private static List<String> networks(String option, List<String> specs) {
+        List<String> out = List.copyOf(specs == null ? List.of() : specs);
+        for (String spec : out) {
+            try {
+                dev.sluice.admission.Cidr.parse(spec);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(option, e.getMessage());
+            }
+        }
+        return out;
     }
 
     private static void check(boolean ok, String option, String message) {
@@ -180,6 +201,10 @@ public record Config(
         public Duration tokenCacheTtl = Duration.ofMinutes(10);
         public String positionEvent;
         public int maxConnectionsPerIp;
+        public List<String> subscribeAllow = List.of();
+        public List<String> subscribeDeny = List.of();
+        public List<String> publishAllow = List.of();
+        public List<String> publishDeny = List.of();
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -219,6 +244,10 @@ public record Config(
         }
         public Builder positionEvent(String v) { positionEvent = v; return this; }
         public Builder maxConnectionsPerIp(int v) { maxConnectionsPerIp = v; return this; }
+        public Builder subscribeAllow(List<String> v) { subscribeAllow = v; return this; }
+        public Builder subscribeDeny(List<String> v) { subscribeDeny = v; return this; }
+        public Builder publishAllow(List<String> v) { publishAllow = v; return this; }
+        public Builder publishDeny(List<String> v) { publishDeny = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -228,7 +257,7 @@ public record Config(
                     historyMaxAge, natsCreds, natsStream, natsSubject,
                     maxDispatchQueue, redisStream, redisTimeout, fileFsync, allowNonAsciiIds, replayBatch, selectorCache, matchCache,
                     publisherTokenCache, subscriberTokenCache, tokenCacheTtl, positionEvent,
-                    maxConnectionsPerIp);
+                    maxConnectionsPerIp, subscribeAllow, subscribeDeny, publishAllow, publishDeny);
         }
     }
 }

@@ -83,7 +83,7 @@ public final class HttpServer implements AutoCloseable {
                 config.maxTopicLength(), config.allowNonAsciiIds(), badRequests);
         var router = new RequestRouter(subscribe, publish, transport, metrics, cors,
                 config.maxTopicsPerSubscription() + 16, badRequests, PipelineInitializer.MAX_INITIAL_LINE,
-                PipelineInitializer.MAX_HEADER_SIZE);
+                PipelineInitializer.MAX_HEADER_SIZE, admission);
         Class<? extends ServerChannel> channelClass =
                 io == IoKind.EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         ServerBootstrap b = new ServerBootstrap()

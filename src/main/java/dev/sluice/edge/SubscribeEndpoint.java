@@ -179,19 +179,13 @@ final class SubscribeEndpoint {
     }
 
     private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, Refusal refusal) {
-        refuse(ctx, req, HttpResponseStatus.valueOf(refusal.status()), refusal.message(), refusal.retryAfterSeconds());
+        var res = Refusals.response(refusal);
+        cors.apply(req.headers(), res.headers());
+        Responses.send(ctx, req, res);
     }
 
     private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String message) {
-        refuse(ctx, req, status, message, 0);
-    }
-
-    private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String message,
-                        long retryAfterSeconds) {
         var res = Responses.error(status, message);
-        if (retryAfterSeconds > 0) {
-            res.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
-        }
         cors.apply(req.headers(), res.headers());
         if (status.code() == 401) {
             res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"mercure\"");

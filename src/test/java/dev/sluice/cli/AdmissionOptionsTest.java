@@ -31,4 +31,27 @@ class AdmissionOptionsTest {
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("--max-connections-per-ip:")
                 .hasMessageContaining("-1");
     }
+
+    @Test
+    void addressRulesAreReadAsCommaSeparatedNetworksAndCheckedAtStart() {
+        Config c = parsed(Map.of("SLUICE_PUBLISH_DENY", "192.0.2.0/24"), "--subscribe-allow", "10.0.0.0/8, 2001:db8::/32",
+                "--subscribe-deny", "10.1.0.0/16", "--publish-allow", "127.0.0.1");
+        assertThat(c.subscribeAllow()).containsExactly("10.0.0.0/8", "2001:db8::/32");
+        assertThat(c.subscribeDeny()).containsExactly("10.1.0.0/16");
+        assertThat(c.publishAllow()).containsExactly("127.0.0.1");
+        assertThat(c.publishDeny()).containsExactly("192.0.2.0/24");
+        Config none = parsed(Map.of());
+        assertThat(none.subscribeAllow()).isEmpty();
+        assertThat(none.subscribeDeny()).isEmpty();
+        assertThat(none.publishAllow()).isEmpty();
+        assertThat(none.publishDeny()).isEmpty();
+        for (String option : new String[] {"--subscribe-allow", "--subscribe-deny", "--publish-allow", "--publish-deny"}) {
+            assertThatThrownBy(() -> parsed(Map.of(), option, "10.0.0.0/8,intranet.example"))
+                    .isInstanceOf(ConfigException.class).hasMessageStartingWith(option + ":")
+                    .hasMessageContaining("intranet.example");
+            assertThatThrownBy(() -> parsed(Map.of(), option, "10.0.0.0/40"))
+                    .isInstanceOf(ConfigException.class).hasMessageStartingWith(option + ":")
+                    .hasMessageContaining("prefix");
+        }
+    }
 }
