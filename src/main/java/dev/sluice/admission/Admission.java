@@ -4,6 +4,7 @@ import dev.sluice.config.Config;
 import dev.sluice.metrics.GatewayMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpHeaders;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
@@ -23,6 +24,7 @@ public final class Admission {
     public static final String PUBLISH_ADDRESS = "publish_address";
 
     private final ConnectionLimiter perAddress;
+    private final ClientAddress clients;
     private final Counter refusedPerAddress;
     private final Counter refusedMaxSubscribers;
     private final AddressRule subscribers;
@@ -32,6 +34,7 @@ public final class Admission {
 
     public Admission(Config config, GatewayMetrics metrics) {
         this.perAddress = new ConnectionLimiter(config.maxConnectionsPerIp());
+        this.clients = new ClientAddress(Cidr.parseAll(config.trustedProxies()));
         this.subscribers = AddressRule.of(config.subscribeAllow(), config.subscribeDeny());
         this.publishers = AddressRule.of(config.publishAllow(), config.publishDeny());
         this.refusedSubscribeAddress = metrics.admissionRefused(SUBSCRIBE_ADDRESS);
@@ -40,17 +43,22 @@ public final class Admission {
         this.refusedMaxSubscribers = metrics.admissionRefused(MAX_SUBSCRIBERS);
     }
 
-    /** The address a request comes from: the peer of its connection. */
-    public InetAddress client(Channel channel) {
-        return ((InetSocketAddress) channel.remoteAddress()).getAddress();
+    /**
+     * The address a request comes from: the peer of its connection, or, when that peer is one of
+     * {@code --trusted-proxies}, the client its forwarding headers name (see {@link ClientAddress}).
+     */
+    public InetAddress client(Channel channel, HttpHeaders headers) {
+        InetAddress peer = ((InetSocketAddress) channel.remoteAddress()).getAddress();
+        return clients.resolve(peer, headers.getAll("Forwarded"),
+                headers.getAll("X-Forwarded-For"));
     }
 
     /**
      * Whether the client of {@code channel} may subscribe at all ({@code --subscribe-allow},
      * {@code --subscribe-deny}): null when it may, else a 403. Ask before any other work.
      */
-    public Refusal subscribe(Channel channel) {
-        InetAddress client = client(channel);
+    public Refusal subscribe(Channel channel, HttpHeaders headers) {
+        InetAddress client = client(channel, headers);
         if (subscribers.permits(client)) {
             return null;
         }
@@ -60,8 +68,8 @@ public final class Admission {
     }
 
     /** As {@link #subscribe}, for publishing ({@code --publish-allow}, {@code --publish-deny}). */
-    public Refusal publish(Channel channel) {
-        InetAddress client = client(channel);
+    public Refusal publish(Channel channel, HttpHeaders headers) {
+        InetAddress client = client(channel, headers);
         if (publishers.permits(client)) {
             return null;
         }
@@ -85,11 +93,11 @@ public final class Admission {
      * (429) when that client holds {@code --max-connections-per-ip} streams already. Call once
      * per stream, just before it starts.
      */
-    public Refusal openStream(Channel channel) {
+    public Refusal openStream(Channel channel, HttpHeaders headers) {
         if (!perAddress.enabled()) {
             return null;
         }
-        InetAddress client = client(channel);
+        InetAddress client = client(channel, headers);
         if (!perAddress.tryAcquire(client)) {
             refusedPerAddress.increment();
             return new Refusal(429, CONNECTIONS_PER_IP, "Too many open streams from " + client.getHostAddress()

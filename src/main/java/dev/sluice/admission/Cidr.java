@@ -71,6 +71,23 @@ public final class Cidr {
         return new Cidr(bytes, prefix, s);
     }
 
+    /**
+     * An IPv4 or IPv6 address written as a literal, else null (a name, {@code unknown}, an
+     * obfuscated identifier, garbage). Never a DNS lookup.
+     */
+    public static InetAddress literal(String s) {
+        boolean v4 = IPV4.matcher(s).matches();
+        boolean v6 = !v4 && s.indexOf(':') >= 0 && IPV6.matcher(s).matches();
+        if (!v4 && !v6) {
+            return null;
+        }
+        try {
+            return InetAddress.getByName(s);
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+
     /** Parses each entry of a list (from a comma-separated option). */
     public static List<Cidr> parseAll(List<String> specs) {
         List<Cidr> out = new ArrayList<>(specs.size());

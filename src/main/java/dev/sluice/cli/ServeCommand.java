@@ -249,6 +249,12 @@ final class ServeCommand implements Callable<Integer> {
                     + " Default: none")
     List<String> publishDeny;
 
+    @Option(names = "--trusted-proxies", paramLabel = "CIDR", split = ",",
+            description = "Reverse proxies whose Forwarded / X-Forwarded-For headers are believed for the client"
+                    + " address (used by the admission options); from any other peer those headers are ignored."
+                    + " Default: none")
+    List<String> trustedProxies;
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "Properties file with option values (keys without dashes). Env: SLUICE_CONFIG")
     String configFile;
@@ -265,7 +271,7 @@ final class ServeCommand implements Callable<Integer> {
                 publisherTokenCache, subscriberTokenCache, tokenCacheTtl,
                 blankToNull(positionEvent),
                 maxConnectionsPerIp, trimmed(subscribeAllow), trimmed(subscribeDeny), trimmed(publishAllow),
-                trimmed(publishDeny));
+                trimmed(publishDeny), trimmed(trustedProxies));
     }
 
     /** A comma-separated list without blank entries (an empty value means none). */

@@ -61,7 +61,8 @@ public record Config(
         List<String> subscribeAllow,
         List<String> subscribeDeny,
         List<String> publishAllow,
-        List<String> publishDeny) {
+        List<String> publishDeny,
+        List<String> trustedProxies) {
 
     /**
      * What {@code --position-event} may be: a plain token (so it cannot add SSE fields), never
@@ -127,6 +128,7 @@ public record Config(
         subscribeDeny = networks("--subscribe-deny", subscribeDeny);
         publishAllow = networks("--publish-allow", publishAllow);
         publishDeny = networks("--publish-deny", publishDeny);
+        trustedProxies = networks("--trusted-proxies", trustedProxies);
         for (String origin : corsOrigins) {
             check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--cors-origins",
                     "'" + origin + "' is not an origin: use scheme://host[:port] or *");
@@ -205,6 +207,7 @@ public record Config(
         public List<String> subscribeDeny = List.of();
         public List<String> publishAllow = List.of();
         public List<String> publishDeny = List.of();
+        public List<String> trustedProxies = List.of();
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -248,6 +251,7 @@ public record Config(
         public Builder subscribeDeny(List<String> v) { subscribeDeny = v; return this; }
         public Builder publishAllow(List<String> v) { publishAllow = v; return this; }
         public Builder publishDeny(List<String> v) { publishDeny = v; return this; }
+        public Builder trustedProxies(List<String> v) { trustedProxies = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -257,7 +261,8 @@ public record Config(
                     historyMaxAge, natsCreds, natsStream, natsSubject,
                     maxDispatchQueue, redisStream, redisTimeout, fileFsync, allowNonAsciiIds, replayBatch, selectorCache, matchCache,
                     publisherTokenCache, subscriberTokenCache, tokenCacheTtl, positionEvent,
-                    maxConnectionsPerIp, subscribeAllow, subscribeDeny, publishAllow, publishDeny);
+                    maxConnectionsPerIp, subscribeAllow, subscribeDeny, publishAllow, publishDeny,
+                    trustedProxies);
         }
     }
 }

@@ -89,11 +89,11 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         switch (path) {
             case HUB_PATH -> {
                 if (method.equals(HttpMethod.GET)) {
-                    if (admitted(ctx, req, admission.subscribe(ctx.channel()))) {
+                    if (admitted(ctx, req, admission.subscribe(ctx.channel(), req.headers()))) {
                         subscribe.handle(ctx, req, query);
                     }
                 } else if (method.equals(HttpMethod.POST)) {
-                    if (admitted(ctx, req, admission.publish(ctx.channel()))) {
+                    if (admitted(ctx, req, admission.publish(ctx.channel(), req.headers()))) {
                         publish.handle(ctx, req, query);
                     }
                 } else if (method.equals(HttpMethod.OPTIONS)) {

@@ -91,7 +91,7 @@ final class SubscribeEndpoint {
             refuse(ctx, req, HttpResponseStatus.valueOf(who.status()), who.refusal());
             return;
         }
-        Refusal tooMany = admission.openStream(ctx.channel());
+        Refusal tooMany = admission.openStream(ctx.channel(), req.headers());
         if (tooMany != null) {
             refuse(ctx, req, tooMany);
             return;

@@ -54,4 +54,14 @@ class AdmissionOptionsTest {
                     .hasMessageContaining("prefix");
         }
     }
+
+    @Test
+    void trustedProxiesAreNetworksCheckedAtStart() {
+        assertThat(parsed(Map.of()).trustedProxies()).isEmpty();
+        assertThat(parsed(Map.of("SLUICE_TRUSTED_PROXIES", "10.0.0.0/8,::1")).trustedProxies())
+                .containsExactly("10.0.0.0/8", "::1");
+        assertThatThrownBy(() -> parsed(Map.of(), "--trusted-proxies", "proxy.internal"))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("--trusted-proxies:")
+                .hasMessageContaining("proxy.internal");
+    }
 }
