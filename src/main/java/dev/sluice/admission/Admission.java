@@ -22,6 +22,11 @@ public final class Admission {
     public static final String MAX_SUBSCRIBERS = "max_subscribers";
     public static final String SUBSCRIBE_ADDRESS = "subscribe_address";
     public static final String PUBLISH_ADDRESS = "publish_address";
+    public static final String PUBLISH_RATE_IP = "publish_rate_ip";
+    public static final String PUBLISH_RATE_TOKEN = "publish_rate_token";
+
+    /** Most client addresses, and most tokens, with a rate bucket at once (memory stays bounded). */
+    public static final long MAX_RATE_KEYS = 100_000;
 
     private final ConnectionLimiter perAddress;
     private final ClientAddress clients;
@@ -31,6 +36,10 @@ public final class Admission {
     private final AddressRule publishers;
     private final Counter refusedSubscribeAddress;
     private final Counter refusedPublishAddress;
+    private final RateLimiter<InetAddress> publishPerAddress;
+    private final RateLimiter<TokenHash> publishPerToken;
+    private final Counter refusedRateAddress;
+    private final Counter refusedRateToken;
 
     public Admission(Config config, GatewayMetrics metrics) {
         this.perAddress = new ConnectionLimiter(config.maxConnectionsPerIp());
@@ -39,6 +48,12 @@ public final class Admission {
         this.publishers = AddressRule.of(config.publishAllow(), config.publishDeny());
         this.refusedSubscribeAddress = metrics.admissionRefused(SUBSCRIBE_ADDRESS);
         this.refusedPublishAddress = metrics.admissionRefused(PUBLISH_ADDRESS);
+        this.publishPerAddress = config.publishRatePerIp() == null ? null
+                : new RateLimiter<>(Rate.parse(config.publishRatePerIp()), MAX_RATE_KEYS);
+        this.publishPerToken = config.publishRatePerToken() == null ? null
+                : new RateLimiter<>(Rate.parse(config.publishRatePerToken()), MAX_RATE_KEYS);
+        this.refusedRateAddress = metrics.admissionRefused(PUBLISH_RATE_IP);
+        this.refusedRateToken = metrics.admissionRefused(PUBLISH_RATE_TOKEN);
         this.refusedPerAddress = metrics.admissionRefused(CONNECTIONS_PER_IP);
         this.refusedMaxSubscribers = metrics.admissionRefused(MAX_SUBSCRIBERS);
     }
@@ -76,6 +91,39 @@ public final class Admission {
         refusedPublishAddress.increment();
         return new Refusal(403, PUBLISH_ADDRESS, "Publishing is not allowed from " + client.getHostAddress()
                 + " (--publish-allow, --publish-deny).", 0);
+    }
+
+    /**
+     * Takes one publish from the client's bucket ({@code --publish-rate-per-ip}) and from its
+     * token's ({@code --publish-rate-per-token}): null when it may go on, else a 429 with the
+     * seconds until it may. The token is the one the request presents (verified later); only a
+     * hash of it is kept.
+     *
+     * @param queryAuthorization the decoded {@code authorization} query parameter, or null
+     */
+    public Refusal publishRate(Channel channel, HttpHeaders headers, String queryAuthorization) {
+        if (publishPerAddress != null) {
+            InetAddress client = client(channel, headers);
+            long wait = publishPerAddress.tryTake(client);
+            if (wait > 0) {
+                refusedRateAddress.increment();
+                return new Refusal(429, PUBLISH_RATE_IP, "Too many publishes from " + client.getHostAddress()
+                        + ": at most " + publishPerAddress.rate() + " per client address (--publish-rate-per-ip);"
+                        + " retry in " + wait + "s.", wait);
+            }
+        }
+        if (publishPerToken != null) {
+            TokenHash token = TokenHash.of(headers, queryAuthorization);
+            if (token != null) {
+                long wait = publishPerToken.tryTake(token);
+                if (wait > 0) {
+                    refusedRateToken.increment();
+                    return new Refusal(429, PUBLISH_RATE_TOKEN, "Too many publishes with this token: at most "
+                            + publishPerToken.rate() + " (--publish-rate-per-token); retry in " + wait + "s.", wait);
+                }
+            }
+        }
+        return null;
     }
 
     /**

@@ -255,6 +255,15 @@ final class ServeCommand implements Callable<Integer> {
                     + " Default: none")
     List<String> trustedProxies;
 
+    @Option(names = "--publish-rate-per-ip", paramLabel = "RATE", defaultValue = "",
+            description = "Most publishes from one client address, as COUNT/UNIT (100/s, 6000/min, 50000/h); the"
+                    + " count is also the burst. More get 429 with Retry-After. Default: no limit")
+    String publishRatePerIp;
+
+    @Option(names = "--publish-rate-per-token", paramLabel = "RATE", defaultValue = "",
+            description = "Most publishes with one token (as --publish-rate-per-ip). Default: no limit")
+    String publishRatePerToken;
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "Properties file with option values (keys without dashes). Env: SLUICE_CONFIG")
     String configFile;
@@ -271,7 +280,8 @@ final class ServeCommand implements Callable<Integer> {
                 publisherTokenCache, subscriberTokenCache, tokenCacheTtl,
                 blankToNull(positionEvent),
                 maxConnectionsPerIp, trimmed(subscribeAllow), trimmed(subscribeDeny), trimmed(publishAllow),
-                trimmed(publishDeny), trimmed(trustedProxies));
+                trimmed(publishDeny), trimmed(trustedProxies), blankToNull(publishRatePerIp),
+                blankToNull(publishRatePerToken));
     }
 
     /** A comma-separated list without blank entries (an empty value means none). */

@@ -62,7 +62,9 @@ public record Config(
         List<String> subscribeDeny,
         List<String> publishAllow,
         List<String> publishDeny,
-        List<String> trustedProxies) {
+        List<String> trustedProxies,
+        String publishRatePerIp,
+        String publishRatePerToken) {
 
     /**
      * What {@code --position-event} may be: a plain token (so it cannot add SSE fields), never
@@ -129,9 +131,22 @@ public record Config(
         publishAllow = networks("--publish-allow", publishAllow);
         publishDeny = networks("--publish-deny", publishDeny);
         trustedProxies = networks("--trusted-proxies", trustedProxies);
+        rate("--publish-rate-per-ip", publishRatePerIp);
+        rate("--publish-rate-per-token", publishRatePerToken);
         for (String origin : corsOrigins) {
             check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--cors-origins",
                     "'" + origin + "' is not an origin: use scheme://host[:port] or *");
+        }
+    }
+
+    /** A rate such as 100/s (null: no limit): it must parse, or start-up stops naming the option. */
+    private static void rate(String option, String spec) {
+        if (spec != null) {
+            try {
+                dev.sluice.admission.Rate.parse(spec);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(option, e.getMessage());
+            }
         }
     }
 
@@ -208,6 +223,8 @@ public record Config(
         public List<String> publishAllow = List.of();
         public List<String> publishDeny = List.of();
         public List<String> trustedProxies = List.of();
+        public String publishRatePerIp;
+        public String publishRatePerToken;
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -252,6 +269,8 @@ public record Config(
         public Builder publishAllow(List<String> v) { publishAllow = v; return this; }
         public Builder publishDeny(List<String> v) { publishDeny = v; return this; }
         public Builder trustedProxies(List<String> v) { trustedProxies = v; return this; }
+        public Builder publishRatePerIp(String v) { publishRatePerIp = v; return this; }
+        public Builder publishRatePerToken(String v) { publishRatePerToken = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -262,7 +281,7 @@ public record Config(
                     maxDispatchQueue, redisStream, redisTimeout, fileFsync, allowNonAsciiIds, replayBatch, selectorCache, matchCache,
                     publisherTokenCache, subscriberTokenCache, tokenCacheTtl, positionEvent,
                     maxConnectionsPerIp, subscribeAllow, subscribeDeny, publishAllow, publishDeny,
-                    trustedProxies);
+                    trustedProxies, publishRatePerIp, publishRatePerToken);
         }
     }
 }

@@ -93,7 +93,9 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                         subscribe.handle(ctx, req, query);
                     }
                 } else if (method.equals(HttpMethod.POST)) {
-                    if (admitted(ctx, req, admission.publish(ctx.channel(), req.headers()))) {
+                    if (admitted(ctx, req, admission.publish(ctx.channel(), req.headers()))
+                            && admitted(ctx, req, admission.publishRate(ctx.channel(), req.headers(),
+                                    first(query, "authorization")))) {
                         publish.handle(ctx, req, query);
                     }
                 } else if (method.equals(HttpMethod.OPTIONS)) {
@@ -127,6 +129,11 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     "Nothing at " + abbreviate(path) + ". The hub is at " + HUB_PATH
                             + "; also /healthz, /readyz, /metrics."));
         }
+    }
+
+    private static String first(QueryStringDecoder query, String name) {
+        var values = query.parameters().get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
     }
 
     /** True when admission let the request through; else answers with the refusal. */

@@ -64,4 +64,21 @@ class AdmissionOptionsTest {
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("--trusted-proxies:")
                 .hasMessageContaining("proxy.internal");
     }
+
+    @Test
+    void publishRatesAreOffByDefaultAndCheckedAtStart() {
+        Config none = parsed(Map.of());
+        assertThat(none.publishRatePerIp()).isNull();
+        assertThat(none.publishRatePerToken()).isNull();
+        Config c = parsed(Map.of("SLUICE_PUBLISH_RATE_PER_TOKEN", "6000/min"), "--publish-rate-per-ip", "100/s");
+        assertThat(c.publishRatePerIp()).isEqualTo("100/s");
+        assertThat(c.publishRatePerToken()).isEqualTo("6000/min");
+        for (String option : new String[] {"--publish-rate-per-ip", "--publish-rate-per-token"}) {
+            assertThatThrownBy(() -> parsed(Map.of(), option, "100"))
+                    .isInstanceOf(ConfigException.class).hasMessageStartingWith(option + ":")
+                    .hasMessageContaining("COUNT/UNIT");
+            assertThatThrownBy(() -> parsed(Map.of(), option, "0/s"))
+                    .isInstanceOf(ConfigException.class).hasMessageStartingWith(option + ":");
+        }
+    }
 }
