@@ -27,7 +27,8 @@ final class ClientAddress {
      * @param forwarded all {@code Forwarded} header lines (maybe none)
      * @param xForwardedFor all {@code X-Forwarded-For} header lines (maybe none)
      */
-    InetAddress resolve(InetAddress peer, List<String> forwarded, List<String> xForwardedFor) {
+    InetAddress resolve(InetAddress socketPeer, List<String> forwarded, List<String> xForwardedFor) {
+        InetAddress peer = unmapped(socketPeer);
         if (trusted.isEmpty() || !trusts(peer)) {
             return peer;
         }
@@ -45,5 +46,29 @@ final class ClientAddress {
             }
         }
         return client; // every hop is a trusted proxy: the farthest one reported
+    }
+
+    /**
+     * An IPv4-mapped IPv6 address ({@code ::ffff:192.0.2.1}, as a dual-stack socket may report an
+     * IPv4 peer) as the IPv4 address it is, so IPv4 networks match it; any other address as is.
+     */
+    static InetAddress unmapped(InetAddress address) {
+        byte[] a = address.getAddress();
+        if (a.length != 16) {
+            return address;
+        }
+        for (int i = 0; i < 10; i++) {
+            if (a[i] != 0) {
+                return address;
+            }
+        }
+        if (a[10] != (byte) 0xFF || a[11] != (byte) 0xFF) {
+            return address;
+        }
+        try {
+            return InetAddress.getByAddress(new byte[] {a[12], a[13], a[14], a[15]});
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException("four bytes are an IPv4 address", e);
+        }
     }
 }

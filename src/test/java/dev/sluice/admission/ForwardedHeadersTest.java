@@ -88,6 +88,21 @@ class ForwardedHeadersTest {
                 .isEqualTo(peer);
     }
 
+    @org.junit.jupiter.api.Test
+    void anIpv4MappedPeerIsReadAsIpv4() throws Exception {
+        byte[] mapped = new byte[16];
+        mapped[10] = (byte) 0xFF;
+        mapped[11] = (byte) 0xFF;
+        mapped[12] = 10;
+        mapped[15] = 1;
+        java.net.Inet6Address peer = java.net.Inet6Address.getByAddress(null, mapped, -1);
+        ClientAddress clients = new ClientAddress(Cidr.parseAll(List.of("10.0.0.0/8")));
+        assertThat(clients.resolve(peer, List.of(), List.of("192.0.2.1")).getHostAddress()).isEqualTo("192.0.2.1");
+        assertThat(ClientAddress.unmapped(peer).getHostAddress()).isEqualTo("10.0.0.1");
+        InetAddress plain = InetAddress.getByName("2001:db8::ffff:a00:1");
+        assertThat(ClientAddress.unmapped(plain)).isSameAs(plain);
+    }
+
     private static String text(List<InetAddress> hops) {
         List<String> out = new ArrayList<>();
         for (InetAddress a : hops) {
