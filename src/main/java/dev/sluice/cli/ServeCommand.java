@@ -227,7 +227,8 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--max-connections-per-ip", paramLabel = "N", defaultValue = "0",
             description = "Most open SSE streams from one client address; more get 429 with Retry-After. 0: no limit"
-                    + " (behind a reverse proxy every client shares its address). Default: ${DEFAULT-VALUE}")
+                    + " (behind a reverse proxy not in --trusted-proxies every client shares its address)."
+                    + " Default: ${DEFAULT-VALUE}")
     int maxConnectionsPerIp;
 
     @Option(names = "--subscribe-allow", paramLabel = "CIDR", split = ",",
