@@ -223,6 +223,48 @@ final class ServeCommand implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}")
     String io;
 
+    // Admission control: who may reach the hub at all (see the README, "Admission control").
+
+    @Option(names = "--max-connections-per-ip", paramLabel = "N", defaultValue = "0",
+            description = "Most open SSE streams from one client address; more get 429 with Retry-After. 0: no limit"
+                    + " (behind a reverse proxy not in --trusted-proxies every client shares its address)."
+                    + " Default: ${DEFAULT-VALUE}")
+    int maxConnectionsPerIp;
+
+    @Option(names = "--subscribe-allow", paramLabel = "CIDR", split = ",",
+            description = "Only client addresses in these IPv4/IPv6 networks may subscribe (comma-separated, e.g."
+                    + " 10.0.0.0/8,2001:db8::/32); others get 403. Default: any")
+    List<String> subscribeAllow;
+
+    @Option(names = "--subscribe-deny", paramLabel = "CIDR", split = ",",
+            description = "Client addresses in these networks may not subscribe (403); wins over --subscribe-allow."
+                    + " Default: none")
+    List<String> subscribeDeny;
+
+    @Option(names = "--publish-allow", paramLabel = "CIDR", split = ",",
+            description = "Only client addresses in these networks may publish; others get 403. Default: any")
+    List<String> publishAllow;
+
+    @Option(names = "--publish-deny", paramLabel = "CIDR", split = ",",
+            description = "Client addresses in these networks may not publish (403); wins over --publish-allow."
+                    + " Default: none")
+    List<String> publishDeny;
+
+    @Option(names = "--trusted-proxies", paramLabel = "CIDR", split = ",",
+            description = "Reverse proxies whose Forwarded / X-Forwarded-For headers are believed for the client"
+                    + " address (used by the admission options); from any other peer those headers are ignored."
+                    + " Default: none")
+    List<String> trustedProxies;
+
+    @Option(names = "--publish-rate-per-ip", paramLabel = "RATE", defaultValue = "",
+            description = "Most publishes from one client address, as COUNT/UNIT (100/s, 6000/min, 50000/h); the"
+                    + " count is also the burst. More get 429 with Retry-After. Default: no limit")
+    String publishRatePerIp;
+
+    @Option(names = "--publish-rate-per-token", paramLabel = "RATE", defaultValue = "",
+            description = "Most publishes with one token (as --publish-rate-per-ip). Default: no limit")
+    String publishRatePerToken;
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "Properties file with option values (keys without dashes). Env: SLUICE_CONFIG")
     String configFile;
@@ -237,7 +279,15 @@ final class ServeCommand implements Callable<Integer> {
                 slowClientPolicy, historyMaxAge, blankToNull(natsCreds), natsStream, natsSubject,
                 maxDispatchQueue, redisStream, redisTimeout, fileFsync, allowNonAsciiIds, replayBatch, selectorCache, matchCache,
                 publisherTokenCache, subscriberTokenCache, tokenCacheTtl,
-                blankToNull(positionEvent));
+                blankToNull(positionEvent),
+                maxConnectionsPerIp, trimmed(subscribeAllow), trimmed(subscribeDeny), trimmed(publishAllow),
+                trimmed(publishDeny), trimmed(trustedProxies), blankToNull(publishRatePerIp),
+                blankToNull(publishRatePerToken));
+    }
+
+    /** A comma-separated list without blank entries (an empty value means none). */
+    static List<String> trimmed(List<String> values) {
+        return values == null ? List.of() : values.stream().map(String::trim).filter(v -> !v.isEmpty()).toList();
     }
 
     /** {@code SELECTOR=DURATION} pairs; the last '=' separates, as selectors may contain '='. */

@@ -56,7 +56,15 @@ public record Config(
         int publisherTokenCache,
         int subscriberTokenCache,
         Duration tokenCacheTtl,
-        String positionEvent) {
+        String positionEvent,
+        int maxConnectionsPerIp,
+        List<String> subscribeAllow,
+        List<String> subscribeDeny,
+        List<String> publishAllow,
+        List<String> publishDeny,
+        List<String> trustedProxies,
+        String publishRatePerIp,
+        String publishRatePerToken) {
 
     /**
      * What {@code --position-event} may be: a plain token (so it cannot add SSE fields), never
@@ -116,10 +124,43 @@ public record Config(
         check(positionEvent == null || positionEvent.matches(POSITION_EVENT_TYPE), "--position-event",
                 "must be a plain event type (letters, digits, '.', '_', '-'; at most 64) other than 'message', got '"
                         + positionEvent + "'");
+        check(maxConnectionsPerIp >= 0, "--max-connections-per-ip",
+                "must be 0 (no limit) or more, got " + maxConnectionsPerIp);
+        subscribeAllow = networks("--subscribe-allow", subscribeAllow);
+        subscribeDeny = networks("--subscribe-deny", subscribeDeny);
+        publishAllow = networks("--publish-allow", publishAllow);
+        publishDeny = networks("--publish-deny", publishDeny);
+        trustedProxies = networks("--trusted-proxies", trustedProxies);
+        rate("--publish-rate-per-ip", publishRatePerIp);
+        rate("--publish-rate-per-token", publishRatePerToken);
         for (String origin : corsOrigins) {
             check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--cors-origins",
                     "'" + origin + "' is not an origin: use scheme://host[:port] or *");
         }
+    }
+
+    /** A rate such as 100/s (null: no limit): it must parse, or start-up stops naming the option. */
+    private static void rate(String option, String spec) {
+        if (spec != null) {
+            try {
+                dev.sluice.admission.Rate.parse(spec);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(option, e.getMessage());
+            }
+        }
+    }
+
+    /** A list of IPv4/IPv6 networks: each must parse, or start-up stops naming the option. */
+    private static List<String> networks(String option, List<String> specs) {
+        List<String> out = List.copyOf(specs == null ? List.of() : specs);
+        for (String spec : out) {
+            try {
+                dev.sluice.admission.Cidr.parse(spec);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(option, e.getMessage());
+            }
+        }
+        return out;
     }
 
     private static void check(boolean ok, String option, String message) {
@@ -176,6 +217,14 @@ public record Config(
         public int subscriberTokenCache = 50_000;
         public Duration tokenCacheTtl = Duration.ofMinutes(10);
         public String positionEvent;
+        public int maxConnectionsPerIp;
+        public List<String> subscribeAllow = List.of();
+        public List<String> subscribeDeny = List.of();
+        public List<String> publishAllow = List.of();
+        public List<String> publishDeny = List.of();
+        public List<String> trustedProxies = List.of();
+        public String publishRatePerIp;
+        public String publishRatePerToken;
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -214,6 +263,14 @@ public record Config(
             publisherTokenCache = publishers; subscriberTokenCache = subscribers; tokenCacheTtl = ttl; return this;
         }
         public Builder positionEvent(String v) { positionEvent = v; return this; }
+        public Builder maxConnectionsPerIp(int v) { maxConnectionsPerIp = v; return this; }
+        public Builder subscribeAllow(List<String> v) { subscribeAllow = v; return this; }
+        public Builder subscribeDeny(List<String> v) { subscribeDeny = v; return this; }
+        public Builder publishAllow(List<String> v) { publishAllow = v; return this; }
+        public Builder publishDeny(List<String> v) { publishDeny = v; return this; }
+        public Builder trustedProxies(List<String> v) { trustedProxies = v; return this; }
+        public Builder publishRatePerIp(String v) { publishRatePerIp = v; return this; }
+        public Builder publishRatePerToken(String v) { publishRatePerToken = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -222,7 +279,9 @@ public record Config(
                     shutdownGrace, jwtClockSkew, io, conflate, throttle, slowClientPolicy,
                     historyMaxAge, natsCreds, natsStream, natsSubject,
                     maxDispatchQueue, redisStream, redisTimeout, fileFsync, allowNonAsciiIds, replayBatch, selectorCache, matchCache,
-                    publisherTokenCache, subscriberTokenCache, tokenCacheTtl, positionEvent);
+                    publisherTokenCache, subscriberTokenCache, tokenCacheTtl, positionEvent,
+                    maxConnectionsPerIp, subscribeAllow, subscribeDeny, publishAllow, publishDeny,
+                    trustedProxies, publishRatePerIp, publishRatePerToken);
         }
     }
 }

@@ -76,13 +76,14 @@ public final class HttpServer implements AutoCloseable {
                                   TokenVerifier publishers, TokenVerifier subscribers) throws InterruptedException {
         Access access = new Access(publishers, subscribers, config);
         Cors cors = new Cors(config.corsOrigins());
-        var subscribe = new SubscribeEndpoint(hub, transport, access, cors, config, metrics);
+        var admission = new dev.sluice.admission.Admission(config, metrics);
+        var subscribe = new SubscribeEndpoint(hub, transport, access, cors, config, metrics, admission);
         BadRequestLog badRequests = new BadRequestLog();
         var publish = new PublishEndpoint(transport, access, cors, hub.selectors(), metrics,
                 config.maxTopicLength(), config.allowNonAsciiIds(), badRequests);
         var router = new RequestRouter(subscribe, publish, transport, metrics, cors,
                 config.maxTopicsPerSubscription() + 16, badRequests, PipelineInitializer.MAX_INITIAL_LINE,
-                PipelineInitializer.MAX_HEADER_SIZE);
+                PipelineInitializer.MAX_HEADER_SIZE, admission);
         Class<? extends ServerChannel> channelClass =
                 io == IoKind.EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         ServerBootstrap b = new ServerBootstrap()

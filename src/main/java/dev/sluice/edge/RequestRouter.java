@@ -1,5 +1,7 @@
 package dev.sluice.edge;
 
+import dev.sluice.admission.Admission;
+import dev.sluice.admission.Refusal;
 import dev.sluice.metrics.GatewayMetrics;
 import dev.sluice.transport.Transport;
 import io.netty.channel.ChannelHandler;
@@ -38,9 +40,12 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final BadRequestLog badRequests;
     private final int maxInitialLine;
     private final int maxHeaderSize;
+    private final Admission admission;
 
     RequestRouter(SubscribeEndpoint subscribe, PublishEndpoint publish, Transport transport, GatewayMetrics metrics,
-                  Cors cors, int maxQueryParams, BadRequestLog badRequests, int maxInitialLine, int maxHeaderSize) {
+                  Cors cors, int maxQueryParams, BadRequestLog badRequests, int maxInitialLine, int maxHeaderSize,
+                  Admission admission) {
+        this.admission = admission;
         this.badRequests = badRequests;
         this.maxInitialLine = maxInitialLine;
         this.maxHeaderSize = maxHeaderSize;
@@ -84,9 +89,15 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         switch (path) {
             case HUB_PATH -> {
                 if (method.equals(HttpMethod.GET)) {
-                    subscribe.handle(ctx, req, query);
+                    if (admitted(ctx, req, admission.subscribe(ctx.channel(), req.headers()))) {
+                        subscribe.handle(ctx, req, query);
+                    }
                 } else if (method.equals(HttpMethod.POST)) {
-                    publish.handle(ctx, req, query);
+                    if (admitted(ctx, req, admission.publish(ctx.channel(), req.headers()))
+                            && admitted(ctx, req, admission.publishRate(ctx.channel(), req.headers(),
+                                    first(query, "authorization")))) {
+                        publish.handle(ctx, req, query);
+                    }
                 } else if (method.equals(HttpMethod.OPTIONS)) {
                     preflight(ctx, req);
                 } else {
@@ -118,6 +129,22 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     "Nothing at " + abbreviate(path) + ". The hub is at " + HUB_PATH
                             + "; also /healthz, /readyz, /metrics."));
         }
+    }
+
+    private static String first(QueryStringDecoder query, String name) {
+        var values = query.parameters().get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    /** True when admission let the request through; else answers with the refusal. */
+    private boolean admitted(ChannelHandlerContext ctx, FullHttpRequest req, Refusal refusal) {
+        if (refusal == null) {
+            return true;
+        }
+        var res = Refusals.response(refusal);
+        cors.apply(req.headers(), res.headers());
+        Responses.send(ctx, req, res);
+        return false;
     }
 
     private boolean get(ChannelHandlerContext ctx, FullHttpRequest req) {

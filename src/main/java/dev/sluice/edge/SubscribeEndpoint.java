@@ -1,5 +1,7 @@
 package dev.sluice.edge;
 
+import dev.sluice.admission.Admission;
+import dev.sluice.admission.Refusal;
 import dev.sluice.auth.MercureClaims;
 import dev.sluice.config.Config;
 import dev.sluice.metrics.GatewayMetrics;
@@ -41,8 +43,11 @@ final class SubscribeEndpoint {
     private final Config config;
     private final SelectorCache selectors;
     private final GatewayMetrics stats;
+    private final Admission admission;
 
-    SubscribeEndpoint(Hub hub, Transport transport, Access access, Cors cors, Config config, GatewayMetrics stats) {
+    SubscribeEndpoint(Hub hub, Transport transport, Access access, Cors cors, Config config, GatewayMetrics stats,
+                      Admission admission) {
+        this.admission = admission;
         this.hub = hub;
         this.transport = transport;
         this.access = access;
@@ -78,13 +83,17 @@ final class SubscribeEndpoint {
         }
         if (hub.subscribers() >= config.maxSubscribers()) {
             stats.refusedSubscribers.increment();
-            refuse(ctx, req, HttpResponseStatus.SERVICE_UNAVAILABLE, "This hub is at its subscriber limit ("
-                    + config.maxSubscribers() + ", --max-subscribers); try another node or later.");
+            refuse(ctx, req, admission.hubFull(config.maxSubscribers()));
             return;
         }
         Access.Result who = access.subscriber(req, query);
         if (!who.ok()) {
             refuse(ctx, req, HttpResponseStatus.valueOf(who.status()), who.refusal());
+            return;
+        }
+        Refusal tooMany = admission.openStream(ctx.channel(), req.headers());
+        if (tooMany != null) {
+            refuse(ctx, req, tooMany);
             return;
         }
         MercureClaims claims = who.claims();
@@ -167,6 +176,12 @@ final class SubscribeEndpoint {
         }
         sb.append("\r\n");
         return io.netty.buffer.Unpooled.copiedBuffer(sb, StandardCharsets.UTF_8);
+    }
+
+    private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, Refusal refusal) {
+        var res = Refusals.response(refusal);
+        cors.apply(req.headers(), res.headers());
+        Responses.send(ctx, req, res);
     }
 
     private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String message) {

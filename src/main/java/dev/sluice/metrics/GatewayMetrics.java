@@ -103,6 +103,15 @@ public final class GatewayMetrics implements AutoCloseable {
         gc.bindTo(registry);
     }
 
+    /**
+     * The counter of requests admission control turned away for {@code reason}
+     * ({@code sluice_admission_refused_total{reason=...}}); the same counter for the same reason.
+     */
+    public Counter admissionRefused(String reason) {
+        return Counter.builder("sluice_admission_refused").tag("reason", reason)
+                .description("Requests refused before reaching the hub, by reason").register(registry);
+    }
+
     public String scrape() {
         return registry.scrape();
     }
