@@ -1,5 +1,6 @@
 package dev.sluice.admission;
 
+import dev.sluice.config.Cidr;
 import java.net.InetAddress;
 import java.util.List;
 

@@ -1,6 +1,8 @@
 package dev.sluice.admission;
 
+import dev.sluice.config.Cidr;
 import dev.sluice.config.Config;
+import dev.sluice.config.Rate;
 import dev.sluice.metrics.GatewayMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.netty.channel.Channel;

@@ -143,7 +143,7 @@ public record Config(
     private static void rate(String option, String spec) {
         if (spec != null) {
             try {
-                dev.sluice.admission.Rate.parse(spec);
+                Rate.parse(spec);
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(option, e.getMessage());
             }
@@ -155,7 +155,7 @@ public record Config(
         List<String> out = List.copyOf(specs == null ? List.of() : specs);
         for (String spec : out) {
             try {
-                dev.sluice.admission.Cidr.parse(spec);
+                Cidr.parse(spec);
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(option, e.getMessage());
             }

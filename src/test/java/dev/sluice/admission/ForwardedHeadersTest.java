@@ -2,6 +2,7 @@ package dev.sluice.admission;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.config.Cidr;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;

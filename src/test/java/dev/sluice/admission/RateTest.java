@@ -3,6 +3,7 @@ package dev.sluice.admission;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.config.Rate;
 import java.net.InetAddress;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

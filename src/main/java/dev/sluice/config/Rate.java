@@ -1,4 +1,4 @@
-package dev.sluice.admission;
+package dev.sluice.config;
 
 import java.time.Duration;
 import java.util.Locale;

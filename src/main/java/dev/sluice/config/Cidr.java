@@ -1,4 +1,4 @@
-package dev.sluice.admission;
+package dev.sluice.config;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
