@@ -135,7 +135,7 @@ public final class Gateway implements AutoCloseable {
             generatedSecret = TokenIssuer.randomSecret();
             pubKey = generatedSecret;
             generatedToken = TokenIssuer.hmac(publisherAlgorithm, generatedSecret.getBytes(StandardCharsets.UTF_8),
-                    List.of("*"), List.of("*"), null);
+                    List.of("*"), List.of("*"), null, Clock.systemUTC(), config.tokenIssuer(), config.tokenAudiences());
         }
         if (config.subscriberJwtKey() == null
                 && algorithm("--subscriber-jwt-alg", config.subscriberJwtAlg()) != JwtAlgorithm.HS256) {
@@ -171,7 +171,8 @@ public final class Gateway implements AutoCloseable {
     private static TokenVerifier verifier(String role, String option, String key, String alg, Config config) {
         JwtAlgorithm algorithm = algorithm(option + "-alg", alg);
         try {
-            return new TokenVerifier(role, JwtKey.parse(algorithm, key), config.jwtClockSkew(), Clock.systemUTC());
+            return new TokenVerifier(role, JwtKey.parse(algorithm, key), config.jwtClockSkew(), Clock.systemUTC(),
+                    config.tokenIssuer(), config.tokenAudiences());
         } catch (IllegalArgumentException e) {
             throw new ConfigException(option + "-key", e.getMessage());
         }

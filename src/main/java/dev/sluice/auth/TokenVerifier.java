@@ -36,6 +36,8 @@ public final class TokenVerifier {
     private final Duration clockSkew;
     private final Clock clock;
     private final String keyDescription;
+    private final String issuer;
+    private final List<String> audiences;
 
     /**
      * A verifier whose refusals name the key's role, e.g. {@code "subscriber"} gives "signature
@@ -46,7 +48,22 @@ public final class TokenVerifier {
      * @param clockSkew how far {@code exp} and {@code nbf} may be overstepped; zero or positive
      */
     public TokenVerifier(String keyRole, JwtKey key, Duration clockSkew, Clock clock) {
+        this(keyRole, key, clockSkew, clock, null, List.of());
+    }
+
+    /**
+     * As {@link #TokenVerifier(String, JwtKey, Duration, Clock)}, also requiring the {@code iss}
+     * and {@code aud} claims a hub was configured to expect.
+     *
+     * @param issuer    the exact {@code iss} every token must carry; null to accept any or none
+     * @param audiences the {@code aud} values of which a token must name at least one; empty to
+     *                  accept any or none
+     */
+    public TokenVerifier(String keyRole, JwtKey key, Duration clockSkew, Clock clock, String issuer,
+                         List<String> audiences) {
         Objects.requireNonNull(key, "key");
+        this.issuer = issuer;
+        this.audiences = List.copyOf(audiences);
         Objects.requireNonNull(clockSkew, "clockSkew");
         if (clockSkew.isNegative()) {
             throw new IllegalArgumentException("clock skew must not be negative: " + clockSkew);
@@ -130,7 +147,43 @@ public final class TokenVerifier {
         if (notBefore != null && now.plus(clockSkew).isBefore(notBefore)) {
             throw new AuthException("token is not valid before " + notBefore);
         }
+        checkIssuer(claims);
+        checkAudience(claims);
         return mercureClaims(claims.getClaim("mercure"), expiresAt, claims.getSubject());
+    }
+
+    private void checkIssuer(JWTClaimsSet claims) throws AuthException {
+        if (issuer == null) {
+            return;
+        }
+        // Nimbus has already refused an iss that is not a string ("token claims are malformed").
+        String iss = claims.getIssuer();
+        if (iss == null) {
+            throw new AuthException("token has no iss claim but the hub requires issuer '" + issuer + "'");
+        }
+        if (!issuer.equals(iss)) {
+            throw new AuthException("token iss claim '" + iss + "' is not the issuer the hub requires ('"
+                    + issuer + "')");
+        }
+    }
+
+    private void checkAudience(JWTClaimsSet claims) throws AuthException {
+        if (audiences.isEmpty()) {
+            return;
+        }
+        // Nimbus reads a single string or an array of strings (RFC 7519 section 4.1.3) and refuses
+        // any other shape as malformed claims.
+        List<String> named = claims.getAudience();
+        if (named.isEmpty()) {
+            throw new AuthException("token has no aud claim but the hub requires one of " + audiences);
+        }
+        for (String value : named) {
+            if (audiences.contains(value)) {
+                return;
+            }
+        }
+        throw new AuthException("token aud claim " + named + " names none of the audiences the hub accepts "
+                + audiences);
     }
 
     private static int countParts(String token) {

@@ -227,6 +227,16 @@ final class ServeCommand implements Callable<Integer> {
             description = "Properties file with option values (keys without dashes). Env: SLUICE_CONFIG")
     String configFile;
 
+    @Option(names = "--token-issuer", paramLabel = "ISS",
+            description = "Publisher and subscriber tokens must carry exactly this iss claim; others get 401."
+                    + " Default: any issuer")
+    String tokenIssuer;
+
+    @Option(names = "--token-audience", paramLabel = "AUD", split = ",",
+            description = "Publisher and subscriber tokens must name one of these in their aud claim; others get"
+                    + " 401. Repeatable or comma-separated. Default: any audience")
+    List<String> tokenAudiences;
+
     Config toConfig() {
         return new Config(parseListen(listen), blankToNull(publisherJwtKey), publisherJwtAlg,
                 blankToNull(subscriberJwtKey), subscriberJwtAlg, anonymous, heartbeat, historySize, historyMaxBytes,
@@ -237,7 +247,9 @@ final class ServeCommand implements Callable<Integer> {
                 slowClientPolicy, historyMaxAge, blankToNull(natsCreds), natsStream, natsSubject,
                 maxDispatchQueue, redisStream, redisTimeout, fileFsync, allowNonAsciiIds, replayBatch, selectorCache, matchCache,
                 publisherTokenCache, subscriberTokenCache, tokenCacheTtl,
-                blankToNull(positionEvent));
+                blankToNull(positionEvent),
+                blankToNull(tokenIssuer),
+                tokenAudiences == null ? List.of() : tokenAudiences.stream().map(String::strip).toList());
     }
 
     /** {@code SELECTOR=DURATION} pairs; the last '=' separates, as selectors may contain '='. */

@@ -56,7 +56,9 @@ public record Config(
         int publisherTokenCache,
         int subscriberTokenCache,
         Duration tokenCacheTtl,
-        String positionEvent) {
+        String positionEvent,
+        String tokenIssuer,
+        List<String> tokenAudiences) {
 
     /**
      * What {@code --position-event} may be: a plain token (so it cannot add SSE fields), never
@@ -116,6 +118,11 @@ public record Config(
         check(positionEvent == null || positionEvent.matches(POSITION_EVENT_TYPE), "--position-event",
                 "must be a plain event type (letters, digits, '.', '_', '-'; at most 64) other than 'message', got '"
                         + positionEvent + "'");
+        tokenAudiences = List.copyOf(tokenAudiences);
+        check(tokenIssuer == null || !tokenIssuer.isBlank(), "--token-issuer", "must not be blank");
+        for (String audience : tokenAudiences) {
+            check(!audience.isBlank(), "--token-audience", "must not be blank");
+        }
         for (String origin : corsOrigins) {
             check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--cors-origins",
                     "'" + origin + "' is not an origin: use scheme://host[:port] or *");
@@ -176,6 +183,8 @@ public record Config(
         public int subscriberTokenCache = 50_000;
         public Duration tokenCacheTtl = Duration.ofMinutes(10);
         public String positionEvent;
+        public String tokenIssuer;
+        public List<String> tokenAudiences = List.of();
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -214,6 +223,8 @@ public record Config(
             publisherTokenCache = publishers; subscriberTokenCache = subscribers; tokenCacheTtl = ttl; return this;
         }
         public Builder positionEvent(String v) { positionEvent = v; return this; }
+        public Builder tokenIssuer(String v) { tokenIssuer = v; return this; }
+        public Builder tokenAudiences(List<String> v) { tokenAudiences = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -222,7 +233,8 @@ public record Config(
                     shutdownGrace, jwtClockSkew, io, conflate, throttle, slowClientPolicy,
                     historyMaxAge, natsCreds, natsStream, natsSubject,
                     maxDispatchQueue, redisStream, redisTimeout, fileFsync, allowNonAsciiIds, replayBatch, selectorCache, matchCache,
-                    publisherTokenCache, subscriberTokenCache, tokenCacheTtl, positionEvent);
+                    publisherTokenCache, subscriberTokenCache, tokenCacheTtl, positionEvent,
+                    tokenIssuer, tokenAudiences);
         }
     }
 }

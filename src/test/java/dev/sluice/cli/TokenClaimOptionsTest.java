@@ -1,0 +1,58 @@
+package dev.sluice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.config.Config;
+import dev.sluice.config.ConfigException;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code --token-issuer} and {@code --token-audience} from the command line and the environment. */
+class TokenClaimOptionsTest {
+
+    static Config parsed(Map<String, String> env, String... args) {
+        ServeCommand serve = new ServeCommand();
+        CommandLine cli = new CommandLine(serve);
+        cli.setDefaultValueProvider(new Defaults(env, new Properties(), "sluice.properties"));
+        cli.parseArgs(args);
+        return serve.toConfig();
+    }
+
+    @Test
+    void unsetByDefault() {
+        Config c = parsed(Map.of());
+        assertThat(c.tokenIssuer()).isNull();
+        assertThat(c.tokenAudiences()).isEmpty();
+    }
+
+    @Test
+    void readFromTheCommandLine() {
+        Config c = parsed(Map.of(), "--token-issuer", "https://auth.example",
+                "--token-audience", "a", "--token-audience", "b, c");
+        assertThat(c.tokenIssuer()).isEqualTo("https://auth.example");
+        assertThat(c.tokenAudiences()).containsExactly("a", "b", "c");
+    }
+
+    @Test
+    void readFromTheEnvironment() {
+        Config c = parsed(Map.of("SLUICE_TOKEN_ISSUER", "iss-1", "SLUICE_TOKEN_AUDIENCE", "x,y"));
+        assertThat(c.tokenIssuer()).isEqualTo("iss-1");
+        assertThat(c.tokenAudiences()).containsExactly("x", "y");
+    }
+
+    @Test
+    void blankAudienceNamesItsOption() {
+        assertThatThrownBy(() -> Config.builder().tokenAudiences(List.of("a", " ")).build())
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("--token-audience:");
+    }
+
+    @Test
+    void blankIssuerFromTheBuilderNamesItsOption() {
+        assertThatThrownBy(() -> Config.builder().tokenIssuer("  ").build())
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("--token-issuer:");
+    }
+}
