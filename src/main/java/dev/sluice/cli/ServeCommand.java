@@ -237,6 +237,13 @@ final class ServeCommand implements Callable<Integer> {
                     + " 401. Repeatable or comma-separated. Default: any audience")
     List<String> tokenAudiences;
 
+    @Option(names = "--publish-origins", paramLabel = "ORIGIN", split = ",",
+            description = "Origins (scheme://host[:port], comma-separated, or *) a publish authenticated by the"
+                    + " mercureAuthorization cookie may come from, by its Origin or else Referer header; others"
+                    + " get 403. Publishes with the Authorization header or query parameter are not checked."
+                    + " Default: none (cookie-authenticated publishes are refused)")
+    List<String> publishOrigins;
+
     Config toConfig() {
         return new Config(parseListen(listen), blankToNull(publisherJwtKey), publisherJwtAlg,
                 blankToNull(subscriberJwtKey), subscriberJwtAlg, anonymous, heartbeat, historySize, historyMaxBytes,
@@ -249,7 +256,9 @@ final class ServeCommand implements Callable<Integer> {
                 publisherTokenCache, subscriberTokenCache, tokenCacheTtl,
                 blankToNull(positionEvent),
                 blankToNull(tokenIssuer),
-                tokenAudiences == null ? List.of() : tokenAudiences.stream().map(String::strip).toList());
+                tokenAudiences == null ? List.of() : tokenAudiences.stream().map(String::strip).toList(),
+                publishOrigins == null ? List.of()
+                        : publishOrigins.stream().map(String::strip).filter(s -> !s.isEmpty()).toList());
     }
 
     /** {@code SELECTOR=DURATION} pairs; the last '=' separates, as selectors may contain '='. */

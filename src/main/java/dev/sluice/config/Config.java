@@ -58,7 +58,8 @@ public record Config(
         Duration tokenCacheTtl,
         String positionEvent,
         String tokenIssuer,
-        List<String> tokenAudiences) {
+        List<String> tokenAudiences,
+        List<String> publishOrigins) {
 
     /**
      * What {@code --position-event} may be: a plain token (so it cannot add SSE fields), never
@@ -123,6 +124,11 @@ public record Config(
         for (String audience : tokenAudiences) {
             check(!audience.isBlank(), "--token-audience", "must not be blank");
         }
+        publishOrigins = List.copyOf(publishOrigins);
+        for (String origin : publishOrigins) {
+            check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--publish-origins",
+                    "'" + origin + "' is not an origin: use scheme://host[:port] or *");
+        }
         for (String origin : corsOrigins) {
             check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--cors-origins",
                     "'" + origin + "' is not an origin: use scheme://host[:port] or *");
@@ -185,6 +191,7 @@ public record Config(
         public String positionEvent;
         public String tokenIssuer;
         public List<String> tokenAudiences = List.of();
+        public List<String> publishOrigins = List.of();
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -225,6 +232,7 @@ public record Config(
         public Builder positionEvent(String v) { positionEvent = v; return this; }
         public Builder tokenIssuer(String v) { tokenIssuer = v; return this; }
         public Builder tokenAudiences(List<String> v) { tokenAudiences = v; return this; }
+        public Builder publishOrigins(List<String> v) { publishOrigins = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -234,7 +242,7 @@ public record Config(
                     historyMaxAge, natsCreds, natsStream, natsSubject,
                     maxDispatchQueue, redisStream, redisTimeout, fileFsync, allowNonAsciiIds, replayBatch, selectorCache, matchCache,
                     publisherTokenCache, subscriberTokenCache, tokenCacheTtl, positionEvent,
-                    tokenIssuer, tokenAudiences);
+                    tokenIssuer, tokenAudiences, publishOrigins);
         }
     }
 }

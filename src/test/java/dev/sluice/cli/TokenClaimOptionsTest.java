@@ -11,7 +11,7 @@ import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** {@code --token-issuer} and {@code --token-audience} from the command line and the environment. */
+/** {@code --token-issuer}, {@code --token-audience} and {@code --publish-origins} from the command line and the environment. */
 class TokenClaimOptionsTest {
 
     static Config parsed(Map<String, String> env, String... args) {
@@ -54,5 +54,18 @@ class TokenClaimOptionsTest {
     void blankIssuerFromTheBuilderNamesItsOption() {
         assertThatThrownBy(() -> Config.builder().tokenIssuer("  ").build())
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("--token-issuer:");
+    }
+
+    @Test
+    void publishOriginsAreReadAndChecked() {
+        assertThat(parsed(Map.of()).publishOrigins()).isEmpty();
+        assertThat(parsed(Map.of(), "--publish-origins", "https://a.example, http://b.example:8080").publishOrigins())
+                .containsExactly("https://a.example", "http://b.example:8080");
+        assertThat(parsed(Map.of("SLUICE_PUBLISH_ORIGINS", "*")).publishOrigins()).containsExactly("*");
+        assertThatThrownBy(() -> parsed(Map.of(), "--publish-origins", "a.example"))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("--publish-origins:")
+                .hasMessageContaining("'a.example' is not an origin");
+        assertThatThrownBy(() -> Config.builder().publishOrigins(List.of("https://a.example/path")).build())
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("--publish-origins:");
     }
 }
