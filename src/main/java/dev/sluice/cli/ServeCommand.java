@@ -244,6 +244,21 @@ final class ServeCommand implements Callable<Integer> {
                     + " Default: none (cookie-authenticated publishes are refused)")
     List<String> publishOrigins;
 
+    @Option(names = "--publisher-jwks-url", paramLabel = "URL",
+            description = "Verify publisher tokens with the keys of this JSON Web Key Set (RS*, ES*, HS*; the kid"
+                    + " picks the key) instead of --publisher-jwt-key. Cached, refreshed ahead of expiry and on an"
+                    + " unknown kid (rate-limited); the last good keys are kept through an outage. Default: none")
+    String publisherJwksUrl;
+
+    @Option(names = "--subscriber-jwks-url", paramLabel = "URL",
+            description = "As --publisher-jwks-url, for subscriber tokens. Default: none")
+    String subscriberJwksUrl;
+
+    @Option(names = "--jwks-cache-ttl", paramLabel = "DURATION", defaultValue = "5m",
+            converter = Units.DurationConverter.class,
+            description = "How long a fetched JSON Web Key Set is used before it is fetched again. Default: ${DEFAULT-VALUE}")
+    Duration jwksCacheTtl;
+
     Config toConfig() {
         return new Config(parseListen(listen), blankToNull(publisherJwtKey), publisherJwtAlg,
                 blankToNull(subscriberJwtKey), subscriberJwtAlg, anonymous, heartbeat, historySize, historyMaxBytes,
@@ -258,7 +273,8 @@ final class ServeCommand implements Callable<Integer> {
                 blankToNull(tokenIssuer),
                 tokenAudiences == null ? List.of() : tokenAudiences.stream().map(String::strip).toList(),
                 publishOrigins == null ? List.of()
-                        : publishOrigins.stream().map(String::strip).filter(s -> !s.isEmpty()).toList());
+                        : publishOrigins.stream().map(String::strip).filter(s -> !s.isEmpty()).toList(),
+                blankToNull(publisherJwksUrl), blankToNull(subscriberJwksUrl), jwksCacheTtl);
     }
 
     /** {@code SELECTOR=DURATION} pairs; the last '=' separates, as selectors may contain '='. */

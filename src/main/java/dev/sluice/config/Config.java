@@ -59,7 +59,10 @@ public record Config(
         String positionEvent,
         String tokenIssuer,
         List<String> tokenAudiences,
-        List<String> publishOrigins) {
+        List<String> publishOrigins,
+        String publisherJwksUrl,
+        String subscriberJwksUrl,
+        Duration jwksCacheTtl) {
 
     /**
      * What {@code --position-event} may be: a plain token (so it cannot add SSE fields), never
@@ -129,6 +132,16 @@ public record Config(
             check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--publish-origins",
                     "'" + origin + "' is not an origin: use scheme://host[:port] or *");
         }
+        check(publisherJwksUrl == null || publisherJwksUrl.matches("https?://\\S+"), "--publisher-jwks-url",
+                "must be an http or https URL, got '" + publisherJwksUrl + "'");
+        check(subscriberJwksUrl == null || subscriberJwksUrl.matches("https?://\\S+"), "--subscriber-jwks-url",
+                "must be an http or https URL, got '" + subscriberJwksUrl + "'");
+        check(publisherJwksUrl == null || publisherJwtKey == null, "--publisher-jwks-url",
+                "give either --publisher-jwt-key or --publisher-jwks-url, not both");
+        check(subscriberJwksUrl == null || subscriberJwtKey == null, "--subscriber-jwks-url",
+                "give either --subscriber-jwt-key or --subscriber-jwks-url, not both");
+        check(jwksCacheTtl != null && jwksCacheTtl.toMillis() >= 100, "--jwks-cache-ttl",
+                "must be at least 100ms, got " + jwksCacheTtl);
         for (String origin : corsOrigins) {
             check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--cors-origins",
                     "'" + origin + "' is not an origin: use scheme://host[:port] or *");
@@ -192,6 +205,9 @@ public record Config(
         public String tokenIssuer;
         public List<String> tokenAudiences = List.of();
         public List<String> publishOrigins = List.of();
+        public String publisherJwksUrl;
+        public String subscriberJwksUrl;
+        public Duration jwksCacheTtl = Duration.ofMinutes(5);
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -233,6 +249,9 @@ public record Config(
         public Builder tokenIssuer(String v) { tokenIssuer = v; return this; }
         public Builder tokenAudiences(List<String> v) { tokenAudiences = v; return this; }
         public Builder publishOrigins(List<String> v) { publishOrigins = v; return this; }
+        public Builder publisherJwksUrl(String v) { publisherJwksUrl = v; return this; }
+        public Builder subscriberJwksUrl(String v) { subscriberJwksUrl = v; return this; }
+        public Builder jwksCacheTtl(Duration v) { jwksCacheTtl = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -242,7 +261,7 @@ public record Config(
                     historyMaxAge, natsCreds, natsStream, natsSubject,
                     maxDispatchQueue, redisStream, redisTimeout, fileFsync, allowNonAsciiIds, replayBatch, selectorCache, matchCache,
                     publisherTokenCache, subscriberTokenCache, tokenCacheTtl, positionEvent,
-                    tokenIssuer, tokenAudiences, publishOrigins);
+                    tokenIssuer, tokenAudiences, publishOrigins, publisherJwksUrl, subscriberJwksUrl, jwksCacheTtl);
         }
     }
 }

@@ -68,4 +68,21 @@ class TokenClaimOptionsTest {
         assertThatThrownBy(() -> Config.builder().publishOrigins(List.of("https://a.example/path")).build())
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("--publish-origins:");
     }
+
+    @Test
+    void jwksOptionsAreReadAndChecked() {
+        Config c = parsed(Map.of("SLUICE_SUBSCRIBER_JWKS_URL", "https://idp.example/sub.json"),
+                "--publisher-jwks-url", "https://idp.example/jwks.json", "--jwks-cache-ttl", "1m");
+        assertThat(c.publisherJwksUrl()).isEqualTo("https://idp.example/jwks.json");
+        assertThat(c.subscriberJwksUrl()).isEqualTo("https://idp.example/sub.json");
+        assertThat(c.jwksCacheTtl()).isEqualTo(java.time.Duration.ofMinutes(1));
+        assertThat(parsed(Map.of()).jwksCacheTtl()).isEqualTo(java.time.Duration.ofMinutes(5));
+        assertThatThrownBy(() -> parsed(Map.of(), "--publisher-jwks-url", "ftp://x/jwks"))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("--publisher-jwks-url:");
+        assertThatThrownBy(() -> parsed(Map.of(), "--publisher-jwks-url", "https://x/jwks", "--publisher-jwt-key",
+                "0123456789abcdef0123456789abcdef")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("not both");
+        assertThatThrownBy(() -> parsed(Map.of(), "--jwks-cache-ttl", "10ms"))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("--jwks-cache-ttl:");
+    }
 }
