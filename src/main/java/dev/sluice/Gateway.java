@@ -1,5 +1,9 @@
 package dev.sluice;
 
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jose.util.DefaultResourceRetriever;
 import dev.sluice.auth.JwtAlgorithm;
 import dev.sluice.auth.JwtKey;
 import dev.sluice.auth.TokenIssuer;
@@ -9,15 +13,19 @@ import dev.sluice.config.ConfigException;
 import dev.sluice.edge.HttpServer;
 import dev.sluice.hub.Hub;
 import dev.sluice.hub.HubSettings;
-import dev.sluice.topic.SelectorCache;
 import dev.sluice.metrics.GatewayMetrics;
+import dev.sluice.topic.SelectorCache;
 import dev.sluice.transport.Transport;
 import dev.sluice.transport.Transports;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.net.InetSocketAddress;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,10 +45,14 @@ public final class Gateway implements AutoCloseable {
     private final InetSocketAddress address;
     private final String generatedPublisherToken;
     private final String generatedSecret;
+    private final Keys keys;
     private volatile boolean closed;
 
     private Gateway(Config config, HttpServer server, Hub hub, Transport transport, GatewayMetrics metrics,
-                    InetSocketAddress address, String generatedSecret, String generatedPublisherToken) {
+                    InetSocketAddress address, Keys keys) {
+        String generatedSecret = keys.generatedSecret();
+        String generatedPublisherToken = keys.generatedToken();
+        this.keys = keys;
         this.config = config;
         this.server = server;
         this.hub = hub;
@@ -74,8 +86,9 @@ public final class Gateway implements AutoCloseable {
             log.info("listening on {} (I/O kind {}, {} workers, transport {})", bound,
                     server.io().name().toLowerCase(java.util.Locale.ROOT), config.workers(),
                     transport.describe());
-            return new Gateway(config, server, hub, transport, metrics, bound, keys.generatedSecret(), keys.generatedToken());
+            return new Gateway(config, server, hub, transport, metrics, bound, keys);
         } catch (Exception | Error e) {
+            keys.close();
             transport.close();
             server.close();
             if (hub != null) {
@@ -117,7 +130,13 @@ public final class Gateway implements AutoCloseable {
 
     /** The token verifiers, and the secret and token made for this run when no key was given. */
     private record Keys(TokenVerifier publishers, TokenVerifier subscribers, String generatedSecret,
-                        String generatedToken) {}
+                        String generatedToken) {
+        /** Stops the background refresh of key sets fetched from a URL; nothing for configured keys. */
+        void close() {
+            publishers.close();
+            subscribers.close();
+        }
+    }
 
     private static Keys keys(Config config) {
         String generatedSecret = null;
@@ -125,7 +144,7 @@ public final class Gateway implements AutoCloseable {
         String pubKey = config.publisherJwtKey();
         String pubAlg = config.publisherJwtAlg();
         JwtAlgorithm publisherAlgorithm = algorithm("--publisher-jwt-alg", pubAlg);
-        if (pubKey == null) {
+        if (pubKey == null && config.publisherJwksUrl() == null) {
             // A random secret can only stand in for an HMAC key; an RS/ES algorithm without its
             // public key is a mistake to report, not a setting to drop.
             if (!publisherAlgorithm.isHmac()) {
@@ -135,17 +154,26 @@ public final class Gateway implements AutoCloseable {
             generatedSecret = TokenIssuer.randomSecret();
             pubKey = generatedSecret;
             generatedToken = TokenIssuer.hmac(publisherAlgorithm, generatedSecret.getBytes(StandardCharsets.UTF_8),
-                    List.of("*"), List.of("*"), null);
+                    List.of("*"), List.of("*"), null, Clock.systemUTC(), config.tokenIssuer(), config.tokenAudiences());
         }
         if (config.subscriberJwtKey() == null
                 && algorithm("--subscriber-jwt-alg", config.subscriberJwtAlg()) != JwtAlgorithm.HS256) {
             throw new ConfigException("--subscriber-jwt-alg", "is used only with --subscriber-jwt-key; without one,"
                     + " subscribers are verified with the publisher key and algorithm");
         }
-        TokenVerifier publishers = verifier("publisher", "--publisher-jwt", pubKey, pubAlg, config);
-        String subKey = config.subscriberJwtKey() != null ? config.subscriberJwtKey() : pubKey;
-        String subAlg = config.subscriberJwtKey() != null ? config.subscriberJwtAlg() : pubAlg;
-        TokenVerifier subscribers = verifier("subscriber", "--subscriber-jwt", subKey, subAlg, config);
+        TokenVerifier publishers = config.publisherJwksUrl() != null
+                ? jwksVerifier("publisher", "--publisher-jwks-url", config.publisherJwksUrl(), config)
+                : verifier("publisher", "--publisher-jwt", pubKey, pubAlg, config);
+        TokenVerifier subscribers;
+        if (config.subscriberJwksUrl() != null) {
+            subscribers = jwksVerifier("subscriber", "--subscriber-jwks-url", config.subscriberJwksUrl(), config);
+        } else if (config.subscriberJwtKey() == null && config.publisherJwksUrl() != null) {
+            subscribers = jwksVerifier("subscriber", "--publisher-jwks-url", config.publisherJwksUrl(), config);
+        } else {
+            String subKey = config.subscriberJwtKey() != null ? config.subscriberJwtKey() : pubKey;
+            String subAlg = config.subscriberJwtKey() != null ? config.subscriberJwtAlg() : pubAlg;
+            subscribers = verifier("subscriber", "--subscriber-jwt", subKey, subAlg, config);
+        }
         return new Keys(publishers, subscribers, generatedSecret, generatedToken);
     }
 
@@ -168,10 +196,49 @@ public final class Gateway implements AutoCloseable {
                 .build();
     }
 
+    /**
+     * Keys from a JSON Web Key Set URL: cached for --jwks-cache-ttl and refreshed in the background
+     * before it ends, fetched again (at most once per rate-limit interval) when a token names an
+     * unknown kid, and kept for up to ten cache lifetimes while the URL cannot be reached.
+     */
+    private static TokenVerifier jwksVerifier(String role, String option, String url, Config config) {
+        URL location;
+        try {
+            location = URI.create(url).toURL();
+        } catch (IllegalArgumentException | MalformedURLException e) {
+            throw new ConfigException(option, "'" + url + "' is not a URL: " + e.getMessage());
+        }
+        long ttl = config.jwksCacheTtl().toMillis();
+        JWKSource<SecurityContext> source =
+                JWKSourceBuilder.<SecurityContext>create(location,
+                                new DefaultResourceRetriever(JWKS_TIMEOUT_MILLIS, JWKS_TIMEOUT_MILLIS,
+                                        JWKSourceBuilder.DEFAULT_HTTP_SIZE_LIMIT))
+                        .retrying(true)
+                        .cache(ttl, Math.min(ttl / 4, JWKSourceBuilder.DEFAULT_CACHE_REFRESH_TIMEOUT))
+                        .refreshAheadCache(Math.min(ttl / 4, JWKSourceBuilder.DEFAULT_REFRESH_AHEAD_TIME),
+                                null, Executors.newSingleThreadExecutor(Gateway::jwksThread), true,
+                                Executors.newSingleThreadScheduledExecutor(Gateway::jwksThread), true)
+                        .rateLimited(Math.min(ttl / 2, JWKSourceBuilder.DEFAULT_RATE_LIMIT_MIN_INTERVAL))
+                        .outageTolerant(ttl * 10)
+                        .build();
+        return TokenVerifier.jwks(role, source, config.jwtClockSkew(), Clock.systemUTC(), config.tokenIssuer(),
+                config.tokenAudiences());
+    }
+
+    /** Connect and read timeout of a key set fetch: it may run on an event loop, so it is short. */
+    private static final int JWKS_TIMEOUT_MILLIS = 2_000;
+
+    private static Thread jwksThread(Runnable task) {
+        Thread thread = new Thread(task, "sluice-jwks-refresh");
+        thread.setDaemon(true);
+        return thread;
+    }
+
     private static TokenVerifier verifier(String role, String option, String key, String alg, Config config) {
         JwtAlgorithm algorithm = algorithm(option + "-alg", alg);
         try {
-            return new TokenVerifier(role, JwtKey.parse(algorithm, key), config.jwtClockSkew(), Clock.systemUTC());
+            return new TokenVerifier(role, JwtKey.parse(algorithm, key), config.jwtClockSkew(), Clock.systemUTC(),
+                    config.tokenIssuer(), config.tokenAudiences());
         } catch (IllegalArgumentException e) {
             throw new ConfigException(option + "-key", e.getMessage());
         }
@@ -237,6 +304,7 @@ public final class Gateway implements AutoCloseable {
         server.close();
         hub.close();
         metrics.close();
+        keys.close();
         log.info("stopped");
     }
 }

@@ -15,6 +15,13 @@ public final class TokenExtractor {
 
     private static final String BEARER = "Bearer";
 
+    /** Where a token was found; a browser sends the cookie by itself, the other two it must be told to send. */
+    public enum Source { HEADER, QUERY, COOKIE }
+
+    /** A token and the place it came from. */
+    public record Found(String token, Source source) {
+    }
+
     private TokenExtractor() {
     }
 
@@ -32,14 +39,27 @@ public final class TokenExtractor {
      */
     public static String extract(String authorizationHeader, String authorizationQueryParam, String cookieHeader)
             throws AuthException {
+        Found found = find(authorizationHeader, authorizationQueryParam, cookieHeader);
+        return found == null ? null : found.token();
+    }
+
+    /**
+     * As {@link #extract(String, String, String)}, also saying where the token was found (a publish
+     * authenticated by the cookie needs a check of its origin, the others do not).
+     *
+     * @return the token and its source, or null when the request carries none
+     */
+    public static Found find(String authorizationHeader, String authorizationQueryParam, String cookieHeader)
+            throws AuthException {
         if (authorizationHeader != null) {
-            return bearer(authorizationHeader);
+            return new Found(bearer(authorizationHeader), Source.HEADER);
         }
         if (authorizationQueryParam != null && !authorizationQueryParam.isBlank()) {
-            return authorizationQueryParam.strip();
+            return new Found(authorizationQueryParam.strip(), Source.QUERY);
         }
         if (cookieHeader != null) {
-            return cookie(cookieHeader, COOKIE_NAME);
+            String token = cookie(cookieHeader, COOKIE_NAME);
+            return token == null ? null : new Found(token, Source.COOKIE);
         }
         return null;
     }

@@ -48,6 +48,18 @@ public final class TokenIssuer {
     /** As {@link #hmac(JwtAlgorithm, byte[], List, List, Duration)}, reading "now" from the given clock. */
     public static String hmac(JwtAlgorithm alg, byte[] secret, List<String> publish, List<String> subscribe,
             Duration ttlOrNull, Clock clock) {
+        return hmac(alg, secret, publish, subscribe, ttlOrNull, clock, null, List.of());
+    }
+
+    /**
+     * As {@link #hmac(JwtAlgorithm, byte[], List, List, Duration, Clock)}, also with {@code iss} and
+     * {@code aud} claims, for a hub that requires them.
+     *
+     * @param issuerOrNull the {@code iss} claim; null leaves it out
+     * @param audiences    the {@code aud} claim; empty leaves it out
+     */
+    public static String hmac(JwtAlgorithm alg, byte[] secret, List<String> publish, List<String> subscribe,
+            Duration ttlOrNull, Clock clock, String issuerOrNull, List<String> audiences) {
         // Validates the algorithm and the secret length with the very rules the verifier applies.
         JwtKey.hmac(alg, secret);
         Objects.requireNonNull(clock, "clock");
@@ -65,6 +77,12 @@ public final class TokenIssuer {
                 .claim("mercure", mercure);
         if (ttlOrNull != null) {
             claims.expirationTime(Date.from(now.plus(ttlOrNull)));
+        }
+        if (issuerOrNull != null) {
+            claims.issuer(issuerOrNull);
+        }
+        if (!audiences.isEmpty()) {
+            claims.audience(List.copyOf(audiences));
         }
         SignedJWT jwt = new SignedJWT(
                 new JWSHeader.Builder(alg.jwsAlgorithm()).type(JOSEObjectType.JWT).build(),

@@ -1,6 +1,16 @@
 package dev.sluice.auth;
 
 import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.KeySourceException;
+import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import java.security.Key;
+import java.util.Arrays;
+import java.util.HashSet;
 import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jose.util.JSONObjectUtils;
@@ -18,7 +28,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Checks compact JWS tokens against one configured key and turns the accepted ones into
+ * Checks compact JWS tokens against one configured key, or the keys of a JSON Web Key Set
+ * ({@link #jwks}), and turns the accepted ones into
  * {@link MercureClaims}. A token is accepted only if it is signed with exactly the configured
  * algorithm, its signature verifies, it is within its {@code nbf}/{@code exp} window (give or take
  * the clock skew) and its {@code mercure} claim, when present, has the shape the Mercure spec
@@ -26,16 +37,21 @@ import java.util.Set;
  *
  * <p>Instances are immutable and thread-safe; build one per key at start-up and share it.
  */
-public final class TokenVerifier {
+public final class TokenVerifier implements AutoCloseable {
 
     /** A sensible tolerance for clocks of publishers and the hub drifting apart. */
     public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(5);
+    private static final DefaultJWSVerifierFactory VERIFIERS = new DefaultJWSVerifierFactory();
 
     private final JwtAlgorithm algorithm;
     private final JWSVerifier verifier;
+    private final JWSVerificationKeySelector<SecurityContext> keySet;
+    private final JWKSource<SecurityContext> keySource;
     private final Duration clockSkew;
     private final Clock clock;
     private final String keyDescription;
+    private final String issuer;
+    private final List<String> audiences;
 
     /**
      * A verifier whose refusals name the key's role, e.g. {@code "subscriber"} gives "signature
@@ -46,18 +62,69 @@ public final class TokenVerifier {
      * @param clockSkew how far {@code exp} and {@code nbf} may be overstepped; zero or positive
      */
     public TokenVerifier(String keyRole, JwtKey key, Duration clockSkew, Clock clock) {
+        this(keyRole, key, clockSkew, clock, null, List.of());
+    }
+
+    /**
+     * As {@link #TokenVerifier(String, JwtKey, Duration, Clock)}, also requiring the {@code iss}
+     * and {@code aud} claims a hub was configured to expect.
+     *
+     * @param issuer    the exact {@code iss} every token must carry; null to accept any or none
+     * @param audiences the {@code aud} values of which a token must name at least one; empty to
+     *                  accept any or none
+     */
+    public TokenVerifier(String keyRole, JwtKey key, Duration clockSkew, Clock clock, String issuer,
+                         List<String> audiences) {
         Objects.requireNonNull(key, "key");
+        this.issuer = issuer;
+        this.audiences = List.copyOf(audiences);
         Objects.requireNonNull(clockSkew, "clockSkew");
         if (clockSkew.isNegative()) {
             throw new IllegalArgumentException("clock skew must not be negative: " + clockSkew);
         }
         this.algorithm = key.algorithm();
         this.verifier = key.newVerifier();
+        this.keySet = null;
+        this.keySource = null;
         this.clockSkew = clockSkew;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.keyDescription = keyRole == null || keyRole.isBlank()
                 ? "the configured key"
                 : "the configured " + keyRole.strip() + " key";
+    }
+
+    private TokenVerifier(String keyRole, JWKSource<SecurityContext> keys, Duration clockSkew, Clock clock,
+                          String issuer, List<String> audiences) {
+        Objects.requireNonNull(keys, "keys");
+        if (clockSkew.isNegative()) {
+            throw new IllegalArgumentException("clock skew must not be negative: " + clockSkew);
+        }
+        Set<JWSAlgorithm> accepted = new HashSet<>();
+        for (JwtAlgorithm alg : JwtAlgorithm.values()) {
+            accepted.add(alg.jwsAlgorithm());
+        }
+        this.algorithm = null;
+        this.verifier = null;
+        // Selects only keys whose type suits the token's alg (oct for HS*, RSA for RS*, EC of the
+        // right curve for ES*) and, when the token names one, whose kid is that one.
+        this.keySet = new JWSVerificationKeySelector<>(accepted, keys);
+        this.keySource = keys;
+        this.clockSkew = clockSkew;
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.keyDescription = "the keys of the " + (keyRole == null || keyRole.isBlank() ? "" : keyRole.strip() + " ")
+                + "JWKS";
+        this.issuer = issuer;
+        this.audiences = List.copyOf(audiences);
+    }
+
+    /**
+     * A verifier that takes its keys from a JSON Web Key Set (for example nimbus's
+     * {@code JWKSourceBuilder} over a URL, which caches and refreshes it). The token's {@code alg}
+     * must be one of {@link JwtAlgorithm} and is checked with a key of the matching type only.
+     */
+    public static TokenVerifier jwks(String keyRole, JWKSource<SecurityContext> keys, Duration clockSkew, Clock clock,
+                                     String issuer, List<String> audiences) {
+        return new TokenVerifier(keyRole, keys, clockSkew, clock, issuer, audiences);
     }
 
     /**
@@ -87,8 +154,12 @@ public final class TokenVerifier {
         if (parts != 3) {
             throw new AuthException("token is malformed: expected 3 dot-separated parts, found " + parts);
         }
-        if (!alg.equals(algorithm.name())) {
+        if (algorithm != null && !alg.equals(algorithm.name())) {
             throw new AuthException("token uses " + alg + " but the hub expects " + algorithm);
+        }
+        if (algorithm == null && !acceptedName(alg)) {
+            throw new AuthException("token uses " + alg + ", which the hub does not accept (accepted: "
+                    + Arrays.toString(JwtAlgorithm.values()) + ")");
         }
         if (token.endsWith(".")) {
             throw new AuthException("token has an empty signature");
@@ -106,12 +177,16 @@ public final class TokenVerifier {
         if (crit != null && !crit.isEmpty()) {
             throw new AuthException("token has critical header parameters the hub does not support: " + crit);
         }
-        try {
-            if (!jwt.verify(verifier)) {
-                throw new AuthException("signature does not verify with " + keyDescription);
+        if (keySet == null) {
+            try {
+                if (!jwt.verify(verifier)) {
+                    throw new AuthException("signature does not verify with " + keyDescription);
+                }
+            } catch (JOSEException | RuntimeException e) {
+                throw new AuthException("signature cannot be checked: " + e.getMessage(), e);
             }
-        } catch (JOSEException | RuntimeException e) {
-            throw new AuthException("signature cannot be checked: " + e.getMessage(), e);
+        } else {
+            verifyWithKeySet(jwt);
         }
 
         // Only a token with a valid signature gets its claims read: nothing below is attacker-chosen.
@@ -130,7 +205,97 @@ public final class TokenVerifier {
         if (notBefore != null && now.plus(clockSkew).isBefore(notBefore)) {
             throw new AuthException("token is not valid before " + notBefore);
         }
+        checkIssuer(claims);
+        checkAudience(claims);
         return mercureClaims(claims.getClaim("mercure"), expiresAt, claims.getSubject());
+    }
+
+    private void checkIssuer(JWTClaimsSet claims) throws AuthException {
+        if (issuer == null) {
+            return;
+        }
+        // Nimbus has already refused an iss that is not a string ("token claims are malformed").
+        String iss = claims.getIssuer();
+        if (iss == null) {
+            throw new AuthException("token has no iss claim but the hub requires issuer '" + issuer + "'");
+        }
+        if (!issuer.equals(iss)) {
+            throw new AuthException("token iss claim '" + iss + "' is not the issuer the hub requires ('"
+                    + issuer + "')");
+        }
+    }
+
+    private void checkAudience(JWTClaimsSet claims) throws AuthException {
+        if (audiences.isEmpty()) {
+            return;
+        }
+        // Nimbus reads a single string or an array of strings (RFC 7519 section 4.1.3) and refuses
+        // any other shape as malformed claims.
+        List<String> named = claims.getAudience();
+        if (named.isEmpty()) {
+            throw new AuthException("token has no aud claim but the hub requires one of " + audiences);
+        }
+        for (String value : named) {
+            if (audiences.contains(value)) {
+                return;
+            }
+        }
+        throw new AuthException("token aud claim " + named + " names none of the audiences the hub accepts "
+                + audiences);
+    }
+
+    /** Stops the background work of a key set source (its refresh threads); nothing for a configured key. */
+    @Override
+    public void close() {
+        if (keySource instanceof java.io.Closeable closeable) {
+            try {
+                closeable.close();
+            } catch (java.io.IOException e) {
+                // Only executors are shut down here; nothing is left to release.
+            }
+        }
+    }
+
+    private static boolean acceptedName(String alg) {
+        for (JwtAlgorithm accepted : JwtAlgorithm.values()) {
+            if (accepted.name().equals(alg)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void verifyWithKeySet(SignedJWT jwt) throws AuthException {
+        JWSHeader header = jwt.getHeader();
+        List<Key> candidates;
+        try {
+            candidates = keySet.selectJWSKeys(header, null);
+        } catch (com.nimbusds.jose.jwk.source.RateLimitReachedException e) {
+            // The kid is not among the keys held, and the set was fetched again too recently to look anew.
+            throw new AuthException("no key in " + keyDescription + " suits " + header.getAlgorithm()
+                    + (header.getKeyID() == null ? "" : " with kid '" + header.getKeyID() + "'")
+                    + " (the key set was fetched again too recently to look for it once more)", e);
+        } catch (KeySourceException | RuntimeException e) {
+            throw new AuthException("the hub cannot fetch " + keyDescription + ": "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
+        }
+        if (candidates.isEmpty()) {
+            throw new AuthException("no key in " + keyDescription + " suits " + header.getAlgorithm()
+                    + (header.getKeyID() == null ? "" : " with kid '" + header.getKeyID() + "'"));
+        }
+        for (Key key : candidates) {
+            if (key instanceof java.security.interfaces.RSAPublicKey rsa && rsa.getModulus().bitLength() < 2048) {
+                continue; // as for a configured key: too weak to trust
+            }
+            try {
+                if (jwt.verify(VERIFIERS.createJWSVerifier(header, key))) {
+                    return;
+                }
+            } catch (JOSEException | RuntimeException e) {
+                // This key cannot check this token (e.g. an HMAC key shorter than the algorithm needs): try the next.
+            }
+        }
+        throw new AuthException("signature does not verify with " + keyDescription);
     }
 
     private static int countParts(String token) {

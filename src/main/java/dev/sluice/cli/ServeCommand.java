@@ -269,6 +269,38 @@ final class ServeCommand implements Callable<Integer> {
             description = "Properties file with option values (keys without dashes). Env: SLUICE_CONFIG")
     String configFile;
 
+    @Option(names = "--token-issuer", paramLabel = "ISS",
+            description = "Publisher and subscriber tokens must carry exactly this iss claim; others get 401."
+                    + " Default: any issuer")
+    String tokenIssuer;
+
+    @Option(names = "--token-audience", paramLabel = "AUD", split = ",",
+            description = "Publisher and subscriber tokens must name one of these in their aud claim; others get"
+                    + " 401. Repeatable or comma-separated. Default: any audience")
+    List<String> tokenAudiences;
+
+    @Option(names = "--publish-origins", paramLabel = "ORIGIN", split = ",",
+            description = "Origins (scheme://host[:port], comma-separated, or *) a publish authenticated by the"
+                    + " mercureAuthorization cookie may come from, by its Origin or else Referer header; others"
+                    + " get 403. Publishes with the Authorization header or query parameter are not checked."
+                    + " Default: none (cookie-authenticated publishes are refused)")
+    List<String> publishOrigins;
+
+    @Option(names = "--publisher-jwks-url", paramLabel = "URL",
+            description = "Verify publisher tokens with the keys of this JSON Web Key Set (RS*, ES*, HS*; the kid"
+                    + " picks the key) instead of --publisher-jwt-key. Cached, refreshed ahead of expiry and on an"
+                    + " unknown kid (rate-limited); the last good keys are kept through an outage. Default: none")
+    String publisherJwksUrl;
+
+    @Option(names = "--subscriber-jwks-url", paramLabel = "URL",
+            description = "As --publisher-jwks-url, for subscriber tokens. Default: none")
+    String subscriberJwksUrl;
+
+    @Option(names = "--jwks-cache-ttl", paramLabel = "DURATION", defaultValue = "5m",
+            converter = Units.DurationConverter.class,
+            description = "How long a fetched JSON Web Key Set is used before it is fetched again. Default: ${DEFAULT-VALUE}")
+    Duration jwksCacheTtl;
+
     Config toConfig() {
         return new Config(parseListen(listen), blankToNull(publisherJwtKey), publisherJwtAlg,
                 blankToNull(subscriberJwtKey), subscriberJwtAlg, anonymous, heartbeat, historySize, historyMaxBytes,
@@ -282,7 +314,12 @@ final class ServeCommand implements Callable<Integer> {
                 blankToNull(positionEvent),
                 maxConnectionsPerIp, trimmed(subscribeAllow), trimmed(subscribeDeny), trimmed(publishAllow),
                 trimmed(publishDeny), trimmed(trustedProxies), blankToNull(publishRatePerIp),
-                blankToNull(publishRatePerToken));
+                blankToNull(publishRatePerToken),
+                blankToNull(tokenIssuer),
+                tokenAudiences == null ? List.of() : tokenAudiences.stream().map(String::strip).toList(),
+                publishOrigins == null ? List.of()
+                        : publishOrigins.stream().map(String::strip).filter(s -> !s.isEmpty()).toList(),
+                blankToNull(publisherJwksUrl), blankToNull(subscriberJwksUrl), jwksCacheTtl);
     }
 
     /** A comma-separated list without blank entries (an empty value means none). */

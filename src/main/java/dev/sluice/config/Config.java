@@ -64,7 +64,13 @@ public record Config(
         List<String> publishDeny,
         List<String> trustedProxies,
         String publishRatePerIp,
-        String publishRatePerToken) {
+        String publishRatePerToken,
+        String tokenIssuer,
+        List<String> tokenAudiences,
+        List<String> publishOrigins,
+        String publisherJwksUrl,
+        String subscriberJwksUrl,
+        Duration jwksCacheTtl) {
 
     /**
      * What {@code --position-event} may be: a plain token (so it cannot add SSE fields), never
@@ -133,6 +139,26 @@ public record Config(
         trustedProxies = networks("--trusted-proxies", trustedProxies);
         rate("--publish-rate-per-ip", publishRatePerIp);
         rate("--publish-rate-per-token", publishRatePerToken);
+        tokenAudiences = List.copyOf(tokenAudiences);
+        check(tokenIssuer == null || !tokenIssuer.isBlank(), "--token-issuer", "must not be blank");
+        for (String audience : tokenAudiences) {
+            check(!audience.isBlank(), "--token-audience", "must not be blank");
+        }
+        publishOrigins = List.copyOf(publishOrigins);
+        for (String origin : publishOrigins) {
+            check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--publish-origins",
+                    "'" + origin + "' is not an origin: use scheme://host[:port] or *");
+        }
+        check(publisherJwksUrl == null || publisherJwksUrl.matches("https?://\\S+"), "--publisher-jwks-url",
+                "must be an http or https URL, got '" + publisherJwksUrl + "'");
+        check(subscriberJwksUrl == null || subscriberJwksUrl.matches("https?://\\S+"), "--subscriber-jwks-url",
+                "must be an http or https URL, got '" + subscriberJwksUrl + "'");
+        check(publisherJwksUrl == null || publisherJwtKey == null, "--publisher-jwks-url",
+                "give either --publisher-jwt-key or --publisher-jwks-url, not both");
+        check(subscriberJwksUrl == null || subscriberJwtKey == null, "--subscriber-jwks-url",
+                "give either --subscriber-jwt-key or --subscriber-jwks-url, not both");
+        check(jwksCacheTtl != null && jwksCacheTtl.toMillis() >= 100, "--jwks-cache-ttl",
+                "must be at least 100ms, got " + jwksCacheTtl);
         for (String origin : corsOrigins) {
             check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--cors-origins",
                     "'" + origin + "' is not an origin: use scheme://host[:port] or *");
@@ -225,6 +251,12 @@ public record Config(
         public List<String> trustedProxies = List.of();
         public String publishRatePerIp;
         public String publishRatePerToken;
+        public String tokenIssuer;
+        public List<String> tokenAudiences = List.of();
+        public List<String> publishOrigins = List.of();
+        public String publisherJwksUrl;
+        public String subscriberJwksUrl;
+        public Duration jwksCacheTtl = Duration.ofMinutes(5);
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -271,6 +303,12 @@ public record Config(
         public Builder trustedProxies(List<String> v) { trustedProxies = v; return this; }
         public Builder publishRatePerIp(String v) { publishRatePerIp = v; return this; }
         public Builder publishRatePerToken(String v) { publishRatePerToken = v; return this; }
+        public Builder tokenIssuer(String v) { tokenIssuer = v; return this; }
+        public Builder tokenAudiences(List<String> v) { tokenAudiences = v; return this; }
+        public Builder publishOrigins(List<String> v) { publishOrigins = v; return this; }
+        public Builder publisherJwksUrl(String v) { publisherJwksUrl = v; return this; }
+        public Builder subscriberJwksUrl(String v) { subscriberJwksUrl = v; return this; }
+        public Builder jwksCacheTtl(Duration v) { jwksCacheTtl = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -281,7 +319,8 @@ public record Config(
                     maxDispatchQueue, redisStream, redisTimeout, fileFsync, allowNonAsciiIds, replayBatch, selectorCache, matchCache,
                     publisherTokenCache, subscriberTokenCache, tokenCacheTtl, positionEvent,
                     maxConnectionsPerIp, subscribeAllow, subscribeDeny, publishAllow, publishDeny,
-                    trustedProxies, publishRatePerIp, publishRatePerToken);
+                    trustedProxies, publishRatePerIp, publishRatePerToken,
+                    tokenIssuer, tokenAudiences, publishOrigins, publisherJwksUrl, subscriberJwksUrl, jwksCacheTtl);
         }
     }
 }

@@ -20,7 +20,11 @@ import java.util.List;
 final class Access {
 
     /** The outcome: claims, or the status and message to refuse with. */
-    record Result(MercureClaims claims, int status, String refusal) {
+    record Result(MercureClaims claims, int status, String refusal, boolean fromCookie) {
+        Result(MercureClaims claims, int status, String refusal) {
+            this(claims, status, refusal, false);
+        }
+
         boolean ok() {
             return refusal == null;
         }
@@ -29,6 +33,7 @@ final class Access {
     private final VerifiedTokens publishers;
     private final VerifiedTokens subscribers;
     private final boolean anonymous;
+    private final PublishOrigins publishOrigins;
 
     Access(TokenVerifier publishers, TokenVerifier subscribers, Config config) {
         this.publishers = new VerifiedTokens(publishers, config.jwtClockSkew(), Clock.systemUTC(),
@@ -36,6 +41,7 @@ final class Access {
         this.subscribers = new VerifiedTokens(subscribers, config.jwtClockSkew(), Clock.systemUTC(),
                 config.subscriberTokenCache(), config.tokenCacheTtl());
         this.anonymous = config.anonymous();
+        this.publishOrigins = new PublishOrigins(config.publishOrigins());
     }
 
     Result publisher(HttpRequest req, QueryStringDecoder query) {
@@ -43,6 +49,12 @@ final class Access {
                 + " 'Authorization: Bearer <JWT>' with a mercure.publish claim signed with the publisher key.");
         if (who.ok() && who.claims().publish().isEmpty()) {
             return new Result(null, 403, "The token has no mercure.publish selectors, so it may not publish.");
+        }
+        if (who.ok() && who.fromCookie()) {
+            String refusal = publishOrigins.refusal(req.headers());
+            if (refusal != null) {
+                return new Result(null, 403, refusal);
+            }
         }
         return who;
     }
@@ -57,19 +69,20 @@ final class Access {
     private static Result verify(HttpRequest req, QueryStringDecoder query, VerifiedTokens tokens, String role,
                                  String whenMissing) {
         try {
-            String token = token(req, query);
-            if (token == null) {
+            TokenExtractor.Found found = token(req, query);
+            if (found == null) {
                 return whenMissing == null ? new Result(MercureClaims.NONE, 200, null) : new Result(null, 401, whenMissing);
             }
-            return new Result(tokens.verify(token), 200, null);
+            return new Result(tokens.verify(found.token()), 200, null,
+                    found.source() == TokenExtractor.Source.COOKIE);
         } catch (AuthException e) {
             return new Result(null, 401, "Invalid " + role + " token: " + e.getMessage());
         }
     }
 
-    private static String token(HttpRequest req, QueryStringDecoder query) throws AuthException {
+    private static TokenExtractor.Found token(HttpRequest req, QueryStringDecoder query) throws AuthException {
         List<String> fromQuery = query.parameters().get("authorization");
-        return TokenExtractor.extract(req.headers().get(HttpHeaderNames.AUTHORIZATION),
+        return TokenExtractor.find(req.headers().get(HttpHeaderNames.AUTHORIZATION),
                 fromQuery == null || fromQuery.isEmpty() ? null : fromQuery.get(0),
                 req.headers().get(HttpHeaderNames.COOKIE));
     }

@@ -33,6 +33,23 @@ class TokenExtractorTest {
     }
 
     @ParameterizedTest
+    @CsvSource(nullValues = "null", value = {
+        "'Bearer h.h.h', q.q.q, mercureAuthorization=c.c.c, HEADER, h.h.h",
+        "null,           q.q.q, mercureAuthorization=c.c.c, QUERY,  q.q.q",
+        "null,           '',    mercureAuthorization=c.c.c, COOKIE, c.c.c",
+        "null,           null,  other=x,                    null,   null",
+    })
+    void saysWhereTheTokenWasFound(String header, String query, String cookie, TokenExtractor.Source source,
+                                   String token) throws AuthException {
+        TokenExtractor.Found found = TokenExtractor.find(header, query, cookie);
+        if (source == null) {
+            assertThat(found).isNull();
+        } else {
+            assertThat(found).isEqualTo(new TokenExtractor.Found(token, source));
+        }
+    }
+
+    @ParameterizedTest
     @CsvSource({
         "'Bearer abc',     abc",
         "'bearer abc',     abc",
