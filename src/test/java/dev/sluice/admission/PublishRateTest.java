@@ -42,14 +42,17 @@ class PublishRateTest {
 
     @Test
     void eachTokenHasItsOwnRateWhereverItComesFrom() throws Exception {
-        try (TestHub hub = TestHub.start(b -> b.publishRatePerToken("2/h"))) {
+        // A publish authenticated by the cookie must come from an allowed origin (CSRF).
+        String origin = "https://app.example";
+        try (TestHub hub = TestHub.start(b -> b.publishRatePerToken("2/h").publishOrigins(List.of(origin)))) {
             int port = hub.gateway.port();
             String body = TestHub.form("topic", "a", "data", "x");
             String first = TestHub.token(List.of("*"), List.of());
             String second = TestHub.token(List.of("a", "*"), List.of());
             assertThat(second).isNotEqualTo(first);
             try (RawClient a = RawClient.send("127.0.0.32", port, "POST", HUB, body, "Authorization: Bearer " + first);
-                 RawClient b = RawClient.send("127.0.0.33", port, "POST", HUB, body, "Cookie: mercureAuthorization=" + first)) {
+                 RawClient b = RawClient.send("127.0.0.33", port, "POST", HUB, body, "Cookie: mercureAuthorization=" + first,
+                         "Origin: " + origin)) {
                 assertThat(a.status).isEqualTo(200);
                 assertThat(b.status).isEqualTo(200);
             }
