@@ -194,12 +194,32 @@ public final class Chromium implements AutoCloseable {
         try {
             socket.abort();
         } finally {
+            // Chromium's helper processes (network service, renderers) may outlive the browser
+            // process by a moment and still write to the profile: end them all, then delete it.
+            java.util.List<ProcessHandle> helpers = process.descendants().toList();
             process.destroy();
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
+            for (ProcessHandle h : helpers) {
+                h.destroy();
+                try {
+                    h.onExit().get(5, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    h.destroyForcibly();
+                }
+            }
+            deleteProfile();
+        }
+    }
+
+    /** Deletes the temporary profile; files that vanish meanwhile are fine, a few tries at most. */
+    private void deleteProfile() throws InterruptedException {
+        for (int attempt = 0; attempt < 5 && Files.exists(profile); attempt++) {
             try (var files = Files.walk(profile)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (java.io.IOException | java.io.UncheckedIOException vanished) {
+                Thread.sleep(100); // a file disappeared during the walk: walk again
             }
         }
     }
