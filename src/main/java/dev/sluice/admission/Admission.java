@@ -75,24 +75,24 @@ public final class Admission {
      * {@code --subscribe-deny}): null when it may, else a 403. Ask before any other work.
      */
     public Refusal subscribe(Channel channel, HttpHeaders headers) {
-        InetAddress client = client(channel, headers);
-        if (subscribers.permits(client)) {
-            return null;
-        }
-        refusedSubscribeAddress.increment();
-        return new Refusal(403, SUBSCRIBE_ADDRESS, "Subscribing is not allowed from " + client.getHostAddress()
-                + " (--subscribe-allow, --subscribe-deny).", 0);
+        return byAddress(channel, headers, subscribers, refusedSubscribeAddress, SUBSCRIBE_ADDRESS, "Subscribing",
+                "--subscribe-allow, --subscribe-deny");
     }
 
     /** As {@link #subscribe}, for publishing ({@code --publish-allow}, {@code --publish-deny}). */
     public Refusal publish(Channel channel, HttpHeaders headers) {
+        return byAddress(channel, headers, publishers, refusedPublishAddress, PUBLISH_ADDRESS, "Publishing",
+                "--publish-allow, --publish-deny");
+    }
+
+    private Refusal byAddress(Channel channel, HttpHeaders headers, AddressRule rule, Counter refused, String reason,
+                              String what, String options) {
         InetAddress client = client(channel, headers);
-        if (publishers.permits(client)) {
+        if (rule.permits(client)) {
             return null;
         }
-        refusedPublishAddress.increment();
-        return new Refusal(403, PUBLISH_ADDRESS, "Publishing is not allowed from " + client.getHostAddress()
-                + " (--publish-allow, --publish-deny).", 0);
+        refused.increment();
+        return new Refusal(403, reason, what + " is not allowed from " + client.getHostAddress() + " (" + options + ").", 0);
     }
 
     /**

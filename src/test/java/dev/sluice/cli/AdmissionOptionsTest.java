@@ -6,19 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sluice.config.Config;
 import dev.sluice.config.ConfigException;
 import java.util.Map;
-import java.util.Properties;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** The admission-control options: from the command line and the environment into Config, and their checks. */
 class AdmissionOptionsTest {
 
     static Config parsed(Map<String, String> env, String... args) {
-        ServeCommand serve = new ServeCommand();
-        CommandLine cli = new CommandLine(serve);
-        cli.setDefaultValueProvider(new Defaults(env, new Properties(), "sluice.properties"));
-        cli.parseArgs(args);
-        return serve.toConfig();
+        return ServeOptions.parse(env, args);
     }
 
     @Test

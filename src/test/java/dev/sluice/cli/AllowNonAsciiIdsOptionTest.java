@@ -3,19 +3,13 @@ package dev.sluice.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
-import java.util.Properties;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** {@code --allow-non-ascii-ids}: off by default, on from the flag or from SLUICE_ALLOW_NON_ASCII_IDS. */
 class AllowNonAsciiIdsOptionTest {
 
     static boolean parsed(Map<String, String> env, String... args) {
-        ServeCommand serve = new ServeCommand();
-        CommandLine cli = new CommandLine(serve);
-        cli.setDefaultValueProvider(new Defaults(env, new Properties(), "sluice.properties"));
-        cli.parseArgs(args);
-        return serve.toConfig().allowNonAsciiIds();
+        return ServeOptions.parse(env, args).allowNonAsciiIds();
     }
 
     @Test

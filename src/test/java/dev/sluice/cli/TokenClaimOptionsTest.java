@@ -7,19 +7,13 @@ import dev.sluice.config.Config;
 import dev.sluice.config.ConfigException;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** {@code --token-issuer}, {@code --token-audience} and {@code --publish-origins} from the command line and the environment. */
 class TokenClaimOptionsTest {
 
     static Config parsed(Map<String, String> env, String... args) {
-        ServeCommand serve = new ServeCommand();
-        CommandLine cli = new CommandLine(serve);
-        cli.setDefaultValueProvider(new Defaults(env, new Properties(), "sluice.properties"));
-        cli.parseArgs(args);
-        return serve.toConfig();
+        return ServeOptions.parse(env, args);
     }
 
     @Test
