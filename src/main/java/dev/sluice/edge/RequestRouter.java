@@ -77,11 +77,19 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         QueryStringDecoder query;
         try {
-            query = QueryStringDecoder.builder().maxParams(maxQueryParams).semicolonIsNormalChar(true).build(req.uri());
+            // One more than allowed is decoded, so that too many parameters are refused, not cut
+            // off: the decoder stops silently at its limit, and would drop a token or a topic.
+            query = QueryStringDecoder.builder().maxParams(maxQueryParams + 1).semicolonIsNormalChar(true)
+                    .build(req.uri());
             query.path();
             query.parameters(); // decode now, so a bad escape is a 400 here
         } catch (IllegalArgumentException e) {
             malformed(ctx, req, HttpResponseStatus.BAD_REQUEST, "Malformed URL: " + e.getMessage());
+            return;
+        }
+        if (count(query.parameters()) > maxQueryParams) {
+            malformed(ctx, req, HttpResponseStatus.BAD_REQUEST, "The URL has more than " + maxQueryParams
+                    + " query parameters; at most " + maxQueryParams + " are read (--max-topics plus 16).");
             return;
         }
         String path = query.path();
@@ -129,6 +137,15 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     "Nothing at " + abbreviate(path) + ". The hub is at " + HUB_PATH
                             + "; also /healthz, /readyz, /metrics."));
         }
+    }
+
+    /** Parameters decoded, counting each repeated one (a form or a query string). */
+    static int count(java.util.Map<String, java.util.List<String>> parameters) {
+        int n = 0;
+        for (var values : parameters.values()) {
+            n += values.size();
+        }
+        return n;
     }
 
     private static String first(QueryStringDecoder query, String name) {
