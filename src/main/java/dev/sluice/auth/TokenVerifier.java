@@ -43,7 +43,7 @@ public final class TokenVerifier implements AutoCloseable {
     public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(5);
     private static final DefaultJWSVerifierFactory VERIFIERS = new DefaultJWSVerifierFactory();
     /** The largest NumericDate whose milliseconds fit a {@code long}. */
-    private static final double MAX_NUMERIC_DATE = Long.MAX_VALUE / 1000;
+    private static final long MAX_NUMERIC_DATE = Long.MAX_VALUE / 1000;
 
     private final JwtAlgorithm algorithm;
     private final JWSVerifier verifier;
@@ -224,7 +224,7 @@ public final class TokenVerifier implements AutoCloseable {
         if (payload != null && payload.get(name) instanceof Number value
                 && !(Math.abs(value.doubleValue()) <= MAX_NUMERIC_DATE)) {
             throw new AuthException("token " + name + " claim " + value + " is out of range: it must be seconds since"
-                    + " 1970-01-01T00:00:00Z, at most " + (long) MAX_NUMERIC_DATE);
+                    + " 1970-01-01T00:00:00Z, at most " + MAX_NUMERIC_DATE);
         }
     }
 
