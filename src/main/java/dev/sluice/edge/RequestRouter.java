@@ -70,7 +70,8 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     + req.protocolVersion().text() + " is not supported: this gateway speaks HTTP/1.1 and HTTP/1.0.");
             return;
         }
-        String badUrl = PercentEncoding.urlProblem(req.uri());
+        String target = originForm(req.uri());
+        String badUrl = PercentEncoding.urlProblem(target);
         if (badUrl != null) {
             malformed(ctx, req, HttpResponseStatus.BAD_REQUEST, "Malformed URL: " + badUrl);
             return;
@@ -80,7 +81,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             // One more than allowed is decoded, so that too many parameters are refused, not cut
             // off: the decoder stops silently at its limit, and would drop a token or a topic.
             query = QueryStringDecoder.builder().maxParams(maxQueryParams + 1).semicolonIsNormalChar(true)
-                    .build(req.uri());
+                    .build(target);
             query.path();
             query.parameters(); // decode now, so a bad escape is a 400 here
         } catch (IllegalArgumentException e) {
@@ -137,6 +138,29 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     "Nothing at " + abbreviate(path) + ". The hub is at " + HUB_PATH
                             + "; also /healthz, /readyz, /metrics."));
         }
+    }
+
+    /**
+     * The path and query of a request target. A server must accept the absolute form
+     * ({@code http://host/path?query}, RFC 9112 section 3.2.2), which proxies send; its scheme
+     * and authority say nothing this gateway routes on.
+     */
+    static String originForm(String target) {
+        int scheme = target.regionMatches(true, 0, "http://", 0, 7) ? 7
+                : target.regionMatches(true, 0, "https://", 0, 8) ? 8 : -1;
+        if (scheme < 0) {
+            return target;
+        }
+        for (int i = scheme; i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (c == '/') {
+                return target.substring(i);
+            }
+            if (c == '?') {
+                return "/" + target.substring(i);
+            }
+        }
+        return "/";
     }
 
     /** Parameters decoded, counting each repeated one (a form or a query string). */
