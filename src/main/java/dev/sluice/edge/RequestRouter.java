@@ -70,6 +70,13 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     + req.protocolVersion().text() + " is not supported: this gateway speaks HTTP/1.1 and HTTP/1.0.");
             return;
         }
+        int hosts = req.headers().getAll(HttpHeaderNames.HOST).size();
+        if (hosts > 1) {
+            // RFC 9112 section 3.2: one Host, never several (proxies may each believe another).
+            malformed(ctx, null, HttpResponseStatus.BAD_REQUEST, "The request has " + hosts
+                    + " Host headers; send exactly one.");
+            return;
+        }
         String target = originForm(req.uri());
         String badUrl = PercentEncoding.urlProblem(target);
         if (badUrl != null) {
