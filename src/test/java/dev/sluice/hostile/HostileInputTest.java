@@ -382,6 +382,13 @@ class HostileInputTest {
                         404, "Nothing at /.", Ending.KEPT),
                 c("absolute-form publish", "POST http://example.com" + publish("topic=absolute&data=x").substring(5),
                         200, "urn:uuid:", Ending.KEPT),
+                // An h2c upgrade request is answered over HTTP/1.1, the Upgrade ignored (RFC 9110
+                // section 7.8 allows it). When cleartext HTTP/2 is served, the answer becomes a 101.
+                c("h2c upgrade is answered over HTTP/1.1", get("/healthz", "Connection: Upgrade, HTTP2-Settings",
+                        "Upgrade: h2c", "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA"), 200, "ok", Ending.KEPT),
+                c("websocket upgrade is answered over HTTP/1.1", get(HUB + "?topic=", "Connection: Upgrade",
+                        "Upgrade: websocket", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+                        "Sec-WebSocket-Version: 13"), 400, "Empty 'topic' parameter", Ending.KEPT),
                 c("space before the colon", get("/healthz", "Content-Length : 0"), 400,
                         "found invalid character 0x20", Ending.CLOSED),
                 c("chunk size not hex", publishHead("Transfer-Encoding: chunked") + "zz\r\ntopic=a\r\n0\r\n\r\n", 400,
