@@ -553,6 +553,36 @@ class HostileInputTest {
         }
     }
 
+    /**
+     * A resume from an id this node does not know waits for the log to catch up before the
+     * stream opens. Requests pipelined behind it used to be parsed and answered meanwhile, ahead
+     * of the stream's head (answers out of order, and a publish carried out from the bytes of a
+     * stream).
+     */
+    @Order(2)
+    @Test
+    void requestsPipelinedAfterAResumingSubscribeAreNeitherAnsweredNorCarriedOut() throws Exception {
+        try (RawConnection conn = new RawConnection(port, 10_000)) {
+            conn.send(get(HUB + "?topic=a&lastEventID=not-in-history") + get("/healthz")
+                    + publish("topic=alive&data=pipelined+after+a+resume"));
+            RawConnection.Answer head = conn.readHead();
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(head.header("content-type")).isEqualTo("text/event-stream");
+            assertThat(head.header("last-event-id")).isEqualTo("earliest");
+            conn.shutdownOutput();
+            assertThat(conn.closed()).isTrue();
+        }
+        try (RawConnection conn = new RawConnection(port, 10_000)) {
+            assertThat(conn.send(publish("topic=alive&data=marker")).read().status()).isEqualTo(200);
+        }
+        SseEvent e;
+        do {
+            e = watcher.next(10_000);
+            assertThat(e).isNotNull();
+            assertThat(e.data()).as("a publish pipelined behind a stream").isNotEqualTo("pipelined after a resume");
+        } while (!e.data().equals("marker"));
+    }
+
     @Order(2)
     @Test
     void halfClosedMidRequestIsClosedWithoutAnAnswer() throws Exception {
