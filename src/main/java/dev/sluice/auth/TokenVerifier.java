@@ -221,11 +221,21 @@ public final class TokenVerifier implements AutoCloseable {
      * in 1969 and {@code nbf: 1e300} as long past (a token meant never to be valid, accepted).
      */
     private static void checkNumericDate(Map<String, Object> payload, String name) throws AuthException {
-        if (payload != null && payload.get(name) instanceof Number value
-                && !(Math.abs(value.doubleValue()) <= MAX_NUMERIC_DATE)) {
+        if (payload != null && payload.get(name) instanceof Number value && !inRange(value)) {
             throw new AuthException("token " + name + " claim " + value + " is out of range: it must be seconds since"
                     + " 1970-01-01T00:00:00Z, at most " + MAX_NUMERIC_DATE);
         }
+    }
+
+    private static boolean inRange(Number seconds) {
+        if (seconds instanceof Long || seconds instanceof Integer || seconds instanceof Short
+                || seconds instanceof Byte) {
+            long s = seconds.longValue();
+            return s >= -MAX_NUMERIC_DATE && s <= MAX_NUMERIC_DATE;
+        }
+        // A double this large is not exact: below the limit's nearest double, strictly, is safe.
+        double s = seconds.doubleValue();
+        return s > -MAX_NUMERIC_DATE && s < MAX_NUMERIC_DATE;
     }
 
     private void checkIssuer(JWTClaimsSet claims) throws AuthException {
