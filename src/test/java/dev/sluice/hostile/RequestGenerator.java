@@ -355,8 +355,14 @@ final class RequestGenerator {
         if (r < 85) {
             head.append("Authorization: Bearer ").append(pick(pool)).append("\r\n");
         } else if (r < 92) {
-            head.append("Cookie: mercureAuthorization=").append(pick(pool)).append("\r\n")
-                    .append(random.nextBoolean() ? "Origin: https://app.example\r\n" : "");
+            head.append("Cookie: mercureAuthorization=").append(pick(pool)).append("\r\n");
+            switch (random.nextInt(4)) {
+                case 0 -> head.append("Origin: ").append(pick("https://app.example", "https://APP.example:443", "null",
+                        "https://evil.example", "app.example", "\u00ff://x", text(30))).append("\r\n");
+                case 1 -> head.append("Referer: ").append(pick("https://app.example/page?x=1", "http://app.example",
+                        "https://evil.example/", "::::", "https://[::1", "\u00e9", text(40))).append("\r\n");
+                default -> { }
+            }
         }
     }
 
