@@ -44,9 +44,11 @@ final class SubscribeEndpoint {
     private final SelectorCache selectors;
     private final GatewayMetrics stats;
     private final Admission admission;
+    private final AccessLog accessLog;
 
     SubscribeEndpoint(Hub hub, Transport transport, Access access, Cors cors, Config config, GatewayMetrics stats,
-                      Admission admission) {
+                      Admission admission, AccessLog accessLog) {
+        this.accessLog = accessLog;
         this.admission = admission;
         this.hub = hub;
         this.transport = transport;
@@ -59,6 +61,7 @@ final class SubscribeEndpoint {
 
     void handle(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query) {
         List<String> topics = query.parameters().get("topic");
+        ctx.channel().attr(ResponseObserver.TOPICS).set(topics == null ? 0 : topics.size());
         if (topics == null || topics.isEmpty()) {
             refuse(ctx, req, HttpResponseStatus.BAD_REQUEST,
                     "Missing 'topic' query parameter: subscribe with ?topic=<topic, URI template or *>"
@@ -124,26 +127,30 @@ final class SubscribeEndpoint {
         Subscriber s = new Subscriber(ctx.channel(), wanted, allowed, chunked, config.subscriberBudget(), expires,
                 snapshot);
         String origin = cors.allowedOrigin(req.headers());
+        StreamHandler.Opened opened = new StreamHandler.Opened(ctx.channel().id().asShortText(), wanted.size(),
+                accessLog.enabled() ? admission.client(ctx.channel(), req.headers()) : null, accessLog);
         String resumeFrom = lastEventId;
         if (resumeFrom != null && !resumeFrom.equals("earliest") && !hub.knows(resumeFrom)) {
             // Maybe this node has not yet read that far in a shared log: catch up first (bounded),
             // then decide. Reading pauses meanwhile; nothing else may arrive on this connection.
             ctx.channel().config().setAutoRead(false);
             transport.caughtUp().orTimeout(CATCH_UP_LIMIT_MILLIS, TimeUnit.MILLISECONDS)
-                    .whenComplete((ok, late) -> ctx.executor().execute(() -> open(ctx, s, resumeFrom, chunked, origin)));
+                    .whenComplete((ok, late) -> ctx.executor().execute(() -> open(ctx, s, resumeFrom, chunked, origin, opened)));
             return;
         }
-        open(ctx, s, resumeFrom, chunked, origin);
+        open(ctx, s, resumeFrom, chunked, origin, opened);
     }
 
-    private void open(ChannelHandlerContext ctx, Subscriber s, String lastEventId, boolean chunked, String origin) {
+    private void open(ChannelHandlerContext ctx, Subscriber s, String lastEventId, boolean chunked, String origin,
+                      StreamHandler.Opened opened) {
         if (!ctx.channel().isActive()) {
             return; // gone while we checked; nothing to register
         }
         // The connection now belongs to the stream: no more HTTP parsing or encoding on it.
         ChannelPipeline p = ctx.pipeline();
-        p.addLast("stream", new StreamHandler(hub, s));
+        p.addLast("stream", new StreamHandler(hub, s, opened));
         p.remove(PipelineInitializer.CODEC);
+        p.remove(ResponseObserver.NAME);
         p.remove(PipelineInitializer.AGGREGATOR);
         p.remove(ctx.handler());
 
@@ -152,6 +159,8 @@ final class SubscribeEndpoint {
         ctx.channel().write(head(chunked, resume, origin), ctx.channel().voidPromise());
         hub.start(s);
         stats.subscriptions.increment();
+        stats.response(dev.sluice.metrics.HttpRoute.SUBSCRIBE, 200);
+        accessLog.streamOpened(opened.connection(), opened.topics(), resume.requested(), opened.client());
     }
 
     private static ByteBuf head(boolean chunked, Hub.Resume resume, String origin) {
