@@ -130,12 +130,29 @@ public final class GatewayMetrics implements AutoCloseable {
                 .register(registry);
         Gauge.builder("process_resident_memory_bytes", ProcessFigures::residentBytes)
                 .description("Resident memory of the process (VmRSS of /proc/self/status)").register(registry);
-        Gauge.builder("sluice_build_info", () -> 1).description("Versions of this gateway and what it runs on (always 1)")
-                .tag("version", ProcessFigures.version())
-                .tag("java", System.getProperty("java.runtime.version", "unknown"))
-                .tag("java_vendor", System.getProperty("java.vendor", "unknown"))
-                .tag("netty", ProcessFigures.nettyVersion())
-                .register(registry);
+        // An info metric (exported as sluice_build_info{...} 1): a gauge of that name would lose its
+        // _info suffix to the Prometheus naming rules.
+        io.prometheus.metrics.model.snapshots.InfoSnapshot buildInfo = io.prometheus.metrics.model.snapshots.InfoSnapshot
+                .builder().name("sluice_build").help("Versions of this gateway and what it runs on (always 1)")
+                .dataPoint(io.prometheus.metrics.model.snapshots.InfoSnapshot.InfoDataPointSnapshot.builder()
+                        .labels(io.prometheus.metrics.model.snapshots.Labels.of(
+                                "version", ProcessFigures.version(),
+                                "java", System.getProperty("java.runtime.version", "unknown"),
+                                "java_vendor", System.getProperty("java.vendor", "unknown"),
+                                "netty", ProcessFigures.nettyVersion()))
+                        .build())
+                .build();
+        registry.getPrometheusRegistry().register(new Collector() {
+            @Override
+            public MetricSnapshot collect() {
+                return buildInfo;
+            }
+
+            @Override
+            public String getPrometheusName() {
+                return "sluice_build_info";
+            }
+        });
         new FileDescriptorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
