@@ -98,7 +98,14 @@ public final class Gateway implements AutoCloseable {
             if (config.adminListen() != null) {
                 diagnostics = config.diagnostics() ? new Diagnostics(config.maxRecording()) : null;
                 admin = new AdminServer(metrics, transport::isReady, transport::describe, diagnostics);
-                adminBound = admin.bind(config.adminListen());
+                try {
+                    adminBound = admin.bind(config.adminListen());
+                } catch (Exception e) {
+                    if (e instanceof java.net.BindException || e instanceof java.net.SocketException) {
+                        throw new java.net.BindException(ADMIN_BIND_FAILURE + config.adminListen() + ": " + e.getMessage());
+                    }
+                    throw e;
+                }
             }
             log.info("listening on {} (I/O kind {}, {} workers, transport {}){}", bound,
                     server.io().name().toLowerCase(java.util.Locale.ROOT), config.workers(),
@@ -248,6 +255,9 @@ public final class Gateway implements AutoCloseable {
         return TokenVerifier.jwks(role, source, config.jwtClockSkew(), Clock.systemUTC(), config.tokenIssuer(),
                 config.tokenAudiences());
     }
+
+    /** How a failure to bind the admin listener's address starts its message (the serve command looks for it). */
+    public static final String ADMIN_BIND_FAILURE = "--admin-listen ";
 
     /** Connect and read timeout of a key set fetch: it may run on an event loop, so it is short. */
     private static final int JWKS_TIMEOUT_MILLIS = 2_000;

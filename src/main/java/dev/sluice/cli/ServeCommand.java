@@ -419,6 +419,11 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("sluice serve: cannot start: " + e.getMessage());
             return 1;
         } catch (io.netty.channel.unix.Errors.NativeIoException | java.net.BindException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith(Gateway.ADMIN_BIND_FAILURE)) {
+                System.err.println("sluice serve: cannot listen on " + e.getMessage().substring(
+                        Gateway.ADMIN_BIND_FAILURE.length()) + " (--admin-listen; is another process using it?)");
+                return 1;
+            }
             System.err.println("sluice serve: cannot listen on " + listen + ": " + e.getMessage()
                     + " (is another process using it? choose another with --listen)");
             return 1;
