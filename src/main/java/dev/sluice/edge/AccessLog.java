@@ -2,7 +2,6 @@ package dev.sluice.edge;
 
 import dev.sluice.metrics.HttpRoute;
 import java.net.InetAddress;
-import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,10 +35,10 @@ final class AccessLog {
         if (!enabled) {
             return;
         }
-        String millis = millis(nanos);
+        double millis = millis(nanos);
         log.atInfo().addKeyValue("event", "request").addKeyValue("conn", connection)
                 .addKeyValue("route", route.label()).addKeyValue("status", status).addKeyValue("topics", topics)
-                .addKeyValue("bytes", bytes).addKeyValue("duration_ms", Double.parseDouble(millis))
+                .addKeyValue("bytes", bytes).addKeyValue("duration_ms", millis)
                 .addKeyValue("client", address(client))
                 .log("{} {} topics={} bytes={} {}ms client={} conn={}", route.label(), status, topics, bytes,
                         millis, address(client), connection);
@@ -62,17 +61,18 @@ final class AccessLog {
         if (!enabled) {
             return;
         }
-        String millis = millis(nanos);
+        double millis = millis(nanos);
         log.atInfo().addKeyValue("event", "stream_close").addKeyValue("conn", connection)
                 .addKeyValue("route", HttpRoute.SUBSCRIBE.label()).addKeyValue("cause", cause)
-                .addKeyValue("bytes", bytes).addKeyValue("duration_ms", Double.parseDouble(millis))
+                .addKeyValue("bytes", bytes).addKeyValue("duration_ms", millis)
                 .addKeyValue("client", address(client))
                 .log("stream close cause={} bytes={} {}ms client={} conn={}", cause, bytes, millis, address(client),
                         connection);
     }
 
-    private static String millis(long nanos) {
-        return String.format(Locale.ROOT, "%.3f", nanos / 1e6);
+    /** Milliseconds to the microsecond. */
+    private static double millis(long nanos) {
+        return Math.round(nanos / 1e3) / 1e3;
     }
 
     private static String address(InetAddress client) {

@@ -41,10 +41,12 @@ class LogFormatTest {
         String forged = TokenIssuer.hmac(JwtAlgorithm.HS256,
                 "another-secret-0123456789-abcdefghijklmnopqrstuv".getBytes(StandardCharsets.UTF_8),
                 List.of("*"), List.of("*"), null);
-        try (GatewayProcess gateway = GatewayProcess.launch(JVM, "memory", "--log-format", "json", "--access-log")) {
+        try (GatewayProcess gateway = GatewayProcess.launch(JVM, "memory", "--log-format", "json", "--access-log",
+                "--trusted-proxies", "127.0.0.1/32")) {
             URI hub = gateway.hubUrl();
             HttpResponse<String> published = http.send(HttpRequest.newBuilder(hub)
                     .header("Authorization", "Bearer " + publisher)
+                    .header("X-Forwarded-For", "203.0.113.7") // from a trusted proxy: the client admission sees
                     .header("Content-Type", "application/x-www-form-urlencoded")
                     .POST(HttpRequest.BodyPublishers.ofString(TestHub.form("topic", "https://example.com/1",
                             "topic", "https://example.com/alt", "data", "hello"))).build(),
@@ -91,7 +93,7 @@ class LogFormatTest {
             assertThat(publish.get("topics").asInt()).isEqualTo(2);
             assertThat(publish.get("bytes").asLong()).isPositive();
             assertThat(publish.get("duration_ms").isNumber()).isTrue();
-            assertThat(publish.get("client").asText()).isEqualTo("127.0.0.1");
+            assertThat(publish.get("client").asText()).isEqualTo("203.0.113.7");
             assertThat(publish.get("conn").asText()).isNotEmpty();
 
             JsonNode unauthorized = only(access, "request", "subscribe");
@@ -100,6 +102,7 @@ class LogFormatTest {
             List<JsonNode> opened = of(access, "stream_open");
             List<JsonNode> closed = of(access, "stream_close");
             assertThat(opened).hasSize(2).extracting(n -> n.get("topics").asInt()).containsExactlyInAnyOrder(1, 2);
+            assertThat(opened).allSatisfy(n -> assertThat(n.get("client").asText()).isEqualTo("127.0.0.1"));
             assertThat(closed).hasSize(2).allSatisfy(n -> {
                 assertThat(n.get("cause").asText()).isEqualTo("client");
                 assertThat(n.get("bytes").asLong()).isPositive();
