@@ -48,8 +48,8 @@ final class ResponseObserver extends ChannelDuplexHandler {
         int end = uri.indexOf('?');
         String path = end < 0 ? uri : uri.substring(0, end);
         return switch (path) {
-            case RequestRouter.HUB_PATH -> method.equals(HttpMethod.GET) ? HttpRoute.SUBSCRIBE
-                    : method.equals(HttpMethod.POST) ? HttpRoute.PUBLISH : HttpRoute.PREFLIGHT;
+            case RequestRouter.HUB_PATH -> method.equals(HttpMethod.GET) || method.name().equals("QUERY")
+                    ? HttpRoute.SUBSCRIBE : method.equals(HttpMethod.POST) ? HttpRoute.PUBLISH : HttpRoute.PREFLIGHT;
             case "/metrics" -> HttpRoute.METRICS;
             case "/healthz" -> HttpRoute.HEALTHZ;
             case "/readyz" -> HttpRoute.READYZ;

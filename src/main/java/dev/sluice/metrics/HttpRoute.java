@@ -7,7 +7,7 @@ import java.util.Locale;
  * fixed set of names, never the raw path, so a client probing URLs cannot grow the label set.
  */
 public enum HttpRoute {
-    /** GET on the hub URL (an SSE stream, or its refusal). */
+    /** GET or QUERY on the hub URL (an SSE stream, or its refusal). */
     SUBSCRIBE,
     /** POST on the hub URL. */
     PUBLISH,
