@@ -14,6 +14,7 @@ import dev.sluice.edge.HttpServer;
 import dev.sluice.hub.Hub;
 import dev.sluice.hub.HubSettings;
 import dev.sluice.metrics.GatewayMetrics;
+import dev.sluice.subscriptions.SubscriptionRegistry;
 import dev.sluice.topic.SelectorCache;
 import dev.sluice.transport.Transport;
 import dev.sluice.transport.Transports;
@@ -26,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,9 +49,12 @@ public final class Gateway implements AutoCloseable {
     private final String generatedSecret;
     private final Keys keys;
     private volatile boolean closed;
+    /** Active subscriptions (--subscriptions), or null. */
+    private final SubscriptionRegistry subscriptions;
 
     private Gateway(Config config, HttpServer server, Hub hub, Transport transport, GatewayMetrics metrics,
-                    InetSocketAddress address, Keys keys) {
+                    InetSocketAddress address, Keys keys, SubscriptionRegistry subscriptions) {
+        this.subscriptions = subscriptions;
         String generatedSecret = keys.generatedSecret();
         String generatedPublisherToken = keys.generatedToken();
         this.keys = keys;
@@ -77,17 +82,37 @@ public final class Gateway implements AutoCloseable {
         Transport transport = Transports.open(config);
         HttpServer server = new HttpServer(io, config.workers());
         Hub hub = null;
+        SubscriptionRegistry subscriptions = null;
         try {
             hub = new Hub(hubSettings(config), server.workers(),
                     new SelectorCache(config.selectorCache(), config.matchCache()), PooledByteBufAllocator.DEFAULT);
-            transport.start(hub::accept);
+            if (config.subscriptions()) {
+                subscriptions = new SubscriptionRegistry(transport::publish, dev.sluice.edge.Ids::newId,
+                        config.subscriptionLease(), config.subscriptionsMax());
+                SubscriptionRegistry registry = subscriptions;
+                Hub h = hub;
+                // The registry reads each entry before the hub does: see SubscriptionsEndpoint.
+                transport.start(u -> {
+                    registry.observe(u);
+                    h.accept(u);
+                });
+            } else {
+                transport.start(hub::accept);
+            }
             GatewayMetrics metrics = new GatewayMetrics(hub, transport);
-            InetSocketAddress bound = server.bind(config, hub, transport, metrics, keys.publishers(), keys.subscribers());
+            if (subscriptions != null) {
+                metrics.bindSubscriptions(subscriptions::tracked, subscriptions::untracked, subscriptions::expired);
+            }
+            InetSocketAddress bound = server.bind(config, hub, transport, metrics, keys.publishers(), keys.subscribers(),
+                    subscriptions);
             log.info("listening on {} (I/O kind {}, {} workers, transport {})", bound,
                     server.io().name().toLowerCase(java.util.Locale.ROOT), config.workers(),
                     transport.describe());
-            return new Gateway(config, server, hub, transport, metrics, bound, keys);
+            return new Gateway(config, server, hub, transport, metrics, bound, keys, subscriptions);
         } catch (Exception | Error e) {
+            if (subscriptions != null) {
+                subscriptions.close();
+            }
             keys.close();
             transport.close();
             server.close();
@@ -280,6 +305,43 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
+     * Drains before a stop (SIGTERM): {@code /readyz} answers 503 at once; new connections are
+     * still accepted for {@code --drain-delay}, so load balancers notice; then the listener closes
+     * and the open streams are ended in waves over {@code --drain-period} (each with a jittered
+     * {@code retry:} and its resume position), so clients reconnect to the other nodes spread out.
+     * Returns when the last stream is gone or the period is over; {@link #close} then stops the
+     * rest (ending any stream still open).
+     */
+    public void drain() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+        }
+        hub.markDraining();
+        long started = System.nanoTime();
+        log.info("draining: not ready from now on; accepting connections for {} more, then ending {} streams"
+                + " over {}", config.drainDelay(), hub.subscribers(), config.drainPeriod());
+        sleep(config.drainDelay().toNanos());
+        server.stopAccepting();
+        int waves = hub.drainStreams(config.drainPeriod());
+        long end = System.nanoTime() + config.drainPeriod().toNanos();
+        while (hub.subscribers() > 0 && System.nanoTime() < end) {
+            sleep(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+        log.info("drained in {} ms ({} waves); {} streams left", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                waves, hub.subscribers());
+    }
+
+    private static void sleep(long nanos) {
+        try {
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
      * Stops cleanly: no new connections, every stream ended with its last chunk (clients
      * reconnect elsewhere or later with their Last-Event-ID), then the transport and event loops.
      */
@@ -299,6 +361,9 @@ public final class Gateway implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 break;
             }
+        }
+        if (subscriptions != null) {
+            subscriptions.close();
         }
         transport.close();
         server.close();

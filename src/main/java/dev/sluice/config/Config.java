@@ -70,7 +70,12 @@ public record Config(
         List<String> publishOrigins,
         String publisherJwksUrl,
         String subscriberJwksUrl,
-        Duration jwksCacheTtl) {
+        Duration jwksCacheTtl,
+        Duration drainDelay,
+        Duration drainPeriod,
+        boolean subscriptions,
+        Duration subscriptionLease,
+        int subscriptionsMax) {
 
     /**
      * What {@code --position-event} may be: a plain token (so it cannot add SSE fields), never
@@ -159,6 +164,13 @@ public record Config(
                 "give either --subscriber-jwt-key or --subscriber-jwks-url, not both");
         check(jwksCacheTtl != null && jwksCacheTtl.toMillis() >= 100, "--jwks-cache-ttl",
                 "must be at least 100ms, got " + jwksCacheTtl);
+        check(drainDelay != null && !drainDelay.isNegative() && drainDelay.toMinutes() <= 60, "--drain-delay",
+                "must be between 0 and 1h, got " + drainDelay);
+        check(drainPeriod != null && !drainPeriod.isNegative() && drainPeriod.toMinutes() <= 60, "--drain-period",
+                "must be between 0 and 1h, got " + drainPeriod);
+        check(subscriptionLease != null && subscriptionLease.toMillis() >= 300 && subscriptionLease.toHours() <= 24,
+                "--subscription-lease", "must be between 300ms and 24h, got " + subscriptionLease);
+        check(subscriptionsMax >= 1, "--subscriptions-max", "must be at least 1, got " + subscriptionsMax);
         for (String origin : corsOrigins) {
             check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--cors-origins",
                     "'" + origin + "' is not an origin: use scheme://host[:port] or *");
@@ -257,6 +269,11 @@ public record Config(
         public String publisherJwksUrl;
         public String subscriberJwksUrl;
         public Duration jwksCacheTtl = Duration.ofMinutes(5);
+        public Duration drainDelay = Duration.ZERO;
+        public Duration drainPeriod = Duration.ofSeconds(5);
+        public boolean subscriptions;
+        public Duration subscriptionLease = Duration.ofSeconds(30);
+        public int subscriptionsMax = 1_000_000;
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -309,6 +326,10 @@ public record Config(
         public Builder publisherJwksUrl(String v) { publisherJwksUrl = v; return this; }
         public Builder subscriberJwksUrl(String v) { subscriberJwksUrl = v; return this; }
         public Builder jwksCacheTtl(Duration v) { jwksCacheTtl = v; return this; }
+        public Builder drain(Duration delay, Duration period) { drainDelay = delay; drainPeriod = period; return this; }
+        public Builder subscriptions(boolean v) { subscriptions = v; return this; }
+        public Builder subscriptionLease(Duration v) { subscriptionLease = v; return this; }
+        public Builder subscriptionsMax(int v) { subscriptionsMax = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -320,7 +341,8 @@ public record Config(
                     publisherTokenCache, subscriberTokenCache, tokenCacheTtl, positionEvent,
                     maxConnectionsPerIp, subscribeAllow, subscribeDeny, publishAllow, publishDeny,
                     trustedProxies, publishRatePerIp, publishRatePerToken,
-                    tokenIssuer, tokenAudiences, publishOrigins, publisherJwksUrl, subscriberJwksUrl, jwksCacheTtl);
+                    tokenIssuer, tokenAudiences, publishOrigins, publisherJwksUrl, subscriberJwksUrl, jwksCacheTtl,
+                    drainDelay, drainPeriod, subscriptions, subscriptionLease, subscriptionsMax);
         }
     }
 }

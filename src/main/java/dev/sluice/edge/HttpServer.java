@@ -73,17 +73,19 @@ public final class HttpServer implements AutoCloseable {
     }
 
     public InetSocketAddress bind(Config config, Hub hub, Transport transport, GatewayMetrics metrics,
-                                  TokenVerifier publishers, TokenVerifier subscribers) throws InterruptedException {
+                                  TokenVerifier publishers, TokenVerifier subscribers,
+                                  dev.sluice.subscriptions.SubscriptionRegistry subscriptions) throws InterruptedException {
         Access access = new Access(publishers, subscribers, config);
         Cors cors = new Cors(config.corsOrigins());
         var admission = new dev.sluice.admission.Admission(config, metrics);
-        var subscribe = new SubscribeEndpoint(hub, transport, access, cors, config, metrics, admission);
+        var subscribe = new SubscribeEndpoint(hub, transport, access, cors, config, metrics, admission, subscriptions);
+        var subscriptionsApi = subscriptions == null ? null : new SubscriptionsEndpoint(subscriptions, hub, access, cors);
         BadRequestLog badRequests = new BadRequestLog();
         var publish = new PublishEndpoint(transport, access, cors, hub.selectors(), metrics,
-                config.maxTopicLength(), config.allowNonAsciiIds(), badRequests);
+                config.maxTopicLength(), config.allowNonAsciiIds(), badRequests, subscriptions != null);
         var router = new RequestRouter(subscribe, publish, transport, metrics, cors,
                 config.maxTopicsPerSubscription() + 16, badRequests, PipelineInitializer.MAX_INITIAL_LINE,
-                PipelineInitializer.MAX_HEADER_SIZE, admission);
+                PipelineInitializer.MAX_HEADER_SIZE, admission, hub::draining, subscriptionsApi);
         Class<? extends ServerChannel> channelClass =
                 io == IoKind.EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         ServerBootstrap b = new ServerBootstrap()

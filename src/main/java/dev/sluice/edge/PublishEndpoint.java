@@ -38,11 +38,15 @@ final class PublishEndpoint {
     private final SelectorCache selectors;
     private final GatewayMetrics stats;
     private final int maxTopicLength;
+    /** With --subscriptions, the hub's own topics (subscription events, node leases) are not for publishers. */
+    private final boolean subscriptionTopicsReserved;
     private final boolean allowNonAsciiIds;
     private final BadRequestLog badRequests;
 
     PublishEndpoint(Transport transport, Access access, Cors cors, SelectorCache selectors, GatewayMetrics stats,
-                    int maxTopicLength, boolean allowNonAsciiIds, BadRequestLog badRequests) {
+                    int maxTopicLength, boolean allowNonAsciiIds, BadRequestLog badRequests,
+                    boolean subscriptionTopicsReserved) {
+        this.subscriptionTopicsReserved = subscriptionTopicsReserved;
         this.badRequests = badRequests;
         this.maxTopicLength = maxTopicLength;
         this.allowNonAsciiIds = allowNonAsciiIds;
@@ -132,6 +136,12 @@ final class PublishEndpoint {
                 throw new BadUpdate(400, "A 'topic' is " + t.length() + " characters long; at most " + maxTopicLength
                         + " are allowed (--max-topic-length).");
             }
+        }
+        String canonical = topics.get(0);
+        if (subscriptionTopicsReserved && (canonical.startsWith(dev.sluice.subscriptions.SubscriptionPaths.PREFIX)
+                || canonical.startsWith(dev.sluice.subscriptions.SubscriptionRegistry.LEASE_PREFIX))) {
+            throw new BadUpdate(403, "The topic " + canonical + " is reserved: the hub publishes subscription events"
+                    + " and node leases there itself (--subscriptions).");
         }
         String data = first(form, "data");
         String id = first(form, "id");

@@ -41,11 +41,17 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final int maxInitialLine;
     private final int maxHeaderSize;
     private final Admission admission;
+    private final java.util.function.BooleanSupplier draining;
+    /** The subscriptions API, or null without --subscriptions. */
+    private final SubscriptionsEndpoint subscriptions;
 
     RequestRouter(SubscribeEndpoint subscribe, PublishEndpoint publish, Transport transport, GatewayMetrics metrics,
                   Cors cors, int maxQueryParams, BadRequestLog badRequests, int maxInitialLine, int maxHeaderSize,
-                  Admission admission) {
+                  Admission admission, java.util.function.BooleanSupplier draining,
+                  SubscriptionsEndpoint subscriptions) {
+        this.subscriptions = subscriptions;
         this.admission = admission;
+        this.draining = draining;
         this.badRequests = badRequests;
         this.maxInitialLine = maxInitialLine;
         this.maxHeaderSize = maxHeaderSize;
@@ -110,7 +116,10 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
             }
             case "/readyz" -> {
-                if (get(ctx, req)) {
+                if (get(ctx, req) && draining.getAsBoolean()) {
+                    Responses.send(ctx, req, Responses.text(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                            "not ready: draining (the gateway is stopping)\n"));
+                } else if (req.method().equals(HttpMethod.GET)) {
                     boolean ready = transport.isReady();
                     Responses.send(ctx, req, Responses.text(
                             ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
@@ -125,9 +134,17 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     Responses.send(ctx, req, res);
                 }
             }
-            default -> Responses.send(ctx, req, Responses.error(HttpResponseStatus.NOT_FOUND,
+            default -> {
+                if (subscriptions != null && SubscriptionsEndpoint.handles(path)) {
+                    if (get(ctx, req)) {
+                        subscriptions.handle(ctx, req, query);
+                    }
+                    return;
+                }
+                Responses.send(ctx, req, Responses.error(HttpResponseStatus.NOT_FOUND,
                     "Nothing at " + abbreviate(path) + ". The hub is at " + HUB_PATH
                             + "; also /healthz, /readyz, /metrics."));
+            }
         }
     }
 

@@ -16,9 +16,17 @@ final class StreamHandler extends ChannelInboundHandlerAdapter {
     private final Hub hub;
     private final Subscriber subscriber;
 
+    /** Runs once when the stream ends (its subscription events), or null. */
+    private Runnable onEnd;
+
     StreamHandler(Hub hub, Subscriber subscriber) {
         this.hub = hub;
         this.subscriber = subscriber;
+    }
+
+    StreamHandler(Hub hub, Subscriber subscriber, Runnable onEnd) {
+        this(hub, subscriber);
+        this.onEnd = onEnd;
     }
 
     @Override
@@ -29,6 +37,11 @@ final class StreamHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         hub.unregister(subscriber);
+        Runnable end = onEnd;
+        if (end != null) {
+            onEnd = null;
+            end.run();
+        }
     }
 
     @Override

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import dev.sluice.transport.Transport;
+import dev.sluice.subscriptions.SubscriptionRegistry;
 
 /**
  * {@code GET /.well-known/mercure}: checks the request, then turns the connection into an SSE
@@ -44,9 +45,12 @@ final class SubscribeEndpoint {
     private final SelectorCache selectors;
     private final GatewayMetrics stats;
     private final Admission admission;
+    /** Active subscriptions (--subscriptions), or null. */
+    private final SubscriptionRegistry subscriptions;
 
     SubscribeEndpoint(Hub hub, Transport transport, Access access, Cors cors, Config config, GatewayMetrics stats,
-                      Admission admission) {
+                      Admission admission, SubscriptionRegistry subscriptions) {
+        this.subscriptions = subscriptions;
         this.admission = admission;
         this.hub = hub;
         this.transport = transport;
@@ -130,19 +134,30 @@ final class SubscribeEndpoint {
             // then decide. Reading pauses meanwhile; nothing else may arrive on this connection.
             ctx.channel().config().setAutoRead(false);
             transport.caughtUp().orTimeout(CATCH_UP_LIMIT_MILLIS, TimeUnit.MILLISECONDS)
-                    .whenComplete((ok, late) -> ctx.executor().execute(() -> open(ctx, s, resumeFrom, chunked, origin)));
+                    .whenComplete((ok, late) -> ctx.executor().execute(
+                            () -> open(ctx, s, resumeFrom, chunked, origin, topics, claims)));
             return;
         }
-        open(ctx, s, resumeFrom, chunked, origin);
+        open(ctx, s, resumeFrom, chunked, origin, topics, claims);
     }
 
-    private void open(ChannelHandlerContext ctx, Subscriber s, String lastEventId, boolean chunked, String origin) {
+    private void open(ChannelHandlerContext ctx, Subscriber s, String lastEventId, boolean chunked, String origin,
+                      List<String> topics, MercureClaims claims) {
         if (!ctx.channel().isActive()) {
             return; // gone while we checked; nothing to register
         }
         // The connection now belongs to the stream: no more HTTP parsing or encoding on it.
         ChannelPipeline p = ctx.pipeline();
-        p.addLast("stream", new StreamHandler(hub, s));
+        Runnable onEnd = null;
+        if (subscriptions != null) {
+            // Not on the delivery path: a few updates when a stream opens and when it ends.
+            List<String> selectorsAsked = List.copyOf(new java.util.LinkedHashSet<>(topics));
+            String subscriber = subscriptions.newSubscriber();
+            Object payload = claims.payload();
+            subscriptions.started(subscriber, selectorsAsked, payload);
+            onEnd = () -> subscriptions.ended(subscriber, selectorsAsked, payload);
+        }
+        p.addLast("stream", new StreamHandler(hub, s, onEnd));
         p.remove(PipelineInitializer.CODEC);
         p.remove(PipelineInitializer.AGGREGATOR);
         p.remove(ctx.handler());

@@ -13,7 +13,9 @@ public enum CloseCause {
     /** The gateway is stopping. */
     SHUTDOWN,
     /** An unexpected error on the connection. */
-    ERROR;
+    ERROR,
+    /** The gateway is draining (SIGTERM): ended in waves so clients reconnect elsewhere, spread out. */
+    DRAIN;
 
     /** The metric label: lower case. */
     public String label() {

@@ -84,6 +84,16 @@ public final class GatewayProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** Sends SIGTERM (a stop request) without waiting. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the process to end; its exit code, or null if it still runs after the wait. */
+    public Integer awaitExit(long millis) throws InterruptedException {
+        return process.waitFor(millis, TimeUnit.MILLISECONDS) ? process.exitValue() : null;
+    }
+
     /** SIGKILL, then waits until the process is gone. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
