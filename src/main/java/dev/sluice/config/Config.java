@@ -164,11 +164,12 @@ public record Config(
                 "give either --subscriber-jwt-key or --subscriber-jwks-url, not both");
         check(jwksCacheTtl != null && jwksCacheTtl.toMillis() >= 100, "--jwks-cache-ttl",
                 "must be at least 100ms, got " + jwksCacheTtl);
-        check(drainDelay != null && !drainDelay.isNegative() && drainDelay.toMinutes() <= 60, "--drain-delay",
+        check(drainDelay != null && !drainDelay.isNegative() && drainDelay.compareTo(Duration.ofHours(1)) <= 0, "--drain-delay",
                 "must be between 0 and 1h, got " + drainDelay);
-        check(drainPeriod != null && !drainPeriod.isNegative() && drainPeriod.toMinutes() <= 60, "--drain-period",
+        check(drainPeriod != null && !drainPeriod.isNegative() && drainPeriod.compareTo(Duration.ofHours(1)) <= 0, "--drain-period",
                 "must be between 0 and 1h, got " + drainPeriod);
-        check(subscriptionLease != null && subscriptionLease.toMillis() >= 300 && subscriptionLease.toHours() <= 24,
+        check(subscriptionLease != null && subscriptionLease.compareTo(Duration.ofMillis(300)) >= 0
+                        && subscriptionLease.compareTo(Duration.ofHours(24)) <= 0,
                 "--subscription-lease", "must be between 300ms and 24h, got " + subscriptionLease);
         check(subscriptionsMax >= 1, "--subscriptions-max", "must be at least 1, got " + subscriptionsMax);
         for (String origin : corsOrigins) {
