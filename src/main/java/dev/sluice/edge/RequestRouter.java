@@ -136,7 +136,9 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
             default -> {
                 if (subscriptions != null && SubscriptionsEndpoint.handles(path)) {
-                    if (get(ctx, req)) {
+                    if (method.equals(HttpMethod.OPTIONS)) {
+                        preflight(ctx, req);
+                    } else if (get(ctx, req)) {
                         subscriptions.handle(ctx, req, query);
                     }
                     return;

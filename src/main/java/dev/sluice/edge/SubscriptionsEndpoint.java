@@ -74,10 +74,11 @@ final class SubscriptionsEndpoint {
                     + raw + " (e.g. " + SubscriptionPaths.COLLECTION + "{/topic}{/subscriber}).");
             return;
         }
-        String rest = raw.length() > SubscriptionPaths.COLLECTION.length()
-                ? raw.substring(SubscriptionPaths.PREFIX.length()) : null;
+        boolean collection = raw.equals(SubscriptionPaths.COLLECTION);
+        String rest = collection || !raw.startsWith(SubscriptionPaths.PREFIX) ? null
+                : raw.substring(SubscriptionPaths.PREFIX.length());
         String[] segments = rest == null ? new String[0] : rest.split("/", -1);
-        if (segments.length > 2 || (rest != null && List.of(segments).contains(""))) {
+        if ((!collection && rest == null) || segments.length > 2 || List.of(segments).contains("")) {
             refuse(ctx, req, HttpResponseStatus.NOT_FOUND, "Nothing at " + abbreviate(raw) + ": the subscriptions API"
                     + " has " + SubscriptionPaths.COLLECTION + ", /{topic} and /{topic}/{subscriber}, each"
                     + " percent-encoded.");

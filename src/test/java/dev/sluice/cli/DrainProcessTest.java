@@ -42,9 +42,11 @@ class DrainProcessTest {
 
     private static final int JDK_CLIENTS = 200;
     private static final int NODE_CLIENTS = 3;
-    private static final long DRAIN_DELAY_MILLIS = 2000;
+    private static final long DRAIN_DELAY_MILLIS = 3000;
     private static final long DRAIN_PERIOD_MILLIS = 4000;
     private static final String TOPIC = "https://example.com/seq";
+    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     /** Reads node A to the end of its stream, then resumes on node B with its last event id. */
     private static final class MovingClient {
@@ -96,13 +98,27 @@ class DrainProcessTest {
             }
         }
 
+        /** Connects as an EventSource would: a connection that fails is tried again (a loaded machine may time out). */
         private SseReader open(URI hub, String lastEventId) throws IOException, InterruptedException {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return openOnce(hub, lastEventId);
+                } catch (java.net.ConnectException | java.net.http.HttpConnectTimeoutException e) {
+                    if (attempt == 10) {
+                        throw e;
+                    }
+                    Thread.sleep(200);
+                }
+            }
+        }
+
+        private SseReader openOnce(URI hub, String lastEventId) throws IOException, InterruptedException {
             HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(hub + "?topic=" + TestHub.q(TOPIC)))
                     .header("Accept", "text/event-stream");
             if (lastEventId != null) {
                 r.header("Last-Event-ID", lastEventId);
             }
-            HttpResponse<InputStream> res = ClusterScenarios.HTTP.send(r.build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> res = HTTP.send(r.build(), HttpResponse.BodyHandlers.ofInputStream());
             if (res.statusCode() != 200) {
                 failure = hub + " answered " + res.statusCode();
                 res.body().close();
@@ -169,7 +185,7 @@ class DrainProcessTest {
                 } catch (org.opentest4j.TestAbortedException e) {
                     nodeAvailable = false; // no node here (outside CI): the JDK clients still run
                 }
-                awaitTrue(() -> clients.stream().allMatch(c -> c.onA || c.failure != null), 20_000,
+                awaitTrue(() -> clients.stream().allMatch(c -> c.onA || c.failure != null), 40_000,
                         "every client connected to A");
                 assertThat(clients).allSatisfy(c -> assertThat(c.failure).isNull());
                 for (NodeClients.Run r : nodeClients) {
@@ -199,7 +215,7 @@ class DrainProcessTest {
                 a.terminate();
                 // Not ready at once, while the listener still takes new connections.
                 URI readyA = a.url("/readyz");
-                awaitTrue(() -> status(readyA) == 503, 1000, "A's /readyz answers 503 at once");
+                awaitTrue(() -> status(readyA) == 503, 1500, "A's /readyz answers 503 at once");
                 MovingClient late = new MovingClient(hubA, hubB);
                 clients.add(late);
                 awaitTrue(() -> late.onA || late.failure != null, 1500, "a client connecting during --drain-delay");
@@ -297,7 +313,7 @@ class DrainProcessTest {
 
     private static int status(URI url) {
         try {
-            return ClusterScenarios.HTTP.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(2)).build(),
+            return HTTP.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5)).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (Exception e) {
             return -1;

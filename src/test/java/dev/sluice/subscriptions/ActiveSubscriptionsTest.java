@@ -176,6 +176,9 @@ class ActiveSubscriptionsTest {
                 assertThat(other.body()).contains("no selector matching");
                 assertThat(get(b.url("/.well-known/mercure/subscriptions/%E9x"), token(List.of("*"), null)).statusCode())
                         .isEqualTo(400);
+                HttpResponse<String> tooDeep = get(b.url("/.well-known/mercure/subscriptions/a/b/c"), token(List.of("*"), null));
+                assertThat(tooDeep.statusCode()).isEqualTo(404);
+                assertThat(tooDeep.body()).contains("/{topic}/{subscriber}");
                 HttpResponse<String> forged = ClusterScenarios.publish(b.hubUrl(), "topic",
                         SubscriptionPaths.of(BOOKS, "urn:uuid:forged"), "data", "{}");
                 assertThat(forged.statusCode()).isEqualTo(403);
