@@ -320,8 +320,8 @@ public final class Gateway implements AutoCloseable {
         }
         hub.markDraining();
         long started = System.nanoTime();
-        log.info("draining: not ready from now on; accepting connections for {} more, then ending {} streams"
-                + " over {}", config.drainDelay(), hub.subscribers(), config.drainPeriod());
+        log.info("draining: not ready from now on; accepting connections for {} ms more, then ending {} streams"
+                + " over {} ms", config.drainDelay().toMillis(), hub.subscribers(), config.drainPeriod().toMillis());
         sleep(config.drainDelay().toNanos());
         server.stopAccepting();
         int waves = hub.drainStreams(config.drainPeriod());
