@@ -226,8 +226,8 @@ class DrainProcessTest {
                 assertThat(exit).as("A exits by itself after the drain:\n" + a.output()).isEqualTo(0);
                 long exitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - termAt);
                 awaitTrue(() -> a.output().contains("stopped"), 5_000, "A's last log line");
-                assertThat(a.output()).contains("draining: not ready from now on").contains("drained in")
-                        .contains("0 streams left");
+                // (Streams whose end is written but not yet read may be left: they get --shutdown-grace.)
+                assertThat(a.output()).contains("draining: not ready from now on").contains("drained in");
 
                 awaitTrue(() -> clients.stream().allMatch(c -> c.onB || c.failure != null), 15_000,
                         "every client resumed on B");
