@@ -85,7 +85,7 @@ public final class Gateway implements AutoCloseable {
         SubscriptionRegistry subscriptions = null;
         try {
             hub = new Hub(hubSettings(config), server.workers(),
-                    new SelectorCache(config.selectorCache(), config.matchCache()), PooledByteBufAllocator.DEFAULT);
+                    new SelectorCache(config.selectorCache(), config.matchCache(), config.hubUrlOrDefault()), PooledByteBufAllocator.DEFAULT);
             if (config.subscriptions()) {
                 subscriptions = new SubscriptionRegistry(transport::publish, dev.sluice.edge.Ids::newId,
                         config.subscriptionLease(), config.subscriptionsMax());

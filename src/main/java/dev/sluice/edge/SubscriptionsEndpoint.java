@@ -50,7 +50,7 @@ final class SubscriptionsEndpoint {
 
     void handle(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query) {
         String raw = rawPath(req.uri());
-        Access.Result who = access.subscriber(req, query);
+        Access.Result who = access.subscriber(req, query, SubscribeRequest.Dialect.V0, null);
         if (!who.ok()) {
             refuse(ctx, req, HttpResponseStatus.valueOf(who.status()), who.refusal());
             return;
@@ -63,8 +63,15 @@ final class SubscriptionsEndpoint {
             return;
         }
         boolean allowed = false;
-        for (String selector : claims.subscribe()) {
-            if (selectors.matches(selectors.selector(selector), raw)) {
+        List<dev.sluice.topic.TopicSelector> granted;
+        try {
+            granted = Matchers.selectors(selectors, claims.subscribeMatchers());
+        } catch (dev.sluice.topic.UrlPattern.InvalidPatternException e) {
+            refuse(ctx, req, HttpResponseStatus.UNAUTHORIZED, "Invalid subscriber token: " + e.getMessage());
+            return;
+        }
+        for (dev.sluice.topic.TopicSelector selector : granted) {
+            if (selectors.matches(selector, raw)) {
                 allowed = true;
                 break;
             }
