@@ -159,8 +159,8 @@ final class PublishEndpoint {
         String canonical = topics.get(0);
         if (subscriptionTopicsReserved && (canonical.startsWith(dev.sluice.subscriptions.SubscriptionPaths.PREFIX)
                 || canonical.startsWith(dev.sluice.subscriptions.SubscriptionRegistry.LEASE_PREFIX))) {
-            throw new BadUpdate(403, "The topic " + canonical + " is reserved: the hub publishes subscription events"
-                    + " and node leases there itself (--subscriptions).");
+            throw new BadUpdate(400, "Invalid 'topic' '" + abbreviate(canonical) + "': the hub publishes subscription"
+                    + " events and node leases there itself (--subscriptions), which only the hub publishes to.");
         }
         String data = first(form, "data");
         String id = first(form, "id");

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Nodes that die.</b> A node killed without ending its streams never publishes their end.
  * So every node publishes a lease every third of {@code --subscription-lease} (a private update
- * on {@code /.well-known/sluice/nodes/{node}} of type {@value #LEASE_TYPE}, which no
+ * on {@code /.well-known/mercure/sluice-nodes/{node}} of type {@value #LEASE_TYPE}, which no
  * {@code onmessage} handler sees), and a node's subscription events count as a sign of life too.
  * A node not heard from for a whole lease is dead: every node drops its subscriptions, and the
  * live node with the smallest identifier publishes their {@code active: false} events (if two
@@ -58,7 +58,7 @@ public final class SubscriptionRegistry implements AutoCloseable {
     /** Event type of leases. */
     public static final String LEASE_TYPE = "sluice-node-lease";
     /** Topic prefix of leases. */
-    public static final String LEASE_PREFIX = "/.well-known/sluice/nodes/";
+    public static final String LEASE_PREFIX = "/.well-known/mercure/sluice-nodes/";
 
     private static final Logger log = LoggerFactory.getLogger(SubscriptionRegistry.class);
 

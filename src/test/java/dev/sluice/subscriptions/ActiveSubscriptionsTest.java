@@ -181,8 +181,8 @@ class ActiveSubscriptionsTest {
                 assertThat(tooDeep.body()).contains("/{topic}/{subscriber}");
                 HttpResponse<String> forged = ClusterScenarios.publish(b.hubUrl(), "topic",
                         SubscriptionPaths.of(BOOKS, "urn:uuid:forged"), "data", "{}");
-                assertThat(forged.statusCode()).isEqualTo(403);
-                assertThat(forged.body()).contains("reserved");
+                assertThat(forged.statusCode()).isEqualTo(400);
+                assertThat(forged.body()).contains("only the hub publishes to");
 
                 // Alice leaves: her end is published, and the lists drop her.
                 alice.close(); // the anonymous client on B stays
