@@ -11,6 +11,7 @@ import dev.sluice.auth.TokenVerifier;
 import dev.sluice.config.Config;
 import dev.sluice.config.ConfigException;
 import dev.sluice.edge.HttpServer;
+import dev.sluice.edge.ServerTls;
 import dev.sluice.hub.Hub;
 import dev.sluice.hub.HubSettings;
 import dev.sluice.metrics.GatewayMetrics;
@@ -46,10 +47,12 @@ public final class Gateway implements AutoCloseable {
     private final String generatedPublisherToken;
     private final String generatedSecret;
     private final Keys keys;
+    private final ServerTls tls;
     private volatile boolean closed;
 
     private Gateway(Config config, HttpServer server, Hub hub, Transport transport, GatewayMetrics metrics,
-                    InetSocketAddress address, Keys keys) {
+                    InetSocketAddress address, Keys keys, ServerTls tls) {
+        this.tls = tls;
         String generatedSecret = keys.generatedSecret();
         String generatedPublisherToken = keys.generatedToken();
         this.keys = keys;
@@ -73,6 +76,7 @@ public final class Gateway implements AutoCloseable {
     public static Gateway start(Config config) throws Exception {
         applyNettyDefaults();
         Keys keys = keys(config);
+        ServerTls tls = ServerTls.open(config);
         HttpServer.IoKind io = HttpServer.IoKind.choose(config.io());
         Transport transport = Transports.open(config);
         HttpServer server = new HttpServer(io, config.workers());
@@ -82,12 +86,16 @@ public final class Gateway implements AutoCloseable {
                     new SelectorCache(config.selectorCache(), config.matchCache()), PooledByteBufAllocator.DEFAULT);
             transport.start(hub::accept);
             GatewayMetrics metrics = new GatewayMetrics(hub, transport);
-            InetSocketAddress bound = server.bind(config, hub, transport, metrics, keys.publishers(), keys.subscribers());
-            log.info("listening on {} (I/O kind {}, {} workers, transport {})", bound,
+            InetSocketAddress bound = server.bind(config, hub, transport, metrics, keys.publishers(), keys.subscribers(),
+                    tls);
+            log.info("listening on {} (I/O kind {}, {} workers, transport {}; {})", bound,
                     server.io().name().toLowerCase(java.util.Locale.ROOT), config.workers(),
-                    transport.describe());
-            return new Gateway(config, server, hub, transport, metrics, bound, keys);
+                    transport.describe(), tls == null ? "plain HTTP/1.1 and h2c" : tls.describe());
+            return new Gateway(config, server, hub, transport, metrics, bound, keys, tls);
         } catch (Exception | Error e) {
+            if (tls != null) {
+                tls.close();
+            }
             keys.close();
             transport.close();
             server.close();
@@ -269,6 +277,11 @@ public final class Gateway implements AutoCloseable {
         return server.io();
     }
 
+    /** The TLS of the HTTP port (its current certificate, engine, reload), or null for plain HTTP. */
+    public ServerTls tls() {
+        return tls;
+    }
+
     /** The publisher token made at start when no key was configured, else null. */
     public String generatedPublisherToken() {
         return generatedPublisherToken;
@@ -305,6 +318,9 @@ public final class Gateway implements AutoCloseable {
         hub.close();
         metrics.close();
         keys.close();
+        if (tls != null) {
+            tls.close();
+        }
         log.info("stopped");
     }
 }

@@ -70,7 +70,11 @@ public record Config(
         List<String> publishOrigins,
         String publisherJwksUrl,
         String subscriberJwksUrl,
-        Duration jwksCacheTtl) {
+        Duration jwksCacheTtl,
+        String tlsCert,
+        String tlsKey,
+        boolean tlsSelfSigned,
+        int http2MaxConcurrentStreams) {
 
     /**
      * What {@code --position-event} may be: a plain token (so it cannot add SSE fields), never
@@ -159,6 +163,12 @@ public record Config(
                 "give either --subscriber-jwt-key or --subscriber-jwks-url, not both");
         check(jwksCacheTtl != null && jwksCacheTtl.toMillis() >= 100, "--jwks-cache-ttl",
                 "must be at least 100ms, got " + jwksCacheTtl);
+        check((tlsCert == null) == (tlsKey == null), tlsCert == null ? "--tls-cert" : "--tls-key",
+                "--tls-cert and --tls-key go together: give both (PEM files), or neither");
+        check(!(tlsSelfSigned && tlsCert != null), "--tls-self-signed",
+                "give either --tls-cert/--tls-key or --tls-self-signed, not both");
+        check(http2MaxConcurrentStreams >= 1, "--http2-max-concurrent-streams",
+                "must be at least 1, got " + http2MaxConcurrentStreams);
         for (String origin : corsOrigins) {
             check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--cors-origins",
                     "'" + origin + "' is not an origin: use scheme://host[:port] or *");
@@ -193,6 +203,11 @@ public record Config(
         if (!ok) {
             throw new ConfigException(option, message);
         }
+    }
+
+    /** True when the HTTP port speaks TLS (certificate files or a self-signed certificate). */
+    public boolean tls() {
+        return tlsCert != null || tlsSelfSigned;
     }
 
     public static Builder builder() {
@@ -257,6 +272,10 @@ public record Config(
         public String publisherJwksUrl;
         public String subscriberJwksUrl;
         public Duration jwksCacheTtl = Duration.ofMinutes(5);
+        public String tlsCert;
+        public String tlsKey;
+        public boolean tlsSelfSigned;
+        public int http2MaxConcurrentStreams = 1000;
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -309,6 +328,9 @@ public record Config(
         public Builder publisherJwksUrl(String v) { publisherJwksUrl = v; return this; }
         public Builder subscriberJwksUrl(String v) { subscriberJwksUrl = v; return this; }
         public Builder jwksCacheTtl(Duration v) { jwksCacheTtl = v; return this; }
+        public Builder tls(String certFile, String keyFile) { tlsCert = certFile; tlsKey = keyFile; return this; }
+        public Builder tlsSelfSigned(boolean v) { tlsSelfSigned = v; return this; }
+        public Builder http2MaxConcurrentStreams(int v) { http2MaxConcurrentStreams = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -320,7 +342,8 @@ public record Config(
                     publisherTokenCache, subscriberTokenCache, tokenCacheTtl, positionEvent,
                     maxConnectionsPerIp, subscribeAllow, subscribeDeny, publishAllow, publishDeny,
                     trustedProxies, publishRatePerIp, publishRatePerToken,
-                    tokenIssuer, tokenAudiences, publishOrigins, publisherJwksUrl, subscriberJwksUrl, jwksCacheTtl);
+                    tokenIssuer, tokenAudiences, publishOrigins, publisherJwksUrl, subscriberJwksUrl, jwksCacheTtl,
+                    tlsCert, tlsKey, tlsSelfSigned, http2MaxConcurrentStreams);
         }
     }
 }

@@ -17,6 +17,12 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -112,7 +118,9 @@ final class SubscribeEndpoint {
         for (String t : claims.subscribe()) {
             allowed.add(selectors.selector(t));
         }
-        boolean chunked = !req.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        // An HTTP/2 stream gets the bytes HTTP/1.0 does (no chunk framing): DATA frames frame them.
+        boolean chunked = !req.protocolVersion().equals(HttpVersion.HTTP_1_0)
+                && !(ctx.channel() instanceof Http2StreamChannel);
         // The stream ends at the instant the token verifier starts refusing this token (its exp plus
         // the allowed clock skew): a client reconnecting with it then gets a 401, never a stream
         // that is closed again at once.
@@ -140,16 +148,25 @@ final class SubscribeEndpoint {
         if (!ctx.channel().isActive()) {
             return; // gone while we checked; nothing to register
         }
-        // The connection now belongs to the stream: no more HTTP parsing or encoding on it.
+        // The connection (or HTTP/2 stream) now belongs to the stream: no more HTTP parsing or
+        // encoding on it.
         ChannelPipeline p = ctx.pipeline();
+        boolean http2 = ctx.channel() instanceof Http2StreamChannel;
         p.addLast("stream", new StreamHandler(hub, s));
         p.remove(PipelineInitializer.CODEC);
         p.remove(PipelineInitializer.AGGREGATOR);
+        if (p.get(PipelineInitializer.UPGRADE) != null) {
+            p.remove(PipelineInitializer.UPGRADE);
+        }
         p.remove(ctx.handler());
+        if (http2) {
+            p.addFirst(Http2SseFramer.NAME, new Http2SseFramer());
+        }
 
         ctx.channel().config().setAutoRead(true);
         Hub.Resume resume = hub.register(s, lastEventId);
-        ctx.channel().write(head(chunked, resume, origin), ctx.channel().voidPromise());
+        ctx.channel().write(http2 ? http2Head(resume, origin) : head(chunked, resume, origin),
+                ctx.channel().voidPromise());
         hub.start(s);
         stats.subscriptions.increment();
     }
@@ -176,6 +193,25 @@ final class SubscribeEndpoint {
         }
         sb.append("\r\n");
         return io.netty.buffer.Unpooled.copiedBuffer(sb, StandardCharsets.UTF_8);
+    }
+
+    /** The same head as {@link #head} as an HTTP/2 HEADERS frame; header values are sent as UTF-8. */
+    private static Http2HeadersFrame http2Head(Hub.Resume resume, String origin) {
+        Http2Headers h = new DefaultHttp2Headers()
+                .status(HttpResponseStatus.OK.codeAsText())
+                .set("content-type", "text/event-stream")
+                .set("cache-control", "private, no-cache, no-store, must-revalidate, max-age=0")
+                .set("x-accel-buffering", "no")
+                .set("x-content-type-options", "nosniff");
+        if (resume.requested()) {
+            h.set("last-event-id", new AsciiString(resume.responseLastEventId().getBytes(StandardCharsets.UTF_8), false));
+        }
+        if (origin != null) {
+            h.set("access-control-allow-origin", new AsciiString(origin.getBytes(StandardCharsets.UTF_8), false))
+                    .set("access-control-allow-credentials", "true")
+                    .set("vary", "Origin");
+        }
+        return new DefaultHttp2HeadersFrame(h, false);
     }
 
     private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, Refusal refusal) {
