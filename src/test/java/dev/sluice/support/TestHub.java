@@ -51,6 +51,11 @@ public final class TestHub implements AutoCloseable {
         return start(io, customize.andThen(b -> b.tlsSelfSigned(true)));
     }
 
+    /** As {@link #startTls(IoKind, Consumer)}, on the best I/O kind of this machine. */
+    public static TestHub startTls(Consumer<Config.Builder> customize) throws Exception {
+        return start(customize.andThen(b -> b.tlsSelfSigned(true)));
+    }
+
     /** The certificate the gateway serves now (null without TLS). */
     public java.security.cert.X509Certificate certificate() {
         return gateway.tls() == null ? null : gateway.tls().certificate();
