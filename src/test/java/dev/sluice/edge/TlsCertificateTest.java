@@ -106,6 +106,21 @@ class TlsCertificateTest {
         }
     }
 
+    /**
+     * The runnable jar merges every dependency: two Bouncy Castle lines (jdk18on and lts8on share
+     * package names) in it break each other (a NoSuchFieldError when the self-signed certificate
+     * is made), though each works on a test classpath. So there is one line, at one version.
+     */
+    @Test
+    void oneBouncyCastleLineIsOnTheClasspath() {
+        List<String> lines = java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .map(entry -> Path.of(entry).getFileName().toString())
+                .filter(name -> name.matches("bc(prov|pkix|util)-.*\\.jar"))
+                .map(name -> name.replaceFirst("^bc(prov|pkix|util)-", "").replaceFirst("\\.jar$", ""))
+                .distinct().toList();
+        assertThat(lines).as("Bouncy Castle artifacts (line-version)").hasSize(1);
+    }
+
     private static Config config(Path cert, Path key) {
         return Config.builder().listen(new InetSocketAddress("127.0.0.1", 0)).anonymous(true).workers(1)
                 .shutdownGrace(Duration.ofMillis(200)).tls(cert.toString(), key.toString()).build();
