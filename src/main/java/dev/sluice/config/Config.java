@@ -73,6 +73,13 @@ public record Config(
         Duration jwksCacheTtl,
         String hubUrl,
         String accessTokenCookie,
+        InetSocketAddress adminListen,
+        boolean metricsOnMain,
+        String logFormat,
+        boolean accessLog,
+        boolean diagnostics,
+        Duration maxRecording,
+
         String tlsCert,
         String tlsKey,
         boolean tlsSelfSigned,
@@ -128,8 +135,8 @@ public record Config(
         check(maxSubscribers >= 1, "--max-subscribers", "must be at least 1, got " + maxSubscribers);
         check(!shutdownGrace.isNegative(), "--shutdown-grace", "must not be negative");
         check(!jwtClockSkew.isNegative(), "--jwt-clock-skew", "must not be negative");
-        check(io != null && (io.equals("auto") || io.equals("epoll") || io.equals("nio")), "--io",
-                "must be auto, epoll or nio, got " + io);
+        check(io != null && (io.equals("auto") || io.equals("epoll") || io.equals("io_uring") || io.equals("nio")),
+                "--io", "must be auto, epoll, io_uring or nio, got " + io);
         check(transport != null && !transport.isBlank(), "--transport", "must name a transport, e.g. memory");
         check(historyMaxAge != null && !historyMaxAge.isNegative(), "--history-max-age",
                 "must not be negative (0 keeps entries regardless of age)");
@@ -185,6 +192,17 @@ public record Config(
                         + accessTokenCookie + "'");
         check(jwksCacheTtl != null && jwksCacheTtl.toMillis() >= 100, "--jwks-cache-ttl",
                 "must be at least 100ms, got " + jwksCacheTtl);
+        check(logFormat != null && (logFormat.equals("text") || logFormat.equals("json")), "--log-format",
+                "must be text or json, got " + logFormat);
+        check(metricsOnMain || adminListen != null, "--no-metrics-on-main",
+                "needs --admin-listen: without it /metrics would be served nowhere");
+        check(!diagnostics || adminListen != null, "--diagnostics",
+                "needs --admin-listen: diagnostics are served only on the admin listener, never on the public port");
+        check(maxRecording != null && maxRecording.toSeconds() >= 1 && maxRecording.toSeconds() <= 3600,
+                "--max-recording", "must be between 1s and 1h, got " + maxRecording);
+        check(adminListen == null || adminListen.getPort() == 0 || adminListen.getPort() != listen.getPort()
+                || !sameHost(adminListen, listen), "--admin-listen",
+                "must differ from --listen (" + listen + "): the admin listener is a socket of its own");
         check((tlsCert == null) == (tlsKey == null), tlsCert == null ? "--tls-cert" : "--tls-key",
                 "--tls-cert and --tls-key go together: give both (PEM files), or neither");
         check(!(tlsSelfSigned && tlsCert != null), "--tls-self-signed",
@@ -219,6 +237,15 @@ public record Config(
             }
         }
         return out;
+    }
+
+    /** Two listen addresses on the same interface (a wildcard address shares every interface). */
+    private static boolean sameHost(InetSocketAddress a, InetSocketAddress b) {
+        if (a.getAddress() == null || b.getAddress() == null) {
+            return true;
+        }
+        return a.getAddress().isAnyLocalAddress() || b.getAddress().isAnyLocalAddress()
+                || a.getAddress().equals(b.getAddress());
     }
 
     private static void check(boolean ok, String option, String message) {
@@ -296,6 +323,12 @@ public record Config(
         public Duration jwksCacheTtl = Duration.ofMinutes(5);
         public String hubUrl;
         public String accessTokenCookie = DEFAULT_ACCESS_TOKEN_COOKIE;
+        public InetSocketAddress adminListen;
+        public boolean metricsOnMain = true;
+        public String logFormat = "text";
+        public boolean accessLog;
+        public boolean diagnostics;
+        public Duration maxRecording = Duration.ofMinutes(5);
         public String tlsCert;
         public String tlsKey;
         public boolean tlsSelfSigned;
@@ -354,6 +387,12 @@ public record Config(
         public Builder jwksCacheTtl(Duration v) { jwksCacheTtl = v; return this; }
         public Builder hubUrl(String v) { hubUrl = v; return this; }
         public Builder accessTokenCookie(String v) { accessTokenCookie = v; return this; }
+        public Builder adminListen(InetSocketAddress v) { adminListen = v; return this; }
+        public Builder metricsOnMain(boolean v) { metricsOnMain = v; return this; }
+        public Builder logFormat(String v) { logFormat = v; return this; }
+        public Builder accessLog(boolean v) { accessLog = v; return this; }
+        public Builder diagnostics(boolean v) { diagnostics = v; return this; }
+        public Builder maxRecording(Duration v) { maxRecording = v; return this; }
         public Builder tls(String certFile, String keyFile) { tlsCert = certFile; tlsKey = keyFile; return this; }
         public Builder tlsSelfSigned(boolean v) { tlsSelfSigned = v; return this; }
         public Builder http2MaxConcurrentStreams(int v) { http2MaxConcurrentStreams = v; return this; }
@@ -370,6 +409,7 @@ public record Config(
                     trustedProxies, publishRatePerIp, publishRatePerToken,
                     tokenIssuer, tokenAudiences, publishOrigins, publisherJwksUrl, subscriberJwksUrl, jwksCacheTtl,
                     hubUrl, accessTokenCookie,
+                    adminListen, metricsOnMain, logFormat, accessLog, diagnostics, maxRecording,
                     tlsCert, tlsKey, tlsSelfSigned, http2MaxConcurrentStreams);
         }
     }

@@ -11,7 +11,8 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 
 /**
  * HTTP/2 connections: one frame codec per connection, and each stream a child channel whose
- * pipeline is that of an HTTP/1.1 connection (codec, aggregation with the body limit, router), so
+ * pipeline is that of an HTTP/1.1 connection (codec, response observer, aggregation with the body
+ * limit, router), so
  * every endpoint answers the same on both protocols.
  *
  * <p>A child channel has its own writability, fed by the stream's flow-control window and the
@@ -32,8 +33,15 @@ final class Http2Streams {
     private final BadRequestLog badRequests;
     private final int maxConcurrentStreams;
     private final StreamInitializer streams = new StreamInitializer();
+    private final dev.sluice.metrics.GatewayMetrics metrics;
+    private final AccessLog accessLog;
+    private final dev.sluice.admission.Admission admission;
 
-    Http2Streams(RequestRouter router, int maxBodySize, BadRequestLog badRequests, int maxConcurrentStreams) {
+    Http2Streams(RequestRouter router, int maxBodySize, BadRequestLog badRequests, int maxConcurrentStreams,
+                 dev.sluice.metrics.GatewayMetrics metrics, AccessLog accessLog, dev.sluice.admission.Admission admission) {
+        this.metrics = metrics;
+        this.accessLog = accessLog;
+        this.admission = admission;
         this.router = router;
         this.maxBodySize = maxBodySize;
         this.badRequests = badRequests;
@@ -60,6 +68,7 @@ final class Http2Streams {
             ch.config().setWriteBufferWaterMark(WATER_MARK);
             ch.pipeline()
                     .addLast(PipelineInitializer.CODEC, new Http2StreamFrameToHttpObjectCodec(true))
+                    .addLast(ResponseObserver.NAME, new ResponseObserver(metrics, accessLog, admission))
                     .addLast(PipelineInitializer.AGGREGATOR, new PipelineInitializer.LimitedBody(maxBodySize, badRequests))
                     .addLast(PipelineInitializer.ROUTER, router);
         }

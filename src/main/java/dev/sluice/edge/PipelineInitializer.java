@@ -62,16 +62,24 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
     private final RequestRouter router;
     private final int maxBodySize;
     private final BadRequestLog badRequests;
+    private final dev.sluice.metrics.GatewayMetrics metrics;
+    private final AccessLog accessLog;
+    private final dev.sluice.admission.Admission admission;
     private final ServerTls tls;
     private final Http2Streams http2;
 
-    PipelineInitializer(RequestRouter router, int maxBodySize, BadRequestLog badRequests, ServerTls tls,
-                        int maxConcurrentStreams) {
+    PipelineInitializer(RequestRouter router, int maxBodySize, BadRequestLog badRequests,
+                        dev.sluice.metrics.GatewayMetrics metrics, AccessLog accessLog,
+                        dev.sluice.admission.Admission admission, ServerTls tls, int maxConcurrentStreams) {
+        this.metrics = metrics;
+        this.accessLog = accessLog;
+        this.admission = admission;
+        this.tls = tls;
+        this.http2 = new Http2Streams(router, maxBodySize, badRequests, maxConcurrentStreams, metrics, accessLog,
+                admission);
         this.router = router;
         this.maxBodySize = maxBodySize;
         this.badRequests = badRequests;
-        this.tls = tls;
-        this.http2 = new Http2Streams(router, maxBodySize, badRequests, maxConcurrentStreams);
     }
 
     @Override
@@ -90,7 +98,8 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
         if (cleartext) {
             p.addLast(UPGRADE, new HttpServerUpgradeHandler(codec, this::upgrade, maxBodySize));
         }
-        p.addLast(AGGREGATOR, new LimitedBody(maxBodySize, badRequests)).addLast(ROUTER, router);
+        p.addLast(ResponseObserver.NAME, new ResponseObserver(metrics, accessLog, admission))
+                .addLast(AGGREGATOR, new LimitedBody(maxBodySize, badRequests)).addLast(ROUTER, router);
     }
 
     /** The handler of an {@code Upgrade: h2c} request: HTTP/2 in place of HTTP/1.1. */
@@ -109,7 +118,7 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
             ChannelPipeline p = ctx.pipeline();
-            for (String name : new String[] {AGGREGATOR, ROUTER}) {
+            for (String name : new String[] {ResponseObserver.NAME, AGGREGATOR, ROUTER}) {
                 if (p.get(name) != null) {
                     p.remove(name);
                 }
@@ -137,7 +146,7 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
                 return;
             }
             ChannelPipeline p = ctx.pipeline();
-            for (String name : new String[] {CODEC, UPGRADE, AGGREGATOR, ROUTER}) {
+            for (String name : new String[] {CODEC, UPGRADE, ResponseObserver.NAME, AGGREGATOR, ROUTER}) {
                 if (p.get(name) != null) {
                     p.remove(name);
                 }
