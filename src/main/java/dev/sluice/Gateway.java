@@ -82,6 +82,7 @@ public final class Gateway implements AutoCloseable {
                     new SelectorCache(config.selectorCache(), config.matchCache()), PooledByteBufAllocator.DEFAULT);
             transport.start(hub::accept);
             GatewayMetrics metrics = new GatewayMetrics(hub, transport);
+            metrics.subscriberLimit(config.maxSubscribers());
             InetSocketAddress bound = server.bind(config, hub, transport, metrics, keys.publishers(), keys.subscribers());
             log.info("listening on {} (I/O kind {}, {} workers, transport {})", bound,
                     server.io().name().toLowerCase(java.util.Locale.ROOT), config.workers(),

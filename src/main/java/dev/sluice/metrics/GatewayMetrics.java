@@ -112,6 +112,15 @@ public final class GatewayMetrics implements AutoCloseable {
                 .description("Requests refused before reaching the hub, by reason").register(registry);
     }
 
+    /**
+     * The configured {@code --max-subscribers} as the gauge {@code sluice_subscribers_limit}, so
+     * an alert can compare {@code sluice_subscribers} with it.
+     */
+    public void subscriberLimit(int maxSubscribers) {
+        Gauge.builder("sluice_subscribers_limit", () -> maxSubscribers)
+                .description("Most concurrent subscribers (--max-subscribers); more get 503").register(registry);
+    }
+
     public String scrape() {
         return registry.scrape();
     }
