@@ -128,7 +128,7 @@ class ComposeFileTest {
             }
             Duration drain = Durations.parse((String) env.get("SLUICE_DRAIN_DELAY"))
                     .plus(Durations.parse((String) env.get("SLUICE_DRAIN_PERIOD")));
-            assertThat(Durations.parse((String) s.get("stop_grace_period"))).isGreaterThan(drain.plusSeconds(5));
+            assertThat(Durations.parse((String) s.get("stop_grace_period"))).isGreaterThan(ServeOptionNames.longestStop(drain));
         }
     }
 

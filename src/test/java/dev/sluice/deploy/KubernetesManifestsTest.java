@@ -77,8 +77,8 @@ class KubernetesManifestsTest {
         List<String> args = stringList(container(), "args");
         Duration drain = option(args, "drain-delay").plus(option(args, "drain-period"));
         int grace = (Integer) pod.get("terminationGracePeriodSeconds");
-        assertThat(Duration.ofSeconds(grace)).as("terminationGracePeriodSeconds against drain delay + period")
-                .isGreaterThan(drain.plusSeconds(5));
+        assertThat(Duration.ofSeconds(grace)).as("terminationGracePeriodSeconds against the longest drain")
+                .isGreaterThan(ServeOptionNames.longestStop(drain));
     }
 
     @Test

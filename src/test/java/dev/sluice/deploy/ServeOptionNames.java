@@ -48,6 +48,15 @@ final class ServeOptionNames {
         return options().contains(option);
     }
 
+    /**
+     * The longest a gateway takes to stop after SIGTERM with the given drain delay + period and
+     * the default --shutdown-grace (2 s): the README's Graceful drain gives that sum plus about
+     * 2 s; whatever stops the process must wait longer.
+     */
+    static java.time.Duration longestStop(java.time.Duration drainDelayAndPeriod) {
+        return drainDelayAndPeriod.plusSeconds(2).plusSeconds(2);
+    }
+
     /** Variables read by the launchers, not by the gateway's options. */
     static boolean isLauncherVariable(String name) {
         return name.equals("SLUICE_JAVA_OPTS");
