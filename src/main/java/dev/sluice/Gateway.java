@@ -115,6 +115,7 @@ public final class Gateway implements AutoCloseable {
                 transport.start(hub::accept);
             }
             GatewayMetrics metrics = new GatewayMetrics(hub, transport);
+            metrics.subscriberLimit(config.maxSubscribers());
             if (subscriptions != null) {
                 metrics.bindSubscriptions(subscriptions::tracked, subscriptions::untracked, subscriptions::expired);
             }
