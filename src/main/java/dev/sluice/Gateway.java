@@ -193,6 +193,7 @@ public final class Gateway implements AutoCloseable {
                 .throttle(config.throttle())
                 .maxQueuedPerLoop(config.maxDispatchQueue())
                 .positionEvent(config.positionEvent())
+                .maxConnectionAge(config.maxConnectionAge())
                 .build();
     }
 

@@ -70,7 +70,15 @@ public record Config(
         List<String> publishOrigins,
         String publisherJwksUrl,
         String subscriberJwksUrl,
-        Duration jwksCacheTtl) {
+        Duration jwksCacheTtl,
+        int maxUrlLength,
+        int maxHeaderSize,
+        int maxTopicsPerUpdate,
+        int maxIdLength,
+        int maxTypeLength,
+        Duration headerTimeout,
+        Duration idleTimeout,
+        Duration maxConnectionAge) {
 
     /**
      * What {@code --position-event} may be: a plain token (so it cannot add SSE fields), never
@@ -102,7 +110,7 @@ public record Config(
         check(!slowClientRetry.isNegative(), "--slow-client-retry", "must not be negative");
         check(!slowClientGrace.isNegative() && !slowClientGrace.isZero(), "--slow-client-grace", "must be positive");
         check(workers >= 1 && workers <= 256, "--workers", "must be between 1 and 256, got " + workers);
-        check(maxTopicsPerSubscription >= 1, "--max-topics", "must be at least 1, got " + maxTopicsPerSubscription);
+        check(maxTopicsPerSubscription >= 1, "--max-topics-per-subscription", "must be at least 1, got " + maxTopicsPerSubscription);
         check(maxTopicLength >= 16, "--max-topic-length", "must be at least 16, got " + maxTopicLength);
         check(maxDispatchQueue >= 1, "--max-dispatch-queue", "must be at least 1, got " + maxDispatchQueue);
         check(maxSubscribers >= 1, "--max-subscribers", "must be at least 1, got " + maxSubscribers);
@@ -159,6 +167,21 @@ public record Config(
                 "give either --subscriber-jwt-key or --subscriber-jwks-url, not both");
         check(jwksCacheTtl != null && jwksCacheTtl.toMillis() >= 100, "--jwks-cache-ttl",
                 "must be at least 100ms, got " + jwksCacheTtl);
+        check(maxUrlLength >= 256 && maxUrlLength <= (1 << 20), "--max-url-length",
+                "must be between 256 bytes and 1MiB, got " + maxUrlLength);
+        check(maxHeaderSize >= 1024 && maxHeaderSize <= (1 << 20), "--max-header-size",
+                "must be between 1KiB and 1MiB, got " + maxHeaderSize);
+        check(maxTopicsPerUpdate >= 1 && maxTopicsPerUpdate <= 1000, "--max-topics-per-update",
+                "must be between 1 and 1000, got " + maxTopicsPerUpdate);
+        check(maxIdLength >= 36, "--max-id-length", "must be at least 36 (generated ids have 45 characters), got "
+                + maxIdLength);
+        check(maxTypeLength >= 1, "--max-type-length", "must be at least 1, got " + maxTypeLength);
+        check(headerTimeout != null && !headerTimeout.isNegative(), "--header-timeout",
+                "must not be negative (0 disables it)");
+        check(idleTimeout != null && !idleTimeout.isNegative(), "--idle-timeout", "must not be negative (0 disables it)");
+        check(maxConnectionAge != null && !maxConnectionAge.isNegative()
+                && (maxConnectionAge.isZero() || maxConnectionAge.toMillis() >= 1000), "--max-connection-age",
+                "must be 0 (no limit) or at least 1s, got " + maxConnectionAge);
         for (String origin : corsOrigins) {
             check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--cors-origins",
                     "'" + origin + "' is not an origin: use scheme://host[:port] or *");
@@ -257,6 +280,14 @@ public record Config(
         public String publisherJwksUrl;
         public String subscriberJwksUrl;
         public Duration jwksCacheTtl = Duration.ofMinutes(5);
+        public int maxUrlLength = 8192;
+        public int maxHeaderSize = 16384;
+        public int maxTopicsPerUpdate = 100;
+        public int maxIdLength = 1024;
+        public int maxTypeLength = 256;
+        public Duration headerTimeout = Duration.ofSeconds(10);
+        public Duration idleTimeout = Duration.ofSeconds(60);
+        public Duration maxConnectionAge = Duration.ZERO;
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -309,6 +340,14 @@ public record Config(
         public Builder publisherJwksUrl(String v) { publisherJwksUrl = v; return this; }
         public Builder subscriberJwksUrl(String v) { subscriberJwksUrl = v; return this; }
         public Builder jwksCacheTtl(Duration v) { jwksCacheTtl = v; return this; }
+        public Builder maxUrlLength(int v) { maxUrlLength = v; return this; }
+        public Builder maxHeaderSize(int v) { maxHeaderSize = v; return this; }
+        public Builder maxTopicsPerUpdate(int v) { maxTopicsPerUpdate = v; return this; }
+        public Builder maxIdLength(int v) { maxIdLength = v; return this; }
+        public Builder maxTypeLength(int v) { maxTypeLength = v; return this; }
+        public Builder headerTimeout(Duration v) { headerTimeout = v; return this; }
+        public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
+        public Builder maxConnectionAge(Duration v) { maxConnectionAge = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -320,7 +359,9 @@ public record Config(
                     publisherTokenCache, subscriberTokenCache, tokenCacheTtl, positionEvent,
                     maxConnectionsPerIp, subscribeAllow, subscribeDeny, publishAllow, publishDeny,
                     trustedProxies, publishRatePerIp, publishRatePerToken,
-                    tokenIssuer, tokenAudiences, publishOrigins, publisherJwksUrl, subscriberJwksUrl, jwksCacheTtl);
+                    tokenIssuer, tokenAudiences, publishOrigins, publisherJwksUrl, subscriberJwksUrl, jwksCacheTtl,
+                    maxUrlLength, maxHeaderSize, maxTopicsPerUpdate, maxIdLength, maxTypeLength, headerTimeout,
+                    idleTimeout, maxConnectionAge);
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.sluice.edge;
 
+import dev.sluice.admission.RequestLimits;
+import dev.sluice.admission.RequestTimeouts;
 import dev.sluice.auth.TokenVerifier;
 import dev.sluice.config.Config;
 import dev.sluice.hub.Hub;
@@ -77,13 +79,14 @@ public final class HttpServer implements AutoCloseable {
         Access access = new Access(publishers, subscribers, config);
         Cors cors = new Cors(config.corsOrigins());
         var admission = new dev.sluice.admission.Admission(config, metrics);
-        var subscribe = new SubscribeEndpoint(hub, transport, access, cors, config, metrics, admission);
+        var limits = new RequestLimits(config, metrics);
+        var timeouts = new RequestTimeouts(config.headerTimeout(), config.idleTimeout(), limits, metrics.idleClosed);
+        var subscribe = new SubscribeEndpoint(hub, transport, access, cors, config, metrics, admission, limits);
         BadRequestLog badRequests = new BadRequestLog();
         var publish = new PublishEndpoint(transport, access, cors, hub.selectors(), metrics,
-                config.maxTopicLength(), config.allowNonAsciiIds(), badRequests);
+                config.maxTopicLength(), config.allowNonAsciiIds(), badRequests, limits);
         var router = new RequestRouter(subscribe, publish, transport, metrics, cors,
-                config.maxTopicsPerSubscription() + 16, badRequests, PipelineInitializer.MAX_INITIAL_LINE,
-                PipelineInitializer.MAX_HEADER_SIZE, admission);
+                config.maxTopicsPerSubscription() + 16, badRequests, limits, admission);
         Class<? extends ServerChannel> channelClass =
                 io == IoKind.EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         ServerBootstrap b = new ServerBootstrap()
@@ -95,7 +98,7 @@ public final class HttpServer implements AutoCloseable {
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 // Writability pauses replays early; the byte budget is enforced separately.
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 128 * 1024))
-                .childHandler(new PipelineInitializer(router, config.maxBodySize(), badRequests));
+                .childHandler(new PipelineInitializer(router, config.maxBodySize(), badRequests, limits, timeouts));
         serverChannel = b.bind(config.listen()).sync().channel();
         return (InetSocketAddress) serverChannel.localAddress();
     }

@@ -1,5 +1,7 @@
 package dev.sluice.edge;
 
+import dev.sluice.admission.RequestLimits;
+import dev.sluice.admission.RequestTimeouts;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -16,35 +18,48 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 
 /**
- * The pipeline of a new connection: HTTP/1.1 codec, body aggregation with a size limit, router.
- * A subscribe request later replaces all three with a {@link StreamHandler}.
+ * The pipeline of a new connection: request timeouts (around the codec), HTTP/1.1 codec with the
+ * line and header limits, body aggregation with a size limit, router. A subscribe request later
+ * replaces all of them with a {@link StreamHandler}.
  */
 final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
 
     static final String CODEC = "http";
     static final String AGGREGATOR = "body";
-    /** Longest request line (method, URL, version); longer gets 414. */
-    static final int MAX_INITIAL_LINE = 8192;
-    /** Most bytes of request headers in all; more gets 431. */
-    static final int MAX_HEADER_SIZE = 16384;
     private static final int MAX_CHUNK_SIZE = 8192;
 
     private final RequestRouter router;
     private final int maxBodySize;
     private final BadRequestLog badRequests;
+    private final RequestLimits limits;
+    private final RequestTimeouts timeouts;
 
-    PipelineInitializer(RequestRouter router, int maxBodySize, BadRequestLog badRequests) {
+    PipelineInitializer(RequestRouter router, int maxBodySize, BadRequestLog badRequests, RequestLimits limits,
+                        RequestTimeouts timeouts) {
         this.router = router;
         this.maxBodySize = maxBodySize;
         this.badRequests = badRequests;
+        this.limits = limits;
+        this.timeouts = timeouts;
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        RequestTimeouts.Connection clock = timeouts.newConnection();
         ch.pipeline()
-                .addLast(CODEC, new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE))
-                .addLast(AGGREGATOR, new LimitedBody(maxBodySize, badRequests))
+                .addLast(RequestTimeouts.RAW, clock.raw)
+                .addLast(CODEC, new HttpServerCodec(limits.maxUrlLength(), limits.maxHeaderSize(), MAX_CHUNK_SIZE))
+                .addLast(RequestTimeouts.DECODED, clock.decoded)
+                .addLast(AGGREGATOR, new LimitedBody(maxBodySize, badRequests, limits))
                 .addLast("router", router);
+    }
+
+    /** A request became an SSE stream: no more HTTP parsing, body aggregation or request timeouts. */
+    static void becomeStream(ChannelPipeline p) {
+        p.remove(RequestTimeouts.RAW);
+        p.remove(RequestTimeouts.DECODED);
+        p.remove(CODEC);
+        p.remove(AGGREGATOR);
     }
 
     /**
@@ -56,11 +71,13 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
     private static final class LimitedBody extends HttpObjectAggregator {
         private final int limit;
         private final BadRequestLog badRequests;
+        private final RequestLimits limits;
 
-        LimitedBody(int limit, BadRequestLog badRequests) {
+        LimitedBody(int limit, BadRequestLog badRequests, RequestLimits limits) {
             super(limit);
             this.limit = limit;
             this.badRequests = badRequests;
+            this.limits = limits;
         }
 
         @Override
@@ -76,6 +93,7 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
             }
             long announced = HttpUtil.getContentLength(start, -1L);
             if (announced > limit) {
+                limits.countBodyTooLarge();
                 start.headers().remove(HttpHeaderNames.EXPECT);
                 return refusal(pipeline, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "The request body (Content-Length: "
                         + announced + ") is larger than " + limit + " bytes (--max-body-size).");
@@ -92,6 +110,7 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
             String message = tooLarge();
+            limits.countBodyTooLarge();
             badRequests.warn(ctx, 413, message);
             FullHttpResponse res = Responses.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, message);
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

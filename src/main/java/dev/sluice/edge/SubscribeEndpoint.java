@@ -2,6 +2,7 @@ package dev.sluice.edge;
 
 import dev.sluice.admission.Admission;
 import dev.sluice.admission.Refusal;
+import dev.sluice.admission.RequestLimits;
 import dev.sluice.auth.MercureClaims;
 import dev.sluice.config.Config;
 import dev.sluice.metrics.GatewayMetrics;
@@ -20,6 +21,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import dev.sluice.transport.Transport;
 
@@ -44,10 +46,12 @@ final class SubscribeEndpoint {
     private final SelectorCache selectors;
     private final GatewayMetrics stats;
     private final Admission admission;
+    private final RequestLimits limits;
 
     SubscribeEndpoint(Hub hub, Transport transport, Access access, Cors cors, Config config, GatewayMetrics stats,
-                      Admission admission) {
+                      Admission admission, RequestLimits limits) {
         this.admission = admission;
+        this.limits = limits;
         this.hub = hub;
         this.transport = transport;
         this.access = access;
@@ -65,9 +69,9 @@ final class SubscribeEndpoint {
                             + " (repeat it for several).");
             return;
         }
-        if (topics.size() > config.maxTopicsPerSubscription()) {
-            refuse(ctx, req, HttpResponseStatus.BAD_REQUEST, "Too many 'topic' parameters: " + topics.size()
-                    + " given, at most " + config.maxTopicsPerSubscription() + " allowed (--max-topics).");
+        Refusal tooManyTopics = limits.topicsPerSubscription(topics.size());
+        if (tooManyTopics != null) {
+            refuse(ctx, req, tooManyTopics);
             return;
         }
         for (String t : topics) {
@@ -86,7 +90,29 @@ final class SubscribeEndpoint {
             refuse(ctx, req, admission.hubFull(config.maxSubscribers()));
             return;
         }
-        Access.Result who = access.subscriber(req, query);
+        CompletableFuture<Access.Result> checked = access.subscriber(req, query);
+        if (checked.isDone()) {
+            authorised(ctx, req, query, topics, checked.join());
+            return;
+        }
+        // The token is being checked against a key set, off this event loop: the connection waits
+        // (reading paused), the loop goes on serving everyone else.
+        req.retain();
+        ctx.channel().config().setAutoRead(false);
+        checked.thenAccept(who -> ctx.executor().execute(() -> {
+            try {
+                ctx.channel().config().setAutoRead(true);
+                if (ctx.channel().isActive()) {
+                    authorised(ctx, req, query, topics, who);
+                }
+            } finally {
+                req.release();
+            }
+        }));
+    }
+
+    private void authorised(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query,
+                            List<String> topics, Access.Result who) {
         if (!who.ok()) {
             refuse(ctx, req, HttpResponseStatus.valueOf(who.status()), who.refusal());
             return;
@@ -143,8 +169,7 @@ final class SubscribeEndpoint {
         // The connection now belongs to the stream: no more HTTP parsing or encoding on it.
         ChannelPipeline p = ctx.pipeline();
         p.addLast("stream", new StreamHandler(hub, s));
-        p.remove(PipelineInitializer.CODEC);
-        p.remove(PipelineInitializer.AGGREGATOR);
+        PipelineInitializer.becomeStream(p);
         p.remove(ctx.handler());
 
         ctx.channel().config().setAutoRead(true);

@@ -13,7 +13,9 @@ public enum CloseCause {
     /** The gateway is stopping. */
     SHUTDOWN,
     /** An unexpected error on the connection. */
-    ERROR;
+    ERROR,
+    /** It reached its maximum age ({@code --max-connection-age}), so that clients spread over nodes again. */
+    MAX_AGE;
 
     /** The metric label: lower case. */
     public String label() {

@@ -127,6 +127,14 @@ public final class Hub implements AutoCloseable {
     public Resume register(Subscriber s, String lastEventId) {
         LoopDispatcher d = dispatcherOf(s);
         s.wire = wire;
+        long maxAge = settings.maxConnectionAge.toNanos();
+        if (maxAge > 0) {
+            // Jitter, so that streams opened together (after a deploy, say) do not all come back together.
+            long jitter = (long) (maxAge * HubSettings.MAX_AGE_JITTER);
+            s.ageDeadlineNanos = System.nanoTime() + maxAge
+                    + (jitter > 0 ? java.util.concurrent.ThreadLocalRandom.current().nextLong(jitter + 1) : 0);
+            s.ageLimited = true;
+        }
         // Register before the resume point is read: from now on every accepted event is offered
         // to this loop, and the ones already accepted are at or before that point.
         d.register(s);

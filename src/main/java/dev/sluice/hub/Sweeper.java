@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
  * The periodic pass over every subscriber of each loop, on that loop: a heartbeat comment for
  * streams idle for the heartbeat interval, and the end of streams whose token has expired (at
  * the instant the token verifier starts refusing it, so a reconnect with the same token is
- * refused rather than accepted and closed again).
+ * refused rather than accepted and closed again), and the end of streams older than their maximum
+ * age ({@code --max-connection-age}).
  */
 final class Sweeper implements AutoCloseable {
 
@@ -42,6 +43,11 @@ final class Sweeper implements AutoCloseable {
             Subscriber s = subs.get(i);
             if (s.expiresAtMillis <= nowMillis) {
                 s.close(CloseCause.TOKEN_EXPIRED, now);
+                continue;
+            }
+            if (s.ageLimited && now - s.ageDeadlineNanos >= 0) {
+                // Like an expired token: a hint and the end; the client resumes from its last id.
+                s.close(CloseCause.MAX_AGE, now);
                 continue;
             }
             if (heartbeatNanos > 0 && now - s.lastWriteNanos >= heartbeatNanos

@@ -32,6 +32,7 @@ public final class GatewayMetrics implements AutoCloseable {
     public final Counter subscriptions;
     public final Counter refusedSubscribers;
     public final Timer publishLatency;
+    public final Counter idleClosed;
 
     public GatewayMetrics(Hub hub, Transport transport) {
         published = Counter.builder("sluice_publish_accepted").description("Updates acknowledged to publishers")
@@ -47,6 +48,10 @@ public final class GatewayMetrics implements AutoCloseable {
         publishLatency = Timer.builder("sluice_publish_latency")
                 .description("Time from a valid publish request to the transport's acknowledgement")
                 .publishPercentiles(0.5, 0.99).register(registry);
+
+        idleClosed = Counter.builder("sluice_connections_closed_idle")
+                .description("Connections that were not streams closed for sending nothing (--idle-timeout, or"
+                        + " --header-timeout before their first byte)").register(registry);
 
         HubStats stats = hub.stats();
         Gauge.builder("sluice_subscribers", stats, HubStats::subscribers).description("Connected subscribers")
@@ -73,7 +78,7 @@ public final class GatewayMetrics implements AutoCloseable {
             FunctionCounter.builder("sluice_streams_closed", stats, st -> st.closed(cause))
                     .tag("cause", cause.label())
                     .description("SSE streams ended, by cause: client (it went away), slow (over its budget),"
-                            + " token_expired, shutdown, error").register(registry);
+                            + " token_expired, shutdown, max_age (--max-connection-age), error").register(registry);
         }
         FunctionCounter.builder("sluice_dispatch_refused", stats, HubStats::dispatchRefused)
                 .description("Events a full event-loop inbox refused (its subscribers read them from history)")
