@@ -226,7 +226,10 @@ public final class Gateway implements AutoCloseable {
                 config.tokenAudiences());
     }
 
-    /** Connect and read timeout of a key set fetch: it may run on an event loop, so it is short. */
+    /**
+     * Connect and read timeout of a key set fetch. Fetches never run on an event loop (see
+     * {@code TokenVerifier#blockingExecutor}), but a request waits for its token's check meanwhile.
+     */
     private static final int JWKS_TIMEOUT_MILLIS = 2_000;
 
     private static Thread jwksThread(Runnable task) {

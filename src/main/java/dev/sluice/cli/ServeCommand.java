@@ -29,11 +29,11 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--publisher-jwt-key", paramLabel = "KEY",
             description = "Key that verifies publisher tokens: the shared secret for HS*, a PEM public key (or the"
-                    + " path of a PEM file) for RS*/ES*. Default: a random secret for this run.")
+                    + " path of a PEM file) for RS*/ES*/EdDSA. Default: a random secret for this run.")
     String publisherJwtKey;
 
     @Option(names = "--publisher-jwt-alg", paramLabel = "ALG", defaultValue = "HS256",
-            description = "Algorithm of publisher tokens: HS256/384/512, RS256/384/512, ES256/384/512."
+            description = "Algorithm of publisher tokens: HS256/384/512, RS256/384/512, ES256/384/512, EdDSA (Ed25519)."
                     + " Default: ${DEFAULT-VALUE}")
     String publisherJwtAlg;
 
@@ -288,7 +288,7 @@ final class ServeCommand implements Callable<Integer> {
     List<String> publishOrigins;
 
     @Option(names = "--publisher-jwks-url", paramLabel = "URL",
-            description = "Verify publisher tokens with the keys of this JSON Web Key Set (RS*, ES*, HS*; the kid"
+            description = "Verify publisher tokens with the keys of this JSON Web Key Set (RS*, ES*, HS*, EdDSA; the kid"
                     + " picks the key) instead of --publisher-jwt-key. Cached, refreshed ahead of expiry and on an"
                     + " unknown kid (rate-limited); the last good keys are kept through an outage. Default: none")
     String publisherJwksUrl;
@@ -341,7 +341,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--max-connection-age", paramLabel = "DURATION", defaultValue = "0",
             converter = Units.DurationConverter.class,
-            description = "End each SSE stream after this age plus a random 0-10 %, with a retry hint; the client"
+            description = "End each SSE stream after this age plus a random 0-10 %%, with a retry hint; the client"
                     + " resumes from its last event id on any node (0: no limit). Default: ${DEFAULT-VALUE}")
     Duration maxConnectionAge;
 
