@@ -4,6 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.launchdarkly.eventsource.ConnectStrategy;
+import com.launchdarkly.eventsource.ErrorStrategy;
+import com.launchdarkly.eventsource.EventSource;
+import com.launchdarkly.eventsource.MessageEvent;
+import com.launchdarkly.eventsource.StreamEvent;
 import dev.sluice.hub.CloseCause;
 import dev.sluice.support.IoKind;
 import dev.sluice.support.NodeClients;
@@ -21,14 +26,17 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
 
 /**
  * {@code --max-connection-age}: a stream is ended at its age (plus up to 10 %) with a comment and a
- * {@code retry:} hint, counted as {@code max_age}; a real client reconnects from its last event id
- * and misses nothing while updates keep being published.
+ * {@code retry:} hint, counted as {@code max_age}; real clients (npm eventsource, okhttp-eventsource)
+ * reconnect from their last event id and miss nothing while updates keep being published.
  */
 @OnEveryIoKind
 class MaxConnectionAgeTest {
@@ -108,6 +116,62 @@ class MaxConnectionAgeTest {
                         .isGreaterThanOrEqualTo(3);
                 assertThat(resumedFrom.subList(1, resumedFrom.size())).as("every reconnect resumed from an id")
                         .doesNotContainNull();
+            }
+        }
+    }
+
+    /**
+     * okhttp-eventsource, with the plain id-only position block: it keeps ids of blocks that do not
+     * dispatch an event, so it needs no {@code --position-event}.
+     */
+    @Test
+    void okhttpEventSourceReconnectsAndMissesNothing() throws Exception {
+        int updates = 100;
+        try (TestHub hub = TestHub.start(io, b -> b.anonymous(true).maxConnectionAge(Duration.ofSeconds(1)))) {
+            BlockingQueue<MessageEvent> got = new LinkedBlockingQueue<>();
+            EventSource es = new EventSource.Builder(ConnectStrategy.http(
+                    URI.create(hub.hubUrl + "?topic=" + TestHub.q("https://example.com/ticks"))))
+                    .retryDelay(100, TimeUnit.MILLISECONDS)
+                    // Its default gives up at the first error; a stream the server ends is one.
+                    .errorStrategy(ErrorStrategy.alwaysContinue())
+                    .build();
+            try {
+                es.start();
+                Thread reader = Thread.ofVirtual().start(() -> {
+                    try {
+                        for (StreamEvent e : es.anyEvents()) {
+                            if (e instanceof MessageEvent m) {
+                                got.add(m);
+                            }
+                        }
+                    } catch (RuntimeException closed) {
+                        // the test closed it
+                    }
+                });
+                await().atMost(Duration.ofSeconds(30)).until(() -> hub.gateway.hub().subscribers() == 1);
+                List<String> ids = new ArrayList<>();
+                for (int i = 0; i < updates; i++) {
+                    ids.add(hub.publishOk("topic", "https://example.com/ticks", "data", "tick " + i));
+                    Thread.sleep(40);
+                }
+                List<String> received = new ArrayList<>();
+                for (int i = 0; i < updates; i++) {
+                    MessageEvent m = got.poll(30, TimeUnit.SECONDS);
+                    assertThat(m).as("update %d of %d; got %s", i, updates, received).isNotNull();
+                    received.add(m.getData() + "|" + m.getLastEventId());
+                }
+                List<String> expected = new ArrayList<>();
+                for (int i = 0; i < updates; i++) {
+                    expected.add("tick " + i + "|" + ids.get(i));
+                }
+                assertThat(received).containsExactlyElementsOf(expected);
+                assertThat(got.poll(500, TimeUnit.MILLISECONDS)).as("nothing twice").isNull();
+                assertThat(hub.gateway.hub().stats().closed(CloseCause.MAX_AGE)).isGreaterThanOrEqualTo(2);
+                assertThat(hub.gateway.hub().stats().subscriptions()).as("streams: the first and one per reconnect")
+                        .isGreaterThanOrEqualTo(3);
+                reader.interrupt();
+            } finally {
+                es.close();
             }
         }
     }
