@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -199,10 +200,14 @@ public final class RequestTimeouts {
 
             @Override
             public void channelRead(ChannelHandlerContext c, Object msg) {
-                if (msg instanceof HttpRequest) {
+                if (msg instanceof HttpRequest req) {
                     bytesSinceRequest = false;
                     phase = Phase.BODY;
-                    arm(idleNanos);
+                    if (hasBody(req)) {
+                        arm(idleNanos); // a body follows: it must not stall
+                    } else {
+                        cancel(); // its end follows at once
+                    }
                 }
                 if (msg instanceof LastHttpContent) {
                     phase = Phase.HANDLING;
@@ -237,6 +242,17 @@ public final class RequestTimeouts {
                     arm(idleNanos);
                 }
             }
+        }
+    }
+
+    private static boolean hasBody(HttpRequest req) {
+        if (req.decoderResult().isFailure() || HttpUtil.isTransferEncodingChunked(req)) {
+            return true;
+        }
+        try {
+            return HttpUtil.getContentLength(req, 0L) > 0;
+        } catch (NumberFormatException e) {
+            return true; // the codec has refused it already; its end follows
         }
     }
 
