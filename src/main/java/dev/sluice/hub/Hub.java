@@ -70,7 +70,7 @@ public final class Hub implements AutoCloseable {
         List<Throttler.Rule> rules = new ArrayList<>();
         settings.throttle.forEach((sel, interval) -> rules.add(new Throttler.Rule(selectorCache.selector(sel), interval)));
         this.throttler = new Throttler(rules, selectorCache, dispatchers[0].loop, history, this::offerToLoops);
-        this.sweeper = new Sweeper(dispatchers, settings.heartbeat, wire);
+        this.sweeper = new Sweeper(dispatchers, settings.heartbeat, settings.maxConnectionAge, wire);
         this.stats = new HubStats(this, history, throttler, replayer, dispatchers);
     }
 

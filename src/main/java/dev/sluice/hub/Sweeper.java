@@ -19,19 +19,24 @@ final class Sweeper implements AutoCloseable {
     private final Wire wire;
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
 
-    Sweeper(LoopDispatcher[] dispatchers, Duration heartbeat, Wire wire) {
+    Sweeper(LoopDispatcher[] dispatchers, Duration heartbeat, Duration maxConnectionAge, Wire wire) {
         this.heartbeatNanos = heartbeat.toNanos();
         this.wire = wire;
-        long period = periodMillis(heartbeat);
+        long period = periodMillis(heartbeat, maxConnectionAge);
         for (LoopDispatcher d : dispatchers) {
             tasks.add(d.loop.scheduleAtFixedRate(() -> sweep(d), period, period, TimeUnit.MILLISECONDS));
         }
     }
 
-    /** Heartbeats are checked four times per interval, and token expiry at least every second. */
-    static long periodMillis(Duration heartbeat) {
+    /**
+     * Heartbeats are checked four times per interval, token expiry at least every second, and the
+     * connection age (when limited) at least every tenth of it, so a stream ends within 10 % after
+     * its age plus jitter.
+     */
+    static long periodMillis(Duration heartbeat, Duration maxConnectionAge) {
         long hb = heartbeat.isZero() ? 1000 : heartbeat.toMillis() / 4;
-        return Math.max(10, Math.min(1000, hb));
+        long age = maxConnectionAge.isZero() ? 1000 : maxConnectionAge.toMillis() / 10;
+        return Math.max(10, Math.min(1000, Math.min(hb, age)));
     }
 
     /** On the loop. */
