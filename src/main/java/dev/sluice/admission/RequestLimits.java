@@ -26,7 +26,6 @@ public final class RequestLimits {
 
     private final int maxUrlLength;
     private final int maxHeaderSize;
-    private final int maxTopicsPerSubscription;
     private final int maxTopicsPerUpdate;
     private final int maxIdLength;
     private final int maxTypeLength;
@@ -43,7 +42,6 @@ public final class RequestLimits {
     public RequestLimits(Config config, GatewayMetrics metrics) {
         this.maxUrlLength = config.maxUrlLength();
         this.maxHeaderSize = config.maxHeaderSize();
-        this.maxTopicsPerSubscription = config.maxTopicsPerSubscription();
         this.maxTopicsPerUpdate = config.maxTopicsPerUpdate();
         this.maxIdLength = config.maxIdLength();
         this.maxTypeLength = config.maxTypeLength();
@@ -95,14 +93,12 @@ public final class RequestLimits {
         bodyTimeout.increment();
     }
 
-    /** Null when a subscription may have this many {@code topic} parameters, else a 400. */
-    public Refusal topicsPerSubscription(int topics) {
-        if (topics <= maxTopicsPerSubscription) {
-            return null;
-        }
+    /**
+     * Counts a subscription refused for naming more than {@code --max-topics-per-subscription}
+     * topics or matchers (the subscribe endpoint answers it, in the request's dialect).
+     */
+    public void countTopicsPerSubscription() {
         topicsPerSubscription.increment();
-        return new Refusal(400, TOPICS_PER_SUBSCRIPTION, "Too many 'topic' parameters: " + topics
-                + " given, at most " + maxTopicsPerSubscription + " allowed (--max-topics-per-subscription).", 0);
     }
 
     /** Null when an update may have this many {@code topic} fields, else a 400. */

@@ -223,7 +223,45 @@ public final class TokenVerifier implements AutoCloseable {
         }
         checkIssuer(claims);
         checkAudience(claims);
+        if (isAccessToken(jwt.getHeader().getType())) {
+            return accessTokenClaims(claims, expiresAt);
+        }
         return mercureClaims(claims.getClaim("mercure"), expiresAt, claims.getSubject());
+    }
+
+    /** {@code typ} is {@code at+jwt} or {@code application/at+jwt}, case-insensitively (RFC 9068). */
+    static boolean isAccessToken(com.nimbusds.jose.JOSEObjectType type) {
+        if (type == null) {
+            return false;
+        }
+        String typ = type.getType().toLowerCase(java.util.Locale.ROOT);
+        return typ.equals("at+jwt") || typ.equals("application/at+jwt");
+    }
+
+    /**
+     * A Mercure 1.0 access token: RFC 9068 and Mercure require {@code exp}, {@code iss} and an
+     * {@code aud} naming this hub, and its rights are its {@code authorization_details} only (a
+     * {@code mercure} claim in it is not read).
+     */
+    private MercureClaims accessTokenClaims(JWTClaimsSet claims, Instant expiresAt) throws AuthException {
+        if (expiresAt == null) {
+            throw new AuthException("access token (typ at+jwt) has no exp claim; Mercure 1.0 requires one");
+        }
+        if (claims.getIssuer() == null) {
+            throw new AuthException("access token (typ at+jwt) has no iss claim; Mercure 1.0 requires one");
+        }
+        if (claims.getAudience().isEmpty()) {
+            throw new AuthException("access token (typ at+jwt) has no aud claim; Mercure 1.0 requires one naming"
+                    + " the hub");
+        }
+        Object details;
+        try {
+            details = claims.getClaim("authorization_details");
+        } catch (RuntimeException e) {
+            throw new AuthException("authorization_details is malformed: " + e.getMessage(), e);
+        }
+        return MercureClaims.accessToken(AuthorizationDetails.read(details, AuthorizationDetails.MAX_MATCH_LENGTH),
+                expiresAt, claims.getSubject(), claims.getAudience());
     }
 
     private void checkIssuer(JWTClaimsSet claims) throws AuthException {

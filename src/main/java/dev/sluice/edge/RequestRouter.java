@@ -1,5 +1,13 @@
 package dev.sluice.edge;
 
+import java.util.Map;
+import java.util.Locale;
+import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.CharacterCodingException;
 import dev.sluice.admission.Admission;
 import dev.sluice.admission.Refusal;
 import dev.sluice.admission.RequestLimits;
@@ -106,8 +114,22 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     }
                 } else if (method.equals(HttpMethod.OPTIONS)) {
                     preflight(ctx, req);
+                } else if (method.name().equals("QUERY")) {
+                    // Mercure 1.0's safe method with the matchers in a form body, for lists too
+                    // long for a URL; the parameters are the query's and the body's together.
+                    if (admitted(ctx, req, admission.subscribe(ctx.channel(), req.headers()))) {
+                        Map<String, List<String>> parameters = queryParameters(ctx, req, query);
+                        if (parameters != null) {
+                            subscribe.handle(ctx, req, query, parameters);
+                        }
+                    }
                 } else {
-                    notAllowed(ctx, req, "GET, POST, OPTIONS");
+                    notAllowed(ctx, req, "GET, POST, OPTIONS, QUERY");
+                }
+            }
+            case SubscribeEndpoint.METADATA_PATH -> {
+                if (get(ctx, req)) {
+                    subscribe.metadata(ctx, req);
                 }
             }
             case "/healthz" -> {
@@ -135,6 +157,48 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     "Nothing at " + abbreviate(path) + ". The hub is at " + HUB_PATH
                             + "; also /healthz, /readyz, /metrics."));
         }
+    }
+
+    /** The query's parameters followed by those of a form body, or null after answering a 4xx. */
+    private Map<String, List<String>> queryParameters(ChannelHandlerContext ctx, FullHttpRequest req,
+                                                      QueryStringDecoder query) {
+        String contentType = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        Map<String, List<String>> all = new LinkedHashMap<>();
+        query.parameters().forEach((k, v) -> all.put(k, new ArrayList<>(v)));
+        if (!req.content().isReadable()) {
+            return all;
+        }
+        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).trim()
+                .startsWith("application/x-www-form-urlencoded")) {
+            Responses.send(ctx, req, Responses.error(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
+                    "A QUERY subscription's body must be application/x-www-form-urlencoded (got "
+                            + (contentType == null ? "none" : "'" + abbreviate(contentType, 80) + "'") + ")."));
+            return null;
+        }
+        String body;
+        try {
+            body = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(req.content().nioBuffer()).toString();
+        } catch (CharacterCodingException e) {
+            malformed(ctx, req, HttpResponseStatus.BAD_REQUEST, "The body is not valid UTF-8.");
+            return null;
+        }
+        String badEscape = PercentEncoding.problem(body);
+        if (badEscape != null) {
+            malformed(ctx, req, HttpResponseStatus.BAD_REQUEST,
+                    "The body is not valid application/x-www-form-urlencoded: " + badEscape);
+            return null;
+        }
+        try {
+            QueryStringDecoder.builder().hasPath(false).maxParams(maxQueryParams).semicolonIsNormalChar(true)
+                    .build(body).parameters()
+                    .forEach((k, v) -> all.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
+        } catch (IllegalArgumentException e) {
+            malformed(ctx, req, HttpResponseStatus.BAD_REQUEST,
+                    "The body is not valid application/x-www-form-urlencoded: " + e.getMessage());
+            return null;
+        }
+        return all;
     }
 
     private static String first(QueryStringDecoder query, String name) {
@@ -173,7 +237,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         res.headers().remove(HttpHeaderNames.CONTENT_TYPE);
         if (cors.allowedOrigin(req.headers()) != null) {
             cors.apply(req.headers(), res.headers());
-            res.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS");
+            res.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS, QUERY");
             res.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, Cors.ALLOWED_HEADERS);
             res.headers().set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, "600");
         }

@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import dev.sluice.transport.Transport;
@@ -62,37 +63,38 @@ final class SubscribeEndpoint {
     }
 
     void handle(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query) {
-        List<String> topics = query.parameters().get("topic");
-        if (topics == null || topics.isEmpty()) {
-            refuse(ctx, req, HttpResponseStatus.BAD_REQUEST,
-                    "Missing 'topic' query parameter: subscribe with ?topic=<topic, URI template or *>"
-                            + " (repeat it for several).");
+        handle(ctx, req, query, query.parameters());
+    }
+
+    /**
+     * @param parameters the subscription's parameters: the query's, or (for {@code QUERY}) the
+     *                   query's followed by the body's
+     */
+    void handle(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query,
+                Map<String, List<String>> parameters) {
+        SubscribeRequest.Parsed parsed = SubscribeRequest.parse(parameters, config, selectors);
+        if (parsed.refusal() != null) {
+            if (parsed.tooManyTopics()) {
+                limits.countTopicsPerSubscription();
+            }
+            var res = Responses.error(HttpResponseStatus.BAD_REQUEST, parsed.refusal());
+            if (parsed.refusal().equals(SubscribeRequest.QUERY_TOKEN)) {
+                res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, Challenges.invalidRequest());
+            }
+            cors.apply(req.headers(), res.headers());
+            Responses.send(ctx, req, res);
             return;
         }
-        Refusal tooManyTopics = limits.topicsPerSubscription(topics.size());
-        if (tooManyTopics != null) {
-            refuse(ctx, req, tooManyTopics);
-            return;
-        }
-        for (String t : topics) {
-            if (t.isEmpty()) {
-                refuse(ctx, req, HttpResponseStatus.BAD_REQUEST, "Empty 'topic' parameter: a selector must not be empty.");
-                return;
-            }
-            if (t.length() > config.maxTopicLength()) {
-                refuse(ctx, req, HttpResponseStatus.BAD_REQUEST, "A 'topic' selector is " + t.length()
-                        + " characters long; at most " + config.maxTopicLength() + " are allowed (--max-topic-length).");
-                return;
-            }
-        }
+        SubscribeRequest request = parsed.request();
         if (hub.subscribers() >= config.maxSubscribers()) {
             stats.refusedSubscribers.increment();
             refuse(ctx, req, admission.hubFull(config.maxSubscribers()));
             return;
         }
-        CompletableFuture<Access.Result> checked = access.subscriber(req, query);
+        String metadataUrl = Challenges.metadataUrl(Challenges.hubUrl(config, req.headers(), Tls.on(ctx)));
+        CompletableFuture<Access.Result> checked = access.subscriber(req, query, request.dialect, metadataUrl);
         if (checked.isDone()) {
-            authorised(ctx, req, query, topics, checked.join());
+            authorised(ctx, req, query, request, metadataUrl, checked.join());
             return;
         }
         // The token is being checked against a key set, off this event loop: the connection waits
@@ -103,7 +105,7 @@ final class SubscribeEndpoint {
             try {
                 ctx.channel().config().setAutoRead(true);
                 if (ctx.channel().isActive()) {
-                    authorised(ctx, req, query, topics, who);
+                    authorised(ctx, req, query, request, metadataUrl, who);
                 }
             } finally {
                 req.release();
@@ -112,9 +114,10 @@ final class SubscribeEndpoint {
     }
 
     private void authorised(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query,
-                            List<String> topics, Access.Result who) {
+                            SubscribeRequest request, String metadataUrl, Access.Result who) {
+        boolean v1 = request.dialect == SubscribeRequest.Dialect.V1;
         if (!who.ok()) {
-            refuse(ctx, req, HttpResponseStatus.valueOf(who.status()), who.refusal());
+            refuse(ctx, req, HttpResponseStatus.valueOf(who.status()), who.refusal(), who.challenge());
             return;
         }
         Refusal tooMany = admission.openStream(ctx.channel(), req.headers());
@@ -123,20 +126,21 @@ final class SubscribeEndpoint {
             return;
         }
         MercureClaims claims = who.claims();
-        // Sent as UTF-8 by browsers, as ISO-8859-1 by fetch-based clients: see EventIds.
+        // Sent as UTF-8 by browsers, as ISO-8859-1 by fetch-based clients: see EventIds. The
+        // header wins over the parameter (lastEventID in 0.x, last_event_id in 1.0).
         String lastEventId = EventIds.decodeHeader(req.headers().get("Last-Event-ID"));
         if (lastEventId == null) {
-            List<String> q = query.parameters().get("lastEventID");
-            lastEventId = q == null || q.isEmpty() ? null : q.get(0);
+            lastEventId = request.lastEventIdParameter;
         }
 
-        List<TopicSelector> wanted = new ArrayList<>(topics.size());
-        for (String t : new java.util.LinkedHashSet<>(topics)) {
-            wanted.add(selectors.selector(t));
-        }
-        List<TopicSelector> allowed = new ArrayList<>(claims.subscribe().size());
-        for (String t : claims.subscribe()) {
-            allowed.add(selectors.selector(t));
+        List<TopicSelector> wanted = request.selectors;
+        List<TopicSelector> allowed;
+        try {
+            allowed = Matchers.selectors(selectors, claims.subscribeMatchers());
+        } catch (dev.sluice.topic.UrlPattern.InvalidPatternException e) {
+            refuse(ctx, req, HttpResponseStatus.UNAUTHORIZED, "Invalid subscriber token: " + e.getMessage(),
+                    v1 ? Challenges.invalidToken(metadataUrl) : null);
+            return;
         }
         boolean chunked = !req.protocolVersion().equals(HttpVersion.HTTP_1_0);
         // The stream ends at the instant the token verifier starts refusing this token (its exp plus
@@ -156,13 +160,14 @@ final class SubscribeEndpoint {
             // then decide. Reading pauses meanwhile; nothing else may arrive on this connection.
             ctx.channel().config().setAutoRead(false);
             transport.caughtUp().orTimeout(CATCH_UP_LIMIT_MILLIS, TimeUnit.MILLISECONDS)
-                    .whenComplete((ok, late) -> ctx.executor().execute(() -> open(ctx, s, resumeFrom, chunked, origin)));
+                    .whenComplete((ok, late) -> ctx.executor().execute(() -> open(ctx, s, resumeFrom, chunked, origin, v1)));
             return;
         }
-        open(ctx, s, resumeFrom, chunked, origin);
+        open(ctx, s, resumeFrom, chunked, origin, v1);
     }
 
-    private void open(ChannelHandlerContext ctx, Subscriber s, String lastEventId, boolean chunked, String origin) {
+    private void open(ChannelHandlerContext ctx, Subscriber s, String lastEventId, boolean chunked, String origin,
+                      boolean v1) {
         if (!ctx.channel().isActive()) {
             return; // gone while we checked; nothing to register
         }
@@ -174,12 +179,45 @@ final class SubscribeEndpoint {
 
         ctx.channel().config().setAutoRead(true);
         Hub.Resume resume = hub.register(s, lastEventId);
-        ctx.channel().write(head(chunked, resume, origin), ctx.channel().voidPromise());
+        ctx.channel().write(head(chunked, resume, origin, v1), ctx.channel().voidPromise());
         hub.start(s);
         stats.subscriptions.increment();
     }
 
-    private static ByteBuf head(boolean chunked, Hub.Resume resume, String origin) {
+    /** Where RFC 9728 puts the protected-resource metadata of the hub at its well-known path. */
+    static final String METADATA_PATH = "/.well-known/oauth-protected-resource" + RequestRouter.HUB_PATH;
+
+    /**
+     * The protected-resource metadata (RFC 9728) of the hub, as Mercure 1.0 describes it: its
+     * resource identifier (the audience its access tokens must name: the first --token-audience,
+     * else the hub's URL), the Mercure authorization detail type, the header as the bearer method,
+     * the access token cookie and the matcher types.
+     */
+    void metadata(ChannelHandlerContext ctx, FullHttpRequest req) {
+        String resource = config.tokenAudiences().isEmpty()
+                ? Challenges.hubUrl(config, req.headers(), Tls.on(ctx)) : config.tokenAudiences().get(0);
+        Map<String, Object> doc = new java.util.LinkedHashMap<>();
+        doc.put("resource", resource);
+        doc.put("resource_name", "Sluice");
+        doc.put("authorization_details_types_supported", List.of(dev.sluice.auth.AuthorizationDetails.MERCURE_TYPE));
+        doc.put("bearer_methods_supported", List.of("header"));
+        doc.put("mercure_cookie", config.accessTokenCookie());
+        doc.put("mercure_matcher_types_supported", List.of("exact", "urlpattern"));
+        String json;
+        try {
+            json = JSON.writeValueAsString(doc);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("metadata of plain strings always serialises", e);
+        }
+        var res = Responses.text(HttpResponseStatus.OK, json);
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        cors.apply(req.headers(), res.headers());
+        Responses.send(ctx, req, res);
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    private static ByteBuf head(boolean chunked, Hub.Resume resume, String origin, boolean v1) {
         StringBuilder sb = new StringBuilder(256);
         sb.append(chunked ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.0 200 OK\r\n")
                 .append("content-type: text/event-stream\r\n")
@@ -192,7 +230,10 @@ final class SubscribeEndpoint {
             sb.append("connection: close\r\n");
         }
         if (resume.requested()) {
-            sb.append("last-event-id: ").append(resume.responseLastEventId()).append("\r\n");
+            // 0.x answers with Last-Event-ID; 1.0 with its own field, since Last-Event-ID is
+            // registered as a request field only.
+            sb.append(v1 ? "mercure-last-event-id: " : "last-event-id: ")
+                    .append(resume.responseLastEventId()).append("\r\n");
         }
         if (origin != null) {
             sb.append("access-control-allow-origin: ").append(origin).append("\r\n")
@@ -209,10 +250,13 @@ final class SubscribeEndpoint {
         Responses.send(ctx, req, res);
     }
 
-    private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String message) {
+    private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String message,
+                        String challenge) {
         var res = Responses.error(status, message);
         cors.apply(req.headers(), res.headers());
-        if (status.code() == 401) {
+        if (challenge != null) {
+            res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, challenge);
+        } else if (status.code() == 401) {
             res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"mercure\"");
         }
         Responses.send(ctx, req, res);
