@@ -42,6 +42,8 @@ public final class TokenVerifier implements AutoCloseable {
     /** A sensible tolerance for clocks of publishers and the hub drifting apart. */
     public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(5);
     private static final DefaultJWSVerifierFactory VERIFIERS = new DefaultJWSVerifierFactory();
+    /** The largest NumericDate whose milliseconds fit a {@code long}. */
+    private static final long MAX_NUMERIC_DATE = Long.MAX_VALUE / 1000;
 
     private final JwtAlgorithm algorithm;
     private final JWSVerifier verifier;
@@ -212,6 +214,9 @@ public final class TokenVerifier implements AutoCloseable {
         } catch (ParseException | RuntimeException e) {
             throw new AuthException("token claims are malformed: " + e.getMessage(), e);
         }
+        Map<String, Object> payload = jwt.getPayload().toJSONObject();
+        checkNumericDate(payload, "exp");
+        checkNumericDate(payload, "nbf");
         Instant now = clock.instant();
         Instant expiresAt = toInstant(claims.getExpirationTime());
         if (expiresAt != null && !now.isBefore(expiresAt.plus(clockSkew))) {
@@ -262,6 +267,29 @@ public final class TokenVerifier implements AutoCloseable {
         }
         return MercureClaims.accessToken(AuthorizationDetails.read(details, AuthorizationDetails.MAX_MATCH_LENGTH),
                 expiresAt, claims.getSubject(), claims.getAudience());
+    }
+
+    /**
+     * Refuses an {@code exp} or {@code nbf} too large to be a time: nimbus turns the seconds into
+     * milliseconds in a {@code long}, which overflows, so {@code exp: 1e300} would read as expired
+     * in 1969 and {@code nbf: 1e300} as long past (a token meant never to be valid, accepted).
+     */
+    private static void checkNumericDate(Map<String, Object> payload, String name) throws AuthException {
+        if (payload != null && payload.get(name) instanceof Number value && !inRange(value)) {
+            throw new AuthException("token " + name + " claim " + value + " is out of range: it must be seconds since"
+                    + " 1970-01-01T00:00:00Z, at most " + MAX_NUMERIC_DATE);
+        }
+    }
+
+    private static boolean inRange(Number seconds) {
+        if (seconds instanceof Long || seconds instanceof Integer || seconds instanceof Short
+                || seconds instanceof Byte) {
+            long s = seconds.longValue();
+            return s >= -MAX_NUMERIC_DATE && s <= MAX_NUMERIC_DATE;
+        }
+        // A double this large is not exact: below the limit's nearest double, strictly, is safe.
+        double s = seconds.doubleValue();
+        return s > -MAX_NUMERIC_DATE && s < MAX_NUMERIC_DATE;
     }
 
     private void checkIssuer(JWTClaimsSet claims) throws AuthException {

@@ -147,10 +147,16 @@ final class PublishEndpoint {
         }
         Map<String, List<String>> form;
         try {
-            form = QueryStringDecoder.builder().hasPath(false).maxParams(MAX_FIELDS).semicolonIsNormalChar(true)
+            // One more than allowed is decoded, so that too many fields are refused, not cut off:
+            // the decoder stops silently at its limit, and a 'private' after it would be lost.
+            form = QueryStringDecoder.builder().hasPath(false).maxParams(MAX_FIELDS + 1).semicolonIsNormalChar(true)
                     .build(body).parameters();
         } catch (IllegalArgumentException e) {
             throw new BadUpdate(400, "The body is not valid application/x-www-form-urlencoded: " + e.getMessage(), true);
+        }
+        if (RequestRouter.count(form) > MAX_FIELDS) {
+            throw new BadUpdate(400, "The form has more than " + MAX_FIELDS + " fields; an update may carry at most "
+                    + MAX_FIELDS + " (topics included).");
         }
         List<String> topics = form.get("topic");
         if (topics == null || topics.isEmpty()) {

@@ -84,18 +84,35 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     + req.protocolVersion().text() + " is not supported: this gateway speaks HTTP/1.1 and HTTP/1.0.");
             return;
         }
-        String badUrl = PercentEncoding.urlProblem(req.uri());
+        int hosts = req.headers().getAll(HttpHeaderNames.HOST).size();
+        if (hosts > 1) {
+            // RFC 9112 section 3.2: one Host, never several (proxies may each believe another).
+            malformed(ctx, null, HttpResponseStatus.BAD_REQUEST, "The request has " + hosts
+                    + " Host headers; send exactly one.");
+            return;
+        }
+        String target = originForm(req.uri());
+        String badUrl = PercentEncoding.urlProblem(target);
         if (badUrl != null) {
             malformed(ctx, req, HttpResponseStatus.BAD_REQUEST, "Malformed URL: " + badUrl);
             return;
         }
         QueryStringDecoder query;
         try {
-            query = QueryStringDecoder.builder().maxParams(maxQueryParams).semicolonIsNormalChar(true).build(req.uri());
+            // One more than allowed is decoded, so that too many parameters are refused, not cut
+            // off: the decoder stops silently at its limit, and would drop a token or a topic.
+            query = QueryStringDecoder.builder().maxParams(maxQueryParams + 1).semicolonIsNormalChar(true)
+                    .build(target);
             query.path();
             query.parameters(); // decode now, so a bad escape is a 400 here
         } catch (IllegalArgumentException e) {
             malformed(ctx, req, HttpResponseStatus.BAD_REQUEST, "Malformed URL: " + e.getMessage());
+            return;
+        }
+        if (count(query.parameters()) > maxQueryParams) {
+            malformed(ctx, req, HttpResponseStatus.BAD_REQUEST, "The URL has more than " + maxQueryParams
+                    + " query parameters; at most " + maxQueryParams
+                    + " are read (--max-topics-per-subscription plus 16).");
             return;
         }
         String path = query.path();
@@ -189,16 +206,56 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     "The body is not valid application/x-www-form-urlencoded: " + badEscape);
             return null;
         }
+        Map<String, List<String>> form;
         try {
-            QueryStringDecoder.builder().hasPath(false).maxParams(maxQueryParams).semicolonIsNormalChar(true)
-                    .build(body).parameters()
-                    .forEach((k, v) -> all.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
+            // One more than allowed, so that too many are refused rather than silently cut off.
+            form = QueryStringDecoder.builder().hasPath(false).maxParams(maxQueryParams + 1)
+                    .semicolonIsNormalChar(true).build(body).parameters();
         } catch (IllegalArgumentException e) {
             malformed(ctx, req, HttpResponseStatus.BAD_REQUEST,
                     "The body is not valid application/x-www-form-urlencoded: " + e.getMessage());
             return null;
         }
+        if (count(form) + count(all) > maxQueryParams) {
+            malformed(ctx, req, HttpResponseStatus.BAD_REQUEST, "The query and the body hold more than "
+                    + maxQueryParams + " parameters together; at most " + maxQueryParams
+                    + " are read (--max-topics-per-subscription plus 16).");
+            return null;
+        }
+        form.forEach((k, v) -> all.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
         return all;
+    }
+
+    /**
+     * The path and query of a request target. A server must accept the absolute form
+     * ({@code http://host/path?query}, RFC 9112 section 3.2.2), which proxies send; its scheme
+     * and authority say nothing this gateway routes on.
+     */
+    static String originForm(String target) {
+        int scheme = target.regionMatches(true, 0, "http://", 0, 7) ? 7
+                : target.regionMatches(true, 0, "https://", 0, 8) ? 8 : -1;
+        if (scheme < 0) {
+            return target;
+        }
+        for (int i = scheme; i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (c == '/') {
+                return target.substring(i);
+            }
+            if (c == '?') {
+                return "/" + target.substring(i);
+            }
+        }
+        return "/";
+    }
+
+    /** Parameters decoded, counting each repeated one (a form or a query string). */
+    static int count(java.util.Map<String, java.util.List<String>> parameters) {
+        int n = 0;
+        for (var values : parameters.values()) {
+            n += values.size();
+        }
+        return n;
     }
 
     private static String first(QueryStringDecoder query, String name) {

@@ -36,6 +36,8 @@ import dev.sluice.transport.Transport;
  */
 final class SubscribeEndpoint {
 
+    /** The pipeline name of the handler that holds a connection while its resume point is chosen. */
+    private static final String AWAITING = "awaiting-stream";
     /** Longest wait for this node to catch up with a shared log before choosing a resume point. */
     private static final long CATCH_UP_LIMIT_MILLIS = 5_000;
 
@@ -157,8 +159,14 @@ final class SubscribeEndpoint {
         String resumeFrom = lastEventId;
         if (resumeFrom != null && !resumeFrom.equals("earliest") && !hub.knows(resumeFrom)) {
             // Maybe this node has not yet read that far in a shared log: catch up first (bounded),
-            // then decide. Reading pauses meanwhile; nothing else may arrive on this connection.
+            // then decide. Reading pauses meanwhile, and the connection stops being HTTP at once:
+            // requests pipelined behind this one, already read, must not be parsed and answered
+            // while we wait (their answers would go out before this stream's head).
             ctx.channel().config().setAutoRead(false);
+            ChannelPipeline p = ctx.pipeline();
+            p.addLast(AWAITING, new DropInput());
+            PipelineInitializer.becomeStream(p);
+            p.remove(ctx.handler());
             transport.caughtUp().orTimeout(CATCH_UP_LIMIT_MILLIS, TimeUnit.MILLISECONDS)
                     .whenComplete((ok, late) -> ctx.executor().execute(() -> open(ctx, s, resumeFrom, chunked, origin, v1)));
             return;
@@ -173,15 +181,35 @@ final class SubscribeEndpoint {
         }
         // The connection now belongs to the stream: no more HTTP parsing or encoding on it.
         ChannelPipeline p = ctx.pipeline();
-        p.addLast("stream", new StreamHandler(hub, s));
-        PipelineInitializer.becomeStream(p);
-        p.remove(ctx.handler());
+        if (p.get(AWAITING) != null) {
+            p.replace(AWAITING, "stream", new StreamHandler(hub, s));
+        } else {
+            p.addLast("stream", new StreamHandler(hub, s));
+            PipelineInitializer.becomeStream(p);
+            p.remove(ctx.handler());
+        }
 
         ctx.channel().config().setAutoRead(true);
         Hub.Resume resume = hub.register(s, lastEventId);
         ctx.channel().write(head(chunked, resume, origin, v1), ctx.channel().voidPromise());
         hub.start(s);
         stats.subscriptions.increment();
+    }
+
+    /**
+     * Holds a connection whose stream is about to open: what the client sends meanwhile is
+     * dropped, as a stream drops it, and a failing connection is closed without a word.
+     */
+    private static final class DropInput extends io.netty.channel.ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
     }
 
     /** Where RFC 9728 puts the protected-resource metadata of the hub at its well-known path. */
