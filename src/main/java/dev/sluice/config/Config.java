@@ -73,6 +73,12 @@ public record Config(
         Duration jwksCacheTtl,
         String hubUrl,
         String accessTokenCookie,
+        InetSocketAddress adminListen,
+        boolean metricsOnMain,
+        String logFormat,
+        boolean accessLog,
+        boolean diagnostics,
+        Duration maxRecording,
         int maxUrlLength,
         int maxHeaderSize,
         int maxTopicsPerUpdate,
@@ -132,8 +138,8 @@ public record Config(
         check(maxSubscribers >= 1, "--max-subscribers", "must be at least 1, got " + maxSubscribers);
         check(!shutdownGrace.isNegative(), "--shutdown-grace", "must not be negative");
         check(!jwtClockSkew.isNegative(), "--jwt-clock-skew", "must not be negative");
-        check(io != null && (io.equals("auto") || io.equals("epoll") || io.equals("nio")), "--io",
-                "must be auto, epoll or nio, got " + io);
+        check(io != null && (io.equals("auto") || io.equals("epoll") || io.equals("io_uring") || io.equals("nio")),
+                "--io", "must be auto, epoll, io_uring or nio, got " + io);
         check(transport != null && !transport.isBlank(), "--transport", "must name a transport, e.g. memory");
         check(historyMaxAge != null && !historyMaxAge.isNegative(), "--history-max-age",
                 "must not be negative (0 keeps entries regardless of age)");
@@ -189,6 +195,17 @@ public record Config(
                         + accessTokenCookie + "'");
         check(jwksCacheTtl != null && jwksCacheTtl.toMillis() >= 100, "--jwks-cache-ttl",
                 "must be at least 100ms, got " + jwksCacheTtl);
+        check(logFormat != null && (logFormat.equals("text") || logFormat.equals("json")), "--log-format",
+                "must be text or json, got " + logFormat);
+        check(metricsOnMain || adminListen != null, "--no-metrics-on-main",
+                "needs --admin-listen: without it /metrics would be served nowhere");
+        check(!diagnostics || adminListen != null, "--diagnostics",
+                "needs --admin-listen: diagnostics are served only on the admin listener, never on the public port");
+        check(maxRecording != null && maxRecording.toSeconds() >= 1 && maxRecording.toSeconds() <= 3600,
+                "--max-recording", "must be between 1s and 1h, got " + maxRecording);
+        check(adminListen == null || adminListen.getPort() == 0 || adminListen.getPort() != listen.getPort()
+                || !sameHost(adminListen, listen), "--admin-listen",
+                "must differ from --listen (" + listen + "): the admin listener is a socket of its own");
         check(maxUrlLength >= 256 && maxUrlLength <= (1 << 20), "--max-url-length",
                 "must be between 256 bytes and 1MiB, got " + maxUrlLength);
         check(maxHeaderSize >= 1024 && maxHeaderSize <= (1 << 20), "--max-header-size",
@@ -232,6 +249,15 @@ public record Config(
             }
         }
         return out;
+    }
+
+    /** Two listen addresses on the same interface (a wildcard address shares every interface). */
+    private static boolean sameHost(InetSocketAddress a, InetSocketAddress b) {
+        if (a.getAddress() == null || b.getAddress() == null) {
+            return true;
+        }
+        return a.getAddress().isAnyLocalAddress() || b.getAddress().isAnyLocalAddress()
+                || a.getAddress().equals(b.getAddress());
     }
 
     private static void check(boolean ok, String option, String message) {
@@ -304,6 +330,12 @@ public record Config(
         public Duration jwksCacheTtl = Duration.ofMinutes(5);
         public String hubUrl;
         public String accessTokenCookie = DEFAULT_ACCESS_TOKEN_COOKIE;
+        public InetSocketAddress adminListen;
+        public boolean metricsOnMain = true;
+        public String logFormat = "text";
+        public boolean accessLog;
+        public boolean diagnostics;
+        public Duration maxRecording = Duration.ofMinutes(5);
         public int maxUrlLength = 8192;
         public int maxHeaderSize = 16384;
         public int maxTopicsPerUpdate = 100;
@@ -366,6 +398,12 @@ public record Config(
         public Builder jwksCacheTtl(Duration v) { jwksCacheTtl = v; return this; }
         public Builder hubUrl(String v) { hubUrl = v; return this; }
         public Builder accessTokenCookie(String v) { accessTokenCookie = v; return this; }
+        public Builder adminListen(InetSocketAddress v) { adminListen = v; return this; }
+        public Builder metricsOnMain(boolean v) { metricsOnMain = v; return this; }
+        public Builder logFormat(String v) { logFormat = v; return this; }
+        public Builder accessLog(boolean v) { accessLog = v; return this; }
+        public Builder diagnostics(boolean v) { diagnostics = v; return this; }
+        public Builder maxRecording(Duration v) { maxRecording = v; return this; }
         public Builder maxUrlLength(int v) { maxUrlLength = v; return this; }
         public Builder maxHeaderSize(int v) { maxHeaderSize = v; return this; }
         public Builder maxTopicsPerUpdate(int v) { maxTopicsPerUpdate = v; return this; }
@@ -387,6 +425,7 @@ public record Config(
                     trustedProxies, publishRatePerIp, publishRatePerToken,
                     tokenIssuer, tokenAudiences, publishOrigins, publisherJwksUrl, subscriberJwksUrl, jwksCacheTtl,
                     hubUrl, accessTokenCookie,
+                    adminListen, metricsOnMain, logFormat, accessLog, diagnostics, maxRecording,
                     maxUrlLength, maxHeaderSize, maxTopicsPerUpdate, maxIdLength, maxTypeLength, headerTimeout,
                     idleTimeout, maxConnectionAge);
         }

@@ -19,8 +19,8 @@ import io.netty.handler.codec.http.HttpVersion;
 
 /**
  * The pipeline of a new connection: request timeouts (around the codec), HTTP/1.1 codec with the
- * line and header limits, body aggregation with a size limit, router. A subscribe request later
- * replaces all of them with a {@link StreamHandler}.
+ * line and header limits, the response observer, body aggregation with a size limit, router. A
+ * subscribe request later replaces all of them with a {@link StreamHandler}.
  */
 final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -31,16 +31,23 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
     private final RequestRouter router;
     private final int maxBodySize;
     private final BadRequestLog badRequests;
+    private final dev.sluice.metrics.GatewayMetrics metrics;
+    private final AccessLog accessLog;
+    private final dev.sluice.admission.Admission admission;
     private final RequestLimits limits;
     private final RequestTimeouts timeouts;
 
-    PipelineInitializer(RequestRouter router, int maxBodySize, BadRequestLog badRequests, RequestLimits limits,
-                        RequestTimeouts timeouts) {
+    PipelineInitializer(RequestRouter router, int maxBodySize, BadRequestLog badRequests,
+                        dev.sluice.metrics.GatewayMetrics metrics, AccessLog accessLog,
+                        dev.sluice.admission.Admission admission, RequestLimits limits, RequestTimeouts timeouts) {
+        this.limits = limits;
+        this.timeouts = timeouts;
+        this.metrics = metrics;
+        this.accessLog = accessLog;
+        this.admission = admission;
         this.router = router;
         this.maxBodySize = maxBodySize;
         this.badRequests = badRequests;
-        this.limits = limits;
-        this.timeouts = timeouts;
     }
 
     @Override
@@ -50,15 +57,20 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
                 .addLast(RequestTimeouts.RAW, clock.raw)
                 .addLast(CODEC, new HttpServerCodec(limits.maxUrlLength(), limits.maxHeaderSize(), MAX_CHUNK_SIZE))
                 .addLast(RequestTimeouts.DECODED, clock.decoded)
+                .addLast(ResponseObserver.NAME, new ResponseObserver(metrics, accessLog, admission))
                 .addLast(AGGREGATOR, new LimitedBody(maxBodySize, badRequests, limits))
                 .addLast("router", router);
     }
 
-    /** A request became an SSE stream: no more HTTP parsing, body aggregation or request timeouts. */
+    /**
+     * A request became an SSE stream: no more HTTP parsing, response observing, body aggregation
+     * or request timeouts.
+     */
     static void becomeStream(ChannelPipeline p) {
         p.remove(RequestTimeouts.RAW);
         p.remove(RequestTimeouts.DECODED);
         p.remove(CODEC);
+        p.remove(ResponseObserver.NAME);
         p.remove(AGGREGATOR);
     }
 

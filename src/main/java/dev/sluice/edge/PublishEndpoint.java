@@ -64,6 +64,7 @@ final class PublishEndpoint {
     }
 
     void handle(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query) {
+        long started = System.nanoTime();
         String contentType = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
         if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).trim()
                 .startsWith("application/x-www-form-urlencoded")) {
@@ -74,7 +75,7 @@ final class PublishEndpoint {
         }
         CompletableFuture<Access.Result> checked = access.publisher(req, query);
         if (checked.isDone()) {
-            authorised(ctx, req, checked.join());
+            authorised(ctx, req, checked.join(), started);
             return;
         }
         // The token is being checked against a key set, off this event loop: the request waits
@@ -85,7 +86,7 @@ final class PublishEndpoint {
             try {
                 ctx.channel().config().setAutoRead(true);
                 if (ctx.channel().isActive()) {
-                    authorised(ctx, req, who);
+                    authorised(ctx, req, who, started);
                 }
             } finally {
                 req.release();
@@ -93,7 +94,7 @@ final class PublishEndpoint {
         }));
     }
 
-    private void authorised(ChannelHandlerContext ctx, FullHttpRequest req, Access.Result who) {
+    private void authorised(ChannelHandlerContext ctx, FullHttpRequest req, Access.Result who, long started) {
         if (!who.ok()) {
             refuse(ctx, req, HttpResponseStatus.valueOf(who.status()), who.refusal(), who.challenge());
             return;
@@ -101,6 +102,7 @@ final class PublishEndpoint {
         Update update;
         try {
             update = parse(req);
+            ctx.channel().attr(ResponseObserver.TOPICS).set(update.topics().size());
             checkAllowed(who.claims(), update);
         } catch (BadUpdate e) {
             if (e.malformed) {
@@ -110,15 +112,14 @@ final class PublishEndpoint {
                     e.status.code() == 403 && who.claims().accessToken() ? Challenges.insufficientScope() : null);
             return;
         }
-        long started = System.nanoTime();
         transport.publish(update).whenComplete((stored, failure) -> {
             if (failure == null) {
                 stats.published.increment();
-                stats.publishLatency.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
                 var res = Responses.text(HttpResponseStatus.OK, stored.id());
                 res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
                 cors.apply(req.headers(), res.headers());
                 Responses.send(ctx, req, res);
+                stats.publishLatency.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
             } else {
                 stats.publishFailures.increment();
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null

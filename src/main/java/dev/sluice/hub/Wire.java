@@ -53,6 +53,8 @@ final class Wire {
             case SLOW -> "too slow, resume from history";
             case TOKEN_EXPIRED -> "token expired, reconnect with a new token";
             case SHUTDOWN -> "hub stopping, resume elsewhere or later";
+            case DRAIN -> "hub draining, resume elsewhere";
+            case LIMIT -> "over a limit, resume later";
             case MAX_AGE -> "connection age limit reached, reconnect to resume";
             case CLIENT, ERROR -> "closing";
         };
