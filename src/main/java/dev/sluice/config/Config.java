@@ -79,6 +79,11 @@ public record Config(
         boolean accessLog,
         boolean diagnostics,
         Duration maxRecording,
+        Duration drainDelay,
+        Duration drainPeriod,
+        boolean subscriptions,
+        Duration subscriptionLease,
+        int subscriptionsMax,
         int maxUrlLength,
         int maxHeaderSize,
         int maxTopicsPerUpdate,
@@ -206,6 +211,14 @@ public record Config(
         check(adminListen == null || adminListen.getPort() == 0 || adminListen.getPort() != listen.getPort()
                 || !sameHost(adminListen, listen), "--admin-listen",
                 "must differ from --listen (" + listen + "): the admin listener is a socket of its own");
+        check(drainDelay != null && !drainDelay.isNegative() && drainDelay.compareTo(Duration.ofHours(1)) <= 0, "--drain-delay",
+                "must be between 0 and 1h, got " + drainDelay);
+        check(drainPeriod != null && !drainPeriod.isNegative() && drainPeriod.compareTo(Duration.ofHours(1)) <= 0, "--drain-period",
+                "must be between 0 and 1h, got " + drainPeriod);
+        check(subscriptionLease != null && subscriptionLease.compareTo(Duration.ofMillis(300)) >= 0
+                        && subscriptionLease.compareTo(Duration.ofHours(24)) <= 0,
+                "--subscription-lease", "must be between 300ms and 24h, got " + subscriptionLease);
+        check(subscriptionsMax >= 1, "--subscriptions-max", "must be at least 1, got " + subscriptionsMax);
         check(maxUrlLength >= 256 && maxUrlLength <= (1 << 20), "--max-url-length",
                 "must be between 256 bytes and 1MiB, got " + maxUrlLength);
         check(maxHeaderSize >= 1024 && maxHeaderSize <= (1 << 20), "--max-header-size",
@@ -336,6 +349,11 @@ public record Config(
         public boolean accessLog;
         public boolean diagnostics;
         public Duration maxRecording = Duration.ofMinutes(5);
+        public Duration drainDelay = Duration.ZERO;
+        public Duration drainPeriod = Duration.ofSeconds(5);
+        public boolean subscriptions;
+        public Duration subscriptionLease = Duration.ofSeconds(30);
+        public int subscriptionsMax = 1_000_000;
         public int maxUrlLength = 8192;
         public int maxHeaderSize = 16384;
         public int maxTopicsPerUpdate = 100;
@@ -404,6 +422,10 @@ public record Config(
         public Builder accessLog(boolean v) { accessLog = v; return this; }
         public Builder diagnostics(boolean v) { diagnostics = v; return this; }
         public Builder maxRecording(Duration v) { maxRecording = v; return this; }
+        public Builder drain(Duration delay, Duration period) { drainDelay = delay; drainPeriod = period; return this; }
+        public Builder subscriptions(boolean v) { subscriptions = v; return this; }
+        public Builder subscriptionLease(Duration v) { subscriptionLease = v; return this; }
+        public Builder subscriptionsMax(int v) { subscriptionsMax = v; return this; }
         public Builder maxUrlLength(int v) { maxUrlLength = v; return this; }
         public Builder maxHeaderSize(int v) { maxHeaderSize = v; return this; }
         public Builder maxTopicsPerUpdate(int v) { maxTopicsPerUpdate = v; return this; }
@@ -426,6 +448,7 @@ public record Config(
                     tokenIssuer, tokenAudiences, publishOrigins, publisherJwksUrl, subscriberJwksUrl, jwksCacheTtl,
                     hubUrl, accessTokenCookie,
                     adminListen, metricsOnMain, logFormat, accessLog, diagnostics, maxRecording,
+                    drainDelay, drainPeriod, subscriptions, subscriptionLease, subscriptionsMax,
                     maxUrlLength, maxHeaderSize, maxTopicsPerUpdate, maxIdLength, maxTypeLength, headerTimeout,
                     idleTimeout, maxConnectionAge);
         }

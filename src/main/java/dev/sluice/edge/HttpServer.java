@@ -111,7 +111,8 @@ public final class HttpServer implements AutoCloseable {
     }
 
     public InetSocketAddress bind(Config config, Hub hub, Transport transport, GatewayMetrics metrics,
-                                  TokenVerifier publishers, TokenVerifier subscribers) throws InterruptedException {
+                                  TokenVerifier publishers, TokenVerifier subscribers,
+                                  dev.sluice.subscriptions.SubscriptionRegistry subscriptions) throws InterruptedException {
         Access access = new Access(publishers, subscribers, config);
         Cors cors = new Cors(config.corsOrigins());
         var admission = new dev.sluice.admission.Admission(config, metrics);
@@ -119,12 +120,14 @@ public final class HttpServer implements AutoCloseable {
         var timeouts = new RequestTimeouts(config.headerTimeout(), config.idleTimeout(), limits, metrics.idleClosed);
         AccessLog accessLog = new AccessLog(config.accessLog());
         var subscribe = new SubscribeEndpoint(hub, transport, access, cors, config, metrics, admission, accessLog,
-                limits);
+                subscriptions, limits);
+        var subscriptionsApi = subscriptions == null ? null : new SubscriptionsEndpoint(subscriptions, hub, access, cors);
         BadRequestLog badRequests = new BadRequestLog();
         var publish = new PublishEndpoint(transport, access, cors, hub.selectors(), metrics,
-                config.maxTopicLength(), config.allowNonAsciiIds(), badRequests, limits);
+                config.maxTopicLength(), config.allowNonAsciiIds(), badRequests, subscriptions != null, limits);
         var router = new RequestRouter(subscribe, publish, transport, metrics, cors,
-                config.maxTopicsPerSubscription() + 16, badRequests, limits, admission, config.metricsOnMain());
+                config.maxTopicsPerSubscription() + 16, badRequests, limits, admission, config.metricsOnMain(),
+                hub::draining, subscriptionsApi);
         Class<? extends ServerChannel> channelClass = io.serverChannel();
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
