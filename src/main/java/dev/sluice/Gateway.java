@@ -262,6 +262,7 @@ public final class Gateway implements AutoCloseable {
                 .throttle(config.throttle())
                 .maxQueuedPerLoop(config.maxDispatchQueue())
                 .positionEvent(config.positionEvent())
+                .maxConnectionAge(config.maxConnectionAge())
                 .build();
     }
 
@@ -297,7 +298,10 @@ public final class Gateway implements AutoCloseable {
     /** How a failure to bind the admin listener's address starts its message (the serve command looks for it). */
     public static final String ADMIN_BIND_FAILURE = "--admin-listen ";
 
-    /** Connect and read timeout of a key set fetch: it may run on an event loop, so it is short. */
+    /**
+     * Connect and read timeout of a key set fetch. Fetches never run on an event loop (see
+     * {@code TokenVerifier#blockingExecutor}), but a request waits for its token's check meanwhile.
+     */
     private static final int JWKS_TIMEOUT_MILLIS = 2_000;
 
     private static Thread jwksThread(Runnable task) {

@@ -3,6 +3,9 @@ package dev.sluice.auth;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.Ed25519Verifier;
+import com.nimbusds.jose.jwk.OctetKeyPair;
+import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.Curve;
@@ -17,6 +20,7 @@ import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.cert.CertificateFactory;
 import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.EdECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
@@ -103,6 +107,11 @@ public final class JwtKey {
                             + algorithm + " needs at least " + MIN_RSA_BITS);
                 }
             }
+            case OKP -> {
+                if (!(key instanceof EdECPublicKey ed) || !"Ed25519".equalsIgnoreCase(ed.getParams().getName())) {
+                    throw wrongType(algorithm, key, "an Ed25519");
+                }
+            }
             case EC -> {
                 if (!(key instanceof ECPublicKey ec)) {
                     throw wrongType(algorithm, key, "an EC");
@@ -133,11 +142,25 @@ public final class JwtKey {
                 case HMAC -> new MACVerifier(secret);
                 case RSA -> new RSASSAVerifier((RSAPublicKey) publicKey);
                 case EC -> new ECDSAVerifier((ECPublicKey) publicKey);
+                case OKP -> new Ed25519Verifier(new OctetKeyPair.Builder(Curve.Ed25519,
+                        Base64URL.encode(ed25519Raw(publicKey))).build());
             };
         } catch (JOSEException e) {
             // The factories above validated what nimbus checks, so this means a JCA set-up problem.
             throw new IllegalStateException("cannot build a " + algorithm + " verifier: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The 32 raw bytes of an Ed25519 public key (RFC 8032), as a JWK's {@code x} holds them: the
+     * end of its X.509 SubjectPublicKeyInfo, whose 12-byte prefix is fixed for Ed25519.
+     */
+    private static byte[] ed25519Raw(PublicKey key) {
+        byte[] der = key.getEncoded();
+        if (der.length != 44) {
+            throw new IllegalStateException("unexpected Ed25519 key encoding of " + der.length + " bytes");
+        }
+        return java.util.Arrays.copyOfRange(der, 12, 44);
     }
 
     @Override
@@ -167,6 +190,8 @@ public final class JwtKey {
         return switch (key.getAlgorithm()) {
             case "RSA" -> "an RSA";
             case "EC" -> "an EC";
+            case "EdDSA", "Ed25519" -> "an Ed25519";
+            case "XDH", "X25519" -> "an X25519";
             default -> "a " + key.getAlgorithm();
         };
     }
@@ -245,14 +270,14 @@ public final class JwtKey {
         X509EncodedKeySpec spec = new X509EncodedKeySpec(der);
         // SubjectPublicKeyInfo names its own algorithm; trying the two we support is simpler than
         // reading the OID ourselves and gives the same answer.
-        for (String type : new String[] {"RSA", "EC"}) {
+        for (String type : new String[] {"RSA", "EC", "Ed25519"}) {
             try {
                 return KeyFactory.getInstance(type).generatePublic(spec);
             } catch (GeneralSecurityException e) {
                 // not this type; try the next
             }
         }
-        throw new IllegalArgumentException(source + " is not an RSA or EC public key");
+        throw new IllegalArgumentException(source + " is not an RSA, EC or Ed25519 public key");
     }
 
     private static PublicKey decodeCertificate(String source, byte[] der) {

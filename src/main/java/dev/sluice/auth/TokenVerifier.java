@@ -54,6 +54,13 @@ public final class TokenVerifier implements AutoCloseable {
     private final String keyDescription;
     private final String issuer;
     private final List<String> audiences;
+    /** Where checks against a key set run (they may wait for a fetch); null for a configured key. */
+    private final java.util.concurrent.ThreadPoolExecutor offLoop;
+
+    /** Threads that check tokens against a key set; they mostly wait for a fetch, if anything. */
+    static final int KEY_SET_THREADS = 4;
+    /** Checks that may wait for those threads; more are refused at once (the gateway answers 503). */
+    static final int KEY_SET_QUEUE = 10_000;
 
     /**
      * A verifier whose refusals name the key's role, e.g. {@code "subscriber"} gives "signature
@@ -88,6 +95,7 @@ public final class TokenVerifier implements AutoCloseable {
         this.verifier = key.newVerifier();
         this.keySet = null;
         this.keySource = null;
+        this.offLoop = null;
         this.clockSkew = clockSkew;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.keyDescription = keyRole == null || keyRole.isBlank()
@@ -111,6 +119,14 @@ public final class TokenVerifier implements AutoCloseable {
         // right curve for ES*) and, when the token names one, whose kid is that one.
         this.keySet = new JWSVerificationKeySelector<>(accepted, keys);
         this.keySource = keys;
+        this.offLoop = new java.util.concurrent.ThreadPoolExecutor(KEY_SET_THREADS, KEY_SET_THREADS, 30,
+                java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(KEY_SET_QUEUE),
+                task -> {
+                    Thread t = new Thread(task, "sluice-token-check");
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.offLoop.allowCoreThreadTimeOut(true);
         this.clockSkew = clockSkew;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.keyDescription = "the keys of the " + (keyRole == null || keyRole.isBlank() ? "" : keyRole.strip() + " ")
@@ -310,9 +326,22 @@ public final class TokenVerifier implements AutoCloseable {
                 + audiences);
     }
 
+    /**
+     * Where {@link #verify} should run when the caller must not block: null for a configured key
+     * (verification only computes), an executor for a key set, whose first fetch, refresh after
+     * expiry or look-up of an unknown {@code kid} may wait on the network. Bounded: a task it
+     * cannot queue is rejected ({@link java.util.concurrent.RejectedExecutionException}).
+     */
+    public java.util.concurrent.Executor blockingExecutor() {
+        return offLoop;
+    }
+
     /** Stops the background work of a key set source (its refresh threads); nothing for a configured key. */
     @Override
     public void close() {
+        if (offLoop != null) {
+            offLoop.shutdownNow();
+        }
         if (keySource instanceof java.io.Closeable closeable) {
             try {
                 closeable.close();
@@ -333,9 +362,10 @@ public final class TokenVerifier implements AutoCloseable {
 
     private void verifyWithKeySet(SignedJWT jwt) throws AuthException {
         JWSHeader header = jwt.getHeader();
-        List<Key> candidates;
+        List<JWSVerifier> candidates;
         try {
-            candidates = keySet.selectJWSKeys(header, null);
+            candidates = header.getAlgorithm().equals(JWSAlgorithm.EdDSA) ? ed25519Verifiers(header)
+                    : javaKeyVerifiers(header);
         } catch (com.nimbusds.jose.jwk.source.RateLimitReachedException e) {
             // The kid is not among the keys held, and the set was fetched again too recently to look anew.
             throw new AuthException("no key in " + keyDescription + " suits " + header.getAlgorithm()
@@ -349,12 +379,9 @@ public final class TokenVerifier implements AutoCloseable {
             throw new AuthException("no key in " + keyDescription + " suits " + header.getAlgorithm()
                     + (header.getKeyID() == null ? "" : " with kid '" + header.getKeyID() + "'"));
         }
-        for (Key key : candidates) {
-            if (key instanceof java.security.interfaces.RSAPublicKey rsa && rsa.getModulus().bitLength() < 2048) {
-                continue; // as for a configured key: too weak to trust
-            }
+        for (JWSVerifier candidate : candidates) {
             try {
-                if (jwt.verify(VERIFIERS.createJWSVerifier(header, key))) {
+                if (jwt.verify(candidate)) {
                     return;
                 }
             } catch (JOSEException | RuntimeException e) {
@@ -362,6 +389,43 @@ public final class TokenVerifier implements AutoCloseable {
             }
         }
         throw new AuthException("signature does not verify with " + keyDescription);
+    }
+
+    /** Verifiers for the RSA, EC or HMAC keys of the set that suit the token's alg (and kid). */
+    private List<JWSVerifier> javaKeyVerifiers(JWSHeader header) throws KeySourceException {
+        List<JWSVerifier> out = new ArrayList<>();
+        for (Key key : keySet.selectJWSKeys(header, null)) {
+            if (key instanceof java.security.interfaces.RSAPublicKey rsa && rsa.getModulus().bitLength() < 2048) {
+                continue; // as for a configured key: too weak to trust
+            }
+            try {
+                out.add(VERIFIERS.createJWSVerifier(header, key));
+            } catch (JOSEException e) {
+                // not a key this algorithm can use
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Verifiers for the Ed25519 keys of the set (OKP, crv Ed25519, and the token's kid when it
+     * names one). Nimbus's key selector hands out JCA keys, which an OKP key is not, so these are
+     * selected here with nimbus's matcher for the header.
+     */
+    private List<JWSVerifier> ed25519Verifiers(JWSHeader header) throws KeySourceException {
+        List<JWSVerifier> out = new ArrayList<>();
+        for (com.nimbusds.jose.jwk.JWK jwk : keySource.get(
+                new com.nimbusds.jose.jwk.JWKSelector(com.nimbusds.jose.jwk.JWKMatcher.forJWSHeader(header)), null)) {
+            if (jwk instanceof com.nimbusds.jose.jwk.OctetKeyPair okp
+                    && com.nimbusds.jose.jwk.Curve.Ed25519.equals(okp.getCurve())) {
+                try {
+                    out.add(new com.nimbusds.jose.crypto.Ed25519Verifier(okp.toPublicJWK()));
+                } catch (JOSEException e) {
+                    // not usable
+                }
+            }
+        }
+        return out;
     }
 
     private static int countParts(String token) {

@@ -5,6 +5,10 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Remembers tokens that verified, so a publisher sending the same token with every request pays
@@ -31,6 +35,51 @@ public final class VerifiedTokens {
     }
 
     public MercureClaims verify(String compactJwt) throws AuthException {
+        MercureClaims claims = remembered(compactJwt);
+        if (claims != null) {
+            return claims;
+        }
+        claims = verifier.verify(compactJwt); // throws for an expired one, with its message
+        verified.put(compactJwt, claims);
+        return claims;
+    }
+
+    /**
+     * As {@link #verify}, for a caller that must never block (an event loop). A remembered token,
+     * or one checked with a configured key, gives a future that is already complete; a token that
+     * needs a key set is checked on the verifier's {@linkplain TokenVerifier#blockingExecutor()
+     * executor}, since fetching the set may wait on the network. The future fails with an
+     * {@link AuthException} for a refused token, or a
+     * {@link java.util.concurrent.RejectedExecutionException} when too many checks wait already.
+     */
+    public CompletableFuture<MercureClaims> verifyAsync(String compactJwt) {
+        MercureClaims claims = remembered(compactJwt);
+        if (claims != null) {
+            return CompletableFuture.completedFuture(claims);
+        }
+        Executor executor = verifier.blockingExecutor();
+        if (executor == null) {
+            try {
+                return CompletableFuture.completedFuture(verify(compactJwt));
+            } catch (AuthException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return verify(compactJwt);
+                } catch (AuthException e) {
+                    throw new CompletionException(e);
+                }
+            }, executor);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** The claims of a remembered token that has not expired since, else null. */
+    private MercureClaims remembered(String compactJwt) {
         MercureClaims claims = verified.getIfPresent(compactJwt);
         if (claims != null) {
             Instant exp = claims.expiresAt();
@@ -39,8 +88,6 @@ public final class VerifiedTokens {
             }
             verified.invalidate(compactJwt);
         }
-        claims = verifier.verify(compactJwt); // throws for an expired one, with its message
-        verified.put(compactJwt, claims);
-        return claims;
+        return null;
     }
 }

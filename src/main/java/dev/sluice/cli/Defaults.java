@@ -55,12 +55,22 @@ final class Defaults implements IDefaultValueProvider {
         if (!(arg instanceof OptionSpec option)) {
             return null;
         }
-        String name = option.longestName();
-        String fromEnv = env.get(envName(name));
-        if (fromEnv != null) {
-            return fromEnv;
+        // The longest name first; an older, shorter name of the same option still works.
+        String[] names = option.names().clone();
+        java.util.Arrays.sort(names, java.util.Comparator.comparingInt(String::length).reversed());
+        for (String name : names) {
+            String fromEnv = env.get(envName(name));
+            if (fromEnv != null) {
+                return fromEnv;
+            }
         }
-        return file.getProperty(name.replaceFirst("^--", ""));
+        for (String name : names) {
+            String fromFile = file.getProperty(name.replaceFirst("^--", ""));
+            if (fromFile != null) {
+                return fromFile;
+            }
+        }
+        return null;
     }
 
     /** Reads the config file; unknown keys are refused so a typo does not pass silently. */

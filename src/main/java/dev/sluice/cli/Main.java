@@ -152,7 +152,9 @@ public final class Main implements Runnable {
         Set<String> keys = new HashSet<>();
         for (CommandLine sub : cli.getSubcommands().values()) {
             for (OptionSpec o : sub.getCommandSpec().options()) {
-                keys.add(o.longestName().replaceFirst("^--", ""));
+                for (String name : o.names()) {
+                    keys.add(name.replaceFirst("^--", ""));
+                }
             }
         }
         return keys;

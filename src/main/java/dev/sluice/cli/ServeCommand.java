@@ -29,11 +29,11 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--publisher-jwt-key", paramLabel = "KEY",
             description = "Key that verifies publisher tokens: the shared secret for HS*, a PEM public key (or the"
-                    + " path of a PEM file) for RS*/ES*. Default: a random secret for this run.")
+                    + " path of a PEM file) for RS*/ES*/EdDSA. Default: a random secret for this run.")
     String publisherJwtKey;
 
     @Option(names = "--publisher-jwt-alg", paramLabel = "ALG", defaultValue = "HS256",
-            description = "Algorithm of publisher tokens: HS256/384/512, RS256/384/512, ES256/384/512."
+            description = "Algorithm of publisher tokens: HS256/384/512, RS256/384/512, ES256/384/512, EdDSA (Ed25519)."
                     + " Default: ${DEFAULT-VALUE}")
     String publisherJwtAlg;
 
@@ -163,8 +163,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "I/O threads (each also dispatches to its own subscribers). Default: number of cores")
     Integer workers;
 
-    @Option(names = "--max-topics", paramLabel = "N", defaultValue = "100",
-            description = "Most topic selectors in one subscription. Default: ${DEFAULT-VALUE}")
+    @Option(names = {"--max-topics-per-subscription", "--max-topics"}, paramLabel = "N", defaultValue = "100",
+            description = "Most topic selectors in one subscription; more get 400 (--max-topics is the older name)."
+                    + " Default: ${DEFAULT-VALUE}")
     int maxTopics;
 
     @Option(names = "--max-topic-length", paramLabel = "N", defaultValue = "1024",
@@ -288,7 +289,7 @@ final class ServeCommand implements Callable<Integer> {
     List<String> publishOrigins;
 
     @Option(names = "--publisher-jwks-url", paramLabel = "URL",
-            description = "Verify publisher tokens with the keys of this JSON Web Key Set (RS*, ES*, HS*; the kid"
+            description = "Verify publisher tokens with the keys of this JSON Web Key Set (RS*, ES*, HS*, EdDSA; the kid"
                     + " picks the key) instead of --publisher-jwt-key. Cached, refreshed ahead of expiry and on an"
                     + " unknown kid (rate-limited); the last good keys are kept through an outage. Default: none")
     String publisherJwksUrl;
@@ -393,6 +394,49 @@ final class ServeCommand implements Callable<Integer> {
                     + " EventSources to one origin on one connection). Default: ${DEFAULT-VALUE}")
     int http2MaxConcurrentStreams;
 
+    // Request limits and timeouts (see the README, "Security").
+
+    @Option(names = "--max-url-length", paramLabel = "SIZE", defaultValue = "8KiB", converter = Units.IntSizeConverter.class,
+            description = "Longest request line (method, URL and version); longer gets 414. Default: ${DEFAULT-VALUE}")
+    int maxUrlLength;
+
+    @Option(names = "--max-header-size", paramLabel = "SIZE", defaultValue = "16KiB", converter = Units.IntSizeConverter.class,
+            description = "Most bytes of request headers in all; more get 431. Default: ${DEFAULT-VALUE}")
+    int maxHeaderSize;
+
+    @Option(names = "--max-topics-per-update", paramLabel = "N", defaultValue = "100",
+            description = "Most topics (canonical and alternates) in one published update; more get 400."
+                    + " Default: ${DEFAULT-VALUE}")
+    int maxTopicsPerUpdate;
+
+    @Option(names = "--max-id-length", paramLabel = "N", defaultValue = "1024",
+            description = "Longest id a publisher may give an update, in characters; longer gets 400."
+                    + " Default: ${DEFAULT-VALUE}")
+    int maxIdLength;
+
+    @Option(names = "--max-type-length", paramLabel = "N", defaultValue = "256",
+            description = "Longest event type of an update, in characters; longer gets 400. Default: ${DEFAULT-VALUE}")
+    int maxTypeLength;
+
+    @Option(names = "--header-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            converter = Units.DurationConverter.class,
+            description = "Time a client has to send a whole request head (line and headers), from its connection or"
+                    + " its request's first byte; then 408 and close (0: no limit). Default: ${DEFAULT-VALUE}")
+    Duration headerTimeout;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "60s",
+            converter = Units.DurationConverter.class,
+            description = "A connection that is not an SSE stream is closed after this long without a request (or"
+                    + " with a request body that stalls this long); streams are not affected (0: no limit)."
+                    + " Default: ${DEFAULT-VALUE}")
+    Duration idleTimeout;
+
+    @Option(names = "--max-connection-age", paramLabel = "DURATION", defaultValue = "0",
+            converter = Units.DurationConverter.class,
+            description = "End each SSE stream after this age plus a random 0-10 %%, with a retry hint; the client"
+                    + " resumes from its last event id on any node (0: no limit). Default: ${DEFAULT-VALUE}")
+    Duration maxConnectionAge;
+
     Config toConfig() {
         return new Config(parseListen(listen), blankToNull(publisherJwtKey), publisherJwtAlg,
                 blankToNull(subscriberJwtKey), subscriberJwtAlg, anonymous, heartbeat, historySize, historyMaxBytes,
@@ -416,7 +460,9 @@ final class ServeCommand implements Callable<Integer> {
                 adminListen == null || adminListen.isBlank() ? null : parseListen("--admin-listen", adminListen),
                 metricsOnMain, logFormat, accessLog, diagnostics, maxRecording,
                 drainDelay, drainPeriod, subscriptions, subscriptionLease, subscriptionsMax,
-                blankToNull(tlsCert), blankToNull(tlsKey), tlsSelfSigned, http2MaxConcurrentStreams);
+                blankToNull(tlsCert), blankToNull(tlsKey), tlsSelfSigned, http2MaxConcurrentStreams,
+                maxUrlLength, maxHeaderSize, maxTopicsPerUpdate, maxIdLength, maxTypeLength, headerTimeout,
+                idleTimeout, maxConnectionAge);
     }
 
     /** A comma-separated list without blank entries (an empty value means none). */

@@ -88,7 +88,15 @@ public record Config(
         String tlsCert,
         String tlsKey,
         boolean tlsSelfSigned,
-        int http2MaxConcurrentStreams) {
+        int http2MaxConcurrentStreams,
+        int maxUrlLength,
+        int maxHeaderSize,
+        int maxTopicsPerUpdate,
+        int maxIdLength,
+        int maxTypeLength,
+        Duration headerTimeout,
+        Duration idleTimeout,
+        Duration maxConnectionAge) {
 
     /**
      * The hub's URL when {@code --hub-url} is not given: relative URL patterns and topics resolve
@@ -134,7 +142,7 @@ public record Config(
         check(!slowClientRetry.isNegative(), "--slow-client-retry", "must not be negative");
         check(!slowClientGrace.isNegative() && !slowClientGrace.isZero(), "--slow-client-grace", "must be positive");
         check(workers >= 1 && workers <= 256, "--workers", "must be between 1 and 256, got " + workers);
-        check(maxTopicsPerSubscription >= 1, "--max-topics", "must be at least 1, got " + maxTopicsPerSubscription);
+        check(maxTopicsPerSubscription >= 1, "--max-topics-per-subscription", "must be at least 1, got " + maxTopicsPerSubscription);
         check(maxTopicLength >= 16, "--max-topic-length", "must be at least 16, got " + maxTopicLength);
         check(maxDispatchQueue >= 1, "--max-dispatch-queue", "must be at least 1, got " + maxDispatchQueue);
         check(maxSubscribers >= 1, "--max-subscribers", "must be at least 1, got " + maxSubscribers);
@@ -222,6 +230,21 @@ public record Config(
                 "give either --tls-cert/--tls-key or --tls-self-signed, not both");
         check(http2MaxConcurrentStreams >= 1, "--http2-max-concurrent-streams",
                 "must be at least 1, got " + http2MaxConcurrentStreams);
+        check(maxUrlLength >= 256 && maxUrlLength <= (1 << 20), "--max-url-length",
+                "must be between 256 bytes and 1MiB, got " + maxUrlLength);
+        check(maxHeaderSize >= 1024 && maxHeaderSize <= (1 << 20), "--max-header-size",
+                "must be between 1KiB and 1MiB, got " + maxHeaderSize);
+        check(maxTopicsPerUpdate >= 1 && maxTopicsPerUpdate <= 1000, "--max-topics-per-update",
+                "must be between 1 and 1000, got " + maxTopicsPerUpdate);
+        check(maxIdLength >= 36, "--max-id-length", "must be at least 36 (generated ids have 45 characters), got "
+                + maxIdLength);
+        check(maxTypeLength >= 1, "--max-type-length", "must be at least 1, got " + maxTypeLength);
+        check(headerTimeout != null && !headerTimeout.isNegative(), "--header-timeout",
+                "must not be negative (0 disables it)");
+        check(idleTimeout != null && !idleTimeout.isNegative(), "--idle-timeout", "must not be negative (0 disables it)");
+        check(maxConnectionAge != null && !maxConnectionAge.isNegative()
+                && (maxConnectionAge.isZero() || maxConnectionAge.toMillis() >= 1000), "--max-connection-age",
+                "must be 0 (no limit) or at least 1s, got " + maxConnectionAge);
         for (String origin : corsOrigins) {
             check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--cors-origins",
                     "'" + origin + "' is not an origin: use scheme://host[:port] or *");
@@ -351,6 +374,14 @@ public record Config(
         public String tlsKey;
         public boolean tlsSelfSigned;
         public int http2MaxConcurrentStreams = 1000;
+        public int maxUrlLength = 8192;
+        public int maxHeaderSize = 16384;
+        public int maxTopicsPerUpdate = 100;
+        public int maxIdLength = 1024;
+        public int maxTypeLength = 256;
+        public Duration headerTimeout = Duration.ofSeconds(10);
+        public Duration idleTimeout = Duration.ofSeconds(60);
+        public Duration maxConnectionAge = Duration.ZERO;
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -418,6 +449,14 @@ public record Config(
         public Builder tls(String certFile, String keyFile) { tlsCert = certFile; tlsKey = keyFile; return this; }
         public Builder tlsSelfSigned(boolean v) { tlsSelfSigned = v; return this; }
         public Builder http2MaxConcurrentStreams(int v) { http2MaxConcurrentStreams = v; return this; }
+        public Builder maxUrlLength(int v) { maxUrlLength = v; return this; }
+        public Builder maxHeaderSize(int v) { maxHeaderSize = v; return this; }
+        public Builder maxTopicsPerUpdate(int v) { maxTopicsPerUpdate = v; return this; }
+        public Builder maxIdLength(int v) { maxIdLength = v; return this; }
+        public Builder maxTypeLength(int v) { maxTypeLength = v; return this; }
+        public Builder headerTimeout(Duration v) { headerTimeout = v; return this; }
+        public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
+        public Builder maxConnectionAge(Duration v) { maxConnectionAge = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -433,7 +472,9 @@ public record Config(
                     hubUrl, accessTokenCookie,
                     adminListen, metricsOnMain, logFormat, accessLog, diagnostics, maxRecording,
                     drainDelay, drainPeriod, subscriptions, subscriptionLease, subscriptionsMax,
-                    tlsCert, tlsKey, tlsSelfSigned, http2MaxConcurrentStreams);
+                    tlsCert, tlsKey, tlsSelfSigned, http2MaxConcurrentStreams,
+                    maxUrlLength, maxHeaderSize, maxTopicsPerUpdate, maxIdLength, maxTypeLength, headerTimeout,
+                    idleTimeout, maxConnectionAge);
         }
     }
 }

@@ -11,6 +11,9 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Who is asking: finds the token (Authorization header, then {@code authorization} query
@@ -59,27 +62,42 @@ final class Access {
         this.hubUrl = config.hubUrl();
     }
 
-    Result publisher(HttpRequest req, QueryStringDecoder query) {
-        Result who = verify(req, query, publishers, "publisher", "A publisher token is required: send"
+    /**
+     * Who publishes. The future is already complete unless the token must be checked against a key
+     * set, which happens off the event loop (see {@link VerifiedTokens#verifyAsync}); it never
+     * fails: every outcome is a {@link Result}.
+     */
+    CompletableFuture<Result> publisher(HttpRequest req, QueryStringDecoder query) {
+        // Read now: the rest may run on another thread, after the request has been handed on.
+        String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+        String referer = req.headers().get(HttpHeaderNames.REFERER);
+        return verify(req, query, publishers, "publisher", "A publisher token is required: send"
                 + " 'Authorization: Bearer <JWT>' with a mercure.publish claim (Mercure 0.x) or publish"
-                + " authorization_details (Mercure 1.0 access token) signed with the publisher key.", false);
-        if (who.ok() && who.claims().publishMatchers().isEmpty()) {
-            return who.claims().accessToken()
-                    ? new Result(null, 403, "The access token grants no publish action, so it may not publish.",
-                            false, Challenges.insufficientScope())
-                    : new Result(null, 403, "The token has no mercure.publish selectors, so it may not publish.");
-        }
-        if (who.ok() && who.fromCookie()) {
-            String refusal = publishOrigins.refusal(req.headers());
-            if (refusal != null) {
-                return new Result(null, 403, refusal);
-            }
-        }
-        return who;
+                + " authorization_details (Mercure 1.0 access token) signed with the publisher key.", false)
+                .thenApply(who -> {
+                    if (who.ok() && who.claims().publishMatchers().isEmpty()) {
+                        return who.claims().accessToken()
+                                ? new Result(null, 403, "The access token grants no publish action, so it may not"
+                                        + " publish.", false, Challenges.insufficientScope())
+                                : new Result(null, 403, "The token has no mercure.publish selectors, so it may not"
+                                        + " publish.");
+                    }
+                    if (who.ok() && who.fromCookie()) {
+                        String refusal = publishOrigins.refusal(origin, referer);
+                        if (refusal != null) {
+                            return new Result(null, 403, refusal);
+                        }
+                    }
+                    return who;
+                });
     }
 
-    /** A subscriber of either dialect; a 1.0 request gets RFC 6750 challenges and no query token. */
-    Result subscriber(HttpRequest req, QueryStringDecoder query, SubscribeRequest.Dialect dialect, String metadataUrl) {
+    /**
+     * A subscriber of either dialect; a 1.0 request gets RFC 6750 challenges and no query token.
+     * Completes as {@link #publisher} does.
+     */
+    CompletableFuture<Result> subscriber(HttpRequest req, QueryStringDecoder query, SubscribeRequest.Dialect dialect,
+                                         String metadataUrl) {
         boolean v1 = dialect == SubscribeRequest.Dialect.V1;
         String missing = anonymous ? null : v1
                 ? "An access token is required (anonymous subscribers are not allowed on this hub): send"
@@ -87,37 +105,55 @@ final class Access {
                 : "A subscriber token is required"
                         + " (anonymous subscribers are not allowed on this hub): send 'Authorization: Bearer <JWT>', the"
                         + " 'authorization' query parameter or the 'mercureAuthorization' cookie.";
-        Result who = verify(req, query, subscribers, "subscriber", missing, v1);
-        if (!v1 || who.ok()) {
-            return who;
-        }
-        String challenge = who.status() == 401 && who.refusal().equals(missing)
-                ? Challenges.missing(metadataUrl)
-                : Challenges.invalidToken(metadataUrl);
-        return new Result(null, who.status(), who.refusal(), false, challenge);
+        return verify(req, query, subscribers, "subscriber", missing, v1).thenApply(who -> {
+            if (!v1 || who.ok()) {
+                return who;
+            }
+            String challenge = who.status() == 401 && who.refusal().equals(missing)
+                    ? Challenges.missing(metadataUrl)
+                    : Challenges.invalidToken(metadataUrl);
+            return new Result(null, who.status(), who.refusal(), false, challenge);
+        });
     }
 
     /** @param whenMissing the refusal when no token was sent, or null to admit the client anonymously */
-    private Result verify(HttpRequest req, QueryStringDecoder query, VerifiedTokens tokens, String role,
-                          String whenMissing, boolean accessTokenPlacesOnly) {
+    private CompletableFuture<Result> verify(HttpRequest req, QueryStringDecoder query, VerifiedTokens tokens,
+                                             String role, String whenMissing, boolean accessTokenPlacesOnly) {
+        TokenExtractor.Found found;
         try {
-            TokenExtractor.Found found = token(req, query, accessTokenPlacesOnly);
-            if (found == null) {
-                return whenMissing == null ? new Result(MercureClaims.NONE, 200, null) : new Result(null, 401, whenMissing);
-            }
-            MercureClaims claims = tokens.verify(found.token());
-            if (claims.accessToken()) {
-                String wrongAudience = audienceProblem(claims.audiences());
-                if (wrongAudience != null) {
-                    return new Result(null, 401, "Invalid " + role + " token: " + wrongAudience, false,
-                            Challenges.invalidToken(null));
-                }
-            }
-            return new Result(claims, 200, null, found.source() == TokenExtractor.Source.COOKIE);
+            found = token(req, query, accessTokenPlacesOnly);
         } catch (AuthException e) {
-            return new Result(null, 401, "Invalid " + role + " token: " + e.getMessage(), false,
-                    Challenges.invalidToken(null));
+            return CompletableFuture.completedFuture(new Result(null, 401, "Invalid " + role + " token: "
+                    + e.getMessage(), false, Challenges.invalidToken(null)));
         }
+        if (found == null) {
+            return CompletableFuture.completedFuture(whenMissing == null
+                    ? new Result(MercureClaims.NONE, 200, null) : new Result(null, 401, whenMissing));
+        }
+        boolean fromCookie = found.source() == TokenExtractor.Source.COOKIE;
+        return tokens.verifyAsync(found.token()).handle((claims, failure) -> {
+            if (failure == null) {
+                if (claims.accessToken()) {
+                    String wrongAudience = audienceProblem(claims.audiences());
+                    if (wrongAudience != null) {
+                        return new Result(null, 401, "Invalid " + role + " token: " + wrongAudience, false,
+                                Challenges.invalidToken(null));
+                    }
+                }
+                return new Result(claims, 200, null, fromCookie);
+            }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (cause instanceof AuthException e) {
+                return new Result(null, 401, "Invalid " + role + " token: " + e.getMessage(), false,
+                        Challenges.invalidToken(null));
+            }
+            if (cause instanceof RejectedExecutionException) {
+                return new Result(null, 503, "Too many " + role + " tokens are waiting to be checked against the key"
+                        + " set; retry in a moment.");
+            }
+            return new Result(null, 503, "The " + role + " token could not be checked: " + cause + "; retry later.");
+        });
     }
 
     /**

@@ -37,8 +37,12 @@ final class Http2Streams {
     private final AccessLog accessLog;
     private final dev.sluice.admission.Admission admission;
 
+    private final dev.sluice.admission.RequestLimits limits;
+
     Http2Streams(RequestRouter router, int maxBodySize, BadRequestLog badRequests, int maxConcurrentStreams,
-                 dev.sluice.metrics.GatewayMetrics metrics, AccessLog accessLog, dev.sluice.admission.Admission admission) {
+                 dev.sluice.metrics.GatewayMetrics metrics, AccessLog accessLog, dev.sluice.admission.Admission admission,
+                 dev.sluice.admission.RequestLimits limits) {
+        this.limits = limits;
         this.metrics = metrics;
         this.accessLog = accessLog;
         this.admission = admission;
@@ -53,7 +57,7 @@ final class Http2Streams {
         return Http2FrameCodecBuilder.forServer()
                 .initialSettings(Http2Settings.defaultSettings()
                         .maxConcurrentStreams(maxConcurrentStreams)
-                        .maxHeaderListSize(PipelineInitializer.MAX_HEADER_SIZE))
+                        .maxHeaderListSize(limits.maxHeaderSize()))
                 .build();
     }
 
@@ -69,7 +73,7 @@ final class Http2Streams {
             ch.pipeline()
                     .addLast(PipelineInitializer.CODEC, new Http2StreamFrameToHttpObjectCodec(true))
                     .addLast(ResponseObserver.NAME, new ResponseObserver(metrics, accessLog, admission))
-                    .addLast(PipelineInitializer.AGGREGATOR, new PipelineInitializer.LimitedBody(maxBodySize, badRequests))
+                    .addLast(PipelineInitializer.AGGREGATOR, new PipelineInitializer.LimitedBody(maxBodySize, badRequests, limits))
                     .addLast(PipelineInitializer.ROUTER, router);
         }
     }

@@ -1,5 +1,7 @@
 package dev.sluice.edge;
 
+import dev.sluice.admission.RequestLimits;
+import dev.sluice.admission.RequestTimeouts;
 import dev.sluice.auth.TokenVerifier;
 import dev.sluice.config.Config;
 import dev.sluice.hub.Hub;
@@ -114,16 +116,18 @@ public final class HttpServer implements AutoCloseable {
         Access access = new Access(publishers, subscribers, config);
         Cors cors = new Cors(config.corsOrigins());
         var admission = new dev.sluice.admission.Admission(config, metrics);
+        var limits = new RequestLimits(config, metrics);
+        var timeouts = new RequestTimeouts(config.headerTimeout(), config.idleTimeout(), limits, metrics.idleClosed);
         AccessLog accessLog = new AccessLog(config.accessLog());
         var subscribe = new SubscribeEndpoint(hub, transport, access, cors, config, metrics, admission, accessLog,
-                subscriptions);
+                subscriptions, limits);
         var subscriptionsApi = subscriptions == null ? null : new SubscriptionsEndpoint(subscriptions, hub, access, cors);
         BadRequestLog badRequests = new BadRequestLog();
         var publish = new PublishEndpoint(transport, access, cors, hub.selectors(), metrics,
-                config.maxTopicLength(), config.allowNonAsciiIds(), badRequests, subscriptions != null);
+                config.maxTopicLength(), config.allowNonAsciiIds(), badRequests, subscriptions != null, limits);
         var router = new RequestRouter(subscribe, publish, transport, metrics, cors,
-                config.maxTopicsPerSubscription() + 16, badRequests, PipelineInitializer.MAX_INITIAL_LINE,
-                PipelineInitializer.MAX_HEADER_SIZE, admission, config.metricsOnMain(), hub::draining, subscriptionsApi);
+                config.maxTopicsPerSubscription() + 16, badRequests, limits, admission, config.metricsOnMain(),
+                hub::draining, subscriptionsApi);
         Class<? extends ServerChannel> channelClass = io.serverChannel();
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
@@ -135,7 +139,7 @@ public final class HttpServer implements AutoCloseable {
                 // Writability pauses replays early; the byte budget is enforced separately.
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Http2Streams.WATER_MARK)
                 .childHandler(new PipelineInitializer(router, config.maxBodySize(), badRequests, metrics, accessLog,
-                        admission, tls, config.http2MaxConcurrentStreams()));
+                        admission, tls, config.http2MaxConcurrentStreams(), limits, timeouts));
         serverChannel = b.bind(config.listen()).sync().channel();
         return (InetSocketAddress) serverChannel.localAddress();
     }

@@ -1,5 +1,7 @@
 package dev.sluice.edge;
 
+import dev.sluice.admission.RequestLimits;
+import dev.sluice.admission.RequestTimeouts;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerAdapter;
@@ -39,8 +41,10 @@ import org.slf4j.LoggerFactory;
  * <li>HTTP/2: one connection handler, and each stream a child channel with the same codec,
  *     aggregation and router as an HTTP/1.1 connection (see {@link Http2Streams}).</li>
  * </ul>
- * A subscribe request later replaces the codec, aggregator and router of its connection (or its
- * HTTP/2 stream) with a {@link StreamHandler}.
+ * An HTTP/1.1 connection also has the request timeouts around its codec (--header-timeout,
+ * --idle-timeout); the line and header limits are --max-url-length and --max-header-size. A
+ * subscribe request later replaces the codec, aggregator, timeouts and router of its connection
+ * (or its HTTP/2 stream) with a {@link StreamHandler}.
  */
 final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -51,10 +55,6 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
     static final String ROUTER = "router";
     static final String UPGRADE = "h2c-upgrade";
     private static final String PRIOR_KNOWLEDGE = "h2-preface";
-    /** Longest request line (method, URL, version); longer gets 414. */
-    static final int MAX_INITIAL_LINE = 8192;
-    /** Most bytes of request headers in all; more gets 431. */
-    static final int MAX_HEADER_SIZE = 16384;
     private static final int MAX_CHUNK_SIZE = 8192;
     /** What a connection opens with when it speaks HTTP/2 with prior knowledge (RFC 9113, 3.4). */
     private static final byte[] HTTP2_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -67,16 +67,21 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
     private final dev.sluice.admission.Admission admission;
     private final ServerTls tls;
     private final Http2Streams http2;
+    private final RequestLimits limits;
+    private final RequestTimeouts timeouts;
 
     PipelineInitializer(RequestRouter router, int maxBodySize, BadRequestLog badRequests,
                         dev.sluice.metrics.GatewayMetrics metrics, AccessLog accessLog,
-                        dev.sluice.admission.Admission admission, ServerTls tls, int maxConcurrentStreams) {
+                        dev.sluice.admission.Admission admission, ServerTls tls, int maxConcurrentStreams,
+                        RequestLimits limits, RequestTimeouts timeouts) {
+        this.limits = limits;
+        this.timeouts = timeouts;
         this.metrics = metrics;
         this.accessLog = accessLog;
         this.admission = admission;
         this.tls = tls;
         this.http2 = new Http2Streams(router, maxBodySize, badRequests, maxConcurrentStreams, metrics, accessLog,
-                admission);
+                admission, limits);
         this.router = router;
         this.maxBodySize = maxBodySize;
         this.badRequests = badRequests;
@@ -91,15 +96,34 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
         }
     }
 
-    /** HTTP/1.1, watching for the HTTP/2 preface; in cleartext also for {@code Upgrade: h2c}. */
+    /**
+     * HTTP/1.1, watching for the HTTP/2 preface; in cleartext also for {@code Upgrade: h2c}. The
+     * request timeouts sit around the codec: raw bytes before it, decoded requests after it.
+     */
     private void http1(ChannelPipeline p, boolean cleartext) {
-        HttpServerCodec codec = new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE);
-        p.addLast(PRIOR_KNOWLEDGE, new PriorKnowledge()).addLast(CODEC, codec);
+        RequestTimeouts.Connection clock = timeouts.newConnection();
+        HttpServerCodec codec = new HttpServerCodec(limits.maxUrlLength(), limits.maxHeaderSize(), MAX_CHUNK_SIZE);
+        p.addLast(RequestTimeouts.RAW, clock.raw).addLast(PRIOR_KNOWLEDGE, new PriorKnowledge()).addLast(CODEC, codec);
         if (cleartext) {
             p.addLast(UPGRADE, new HttpServerUpgradeHandler(codec, this::upgrade, maxBodySize));
         }
-        p.addLast(ResponseObserver.NAME, new ResponseObserver(metrics, accessLog, admission))
-                .addLast(AGGREGATOR, new LimitedBody(maxBodySize, badRequests)).addLast(ROUTER, router);
+        p.addLast(RequestTimeouts.DECODED, clock.decoded)
+                .addLast(ResponseObserver.NAME, new ResponseObserver(metrics, accessLog, admission))
+                .addLast(AGGREGATOR, new LimitedBody(maxBodySize, badRequests, limits)).addLast(ROUTER, router);
+    }
+
+    /**
+     * A request became an SSE stream: no more HTTP parsing, response observing, body aggregation
+     * or request timeouts. Works on an HTTP/1.1 connection and on an HTTP/2 stream (which has no
+     * timeouts nor upgrade handler of its own); the caller removes the router.
+     */
+    static void becomeStream(ChannelPipeline p) {
+        for (String name : new String[] {RequestTimeouts.RAW, RequestTimeouts.DECODED, CODEC, UPGRADE,
+                ResponseObserver.NAME, AGGREGATOR}) {
+            if (p.get(name) != null) {
+                p.remove(name);
+            }
+        }
     }
 
     /** The handler of an {@code Upgrade: h2c} request: HTTP/2 in place of HTTP/1.1. */
@@ -107,7 +131,26 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
         if (!AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)) {
             return null; // not ours (e.g. websocket): the request is answered as plain HTTP/1.1
         }
-        return new Http2ServerUpgradeCodec(http2.connectionCodec(), http2.multiplexer(), new DropHttp1());
+        return new Http2ServerUpgradeCodec(http2.connectionCodec(), http2.multiplexer(), ConnectionErrors.INSTANCE,
+                new DropHttp1());
+    }
+
+    /**
+     * The last handler of an HTTP/2 connection. A connection error (a client that sends something
+     * other than frames after the preface, a broken frame) has already been answered by the codec
+     * with a GOAWAY; what reaches here is only the report of it, which is the client's business:
+     * logged at debug, and the connection closed, never a stack trace in the log.
+     */
+    @io.netty.channel.ChannelHandler.Sharable
+    static final class ConnectionErrors extends io.netty.channel.ChannelInboundHandlerAdapter {
+        static final String NAME = "h2-errors";
+        static final ConnectionErrors INSTANCE = new ConnectionErrors();
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("HTTP/2 connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        }
     }
 
     /**
@@ -118,7 +161,8 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
             ChannelPipeline p = ctx.pipeline();
-            for (String name : new String[] {ResponseObserver.NAME, AGGREGATOR, ROUTER}) {
+            for (String name : new String[] {RequestTimeouts.RAW, RequestTimeouts.DECODED, ResponseObserver.NAME,
+                    AGGREGATOR, ROUTER}) {
                 if (p.get(name) != null) {
                     p.remove(name);
                 }
@@ -146,12 +190,18 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
                 return;
             }
             ChannelPipeline p = ctx.pipeline();
-            for (String name : new String[] {CODEC, UPGRADE, ResponseObserver.NAME, AGGREGATOR, ROUTER}) {
+            for (String name : new String[] {RequestTimeouts.DECODED, CODEC, UPGRADE, ResponseObserver.NAME,
+                    AGGREGATOR, ROUTER}) {
                 if (p.get(name) != null) {
                     p.remove(name);
                 }
             }
-            p.addLast(Http2Streams.CONNECTION, http2.connectionCodec()).addLast(Http2Streams.STREAMS, http2.multiplexer());
+            p.addLast(Http2Streams.CONNECTION, http2.connectionCodec()).addLast(Http2Streams.STREAMS, http2.multiplexer())
+                    .addLast(ConnectionErrors.NAME, ConnectionErrors.INSTANCE);
+            // HTTP/2 keeps its connection open for its streams: the HTTP/1.1 request timeouts go.
+            if (p.get(RequestTimeouts.RAW) != null) {
+                p.remove(RequestTimeouts.RAW);
+            }
             p.remove(this); // the preface and what follows go to the HTTP/2 codec
         }
     }
@@ -166,7 +216,8 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
         protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
             if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
                 ctx.pipeline().addLast(Http2Streams.CONNECTION, http2.connectionCodec())
-                        .addLast(Http2Streams.STREAMS, http2.multiplexer());
+                        .addLast(Http2Streams.STREAMS, http2.multiplexer())
+                        .addLast(ConnectionErrors.NAME, ConnectionErrors.INSTANCE);
             } else {
                 http1(ctx.pipeline(), false);
             }
@@ -196,11 +247,13 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
     static final class LimitedBody extends HttpObjectAggregator {
         private final int limit;
         private final BadRequestLog badRequests;
+        private final RequestLimits limits;
 
-        LimitedBody(int limit, BadRequestLog badRequests) {
+        LimitedBody(int limit, BadRequestLog badRequests, RequestLimits limits) {
             super(limit);
             this.limit = limit;
             this.badRequests = badRequests;
+            this.limits = limits;
         }
 
         @Override
@@ -216,6 +269,7 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
             }
             long announced = HttpUtil.getContentLength(start, -1L);
             if (announced > limit) {
+                limits.countBodyTooLarge();
                 start.headers().remove(HttpHeaderNames.EXPECT);
                 return refusal(pipeline, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "The request body (Content-Length: "
                         + announced + ") is larger than " + limit + " bytes (--max-body-size).");
@@ -232,6 +286,7 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
             String message = tooLarge();
+            limits.countBodyTooLarge();
             badRequests.warn(ctx, 413, message);
             FullHttpResponse res = Responses.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, message);
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

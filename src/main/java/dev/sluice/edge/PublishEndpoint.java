@@ -1,5 +1,7 @@
 package dev.sluice.edge;
 
+import dev.sluice.admission.Refusal;
+import dev.sluice.admission.RequestLimits;
 import dev.sluice.auth.MercureClaims;
 import dev.sluice.topic.SelectorCache;
 import dev.sluice.topic.TopicSelector;
@@ -17,6 +19,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
@@ -43,14 +46,16 @@ final class PublishEndpoint {
     private final boolean subscriptionTopicsReserved;
     private final boolean allowNonAsciiIds;
     private final BadRequestLog badRequests;
+    private final RequestLimits limits;
     private final String hubUrl;
     private final dev.sluice.topic.HubNamespace reserved;
 
     PublishEndpoint(Transport transport, Access access, Cors cors, SelectorCache selectors, GatewayMetrics stats,
                     int maxTopicLength, boolean allowNonAsciiIds, BadRequestLog badRequests,
-                    boolean subscriptionTopicsReserved) {
+                    boolean subscriptionTopicsReserved, RequestLimits limits) {
         this.subscriptionTopicsReserved = subscriptionTopicsReserved;
         this.badRequests = badRequests;
+        this.limits = limits;
         this.hubUrl = selectors.baseUrl() != null ? selectors.baseUrl() : dev.sluice.config.Config.DEFAULT_HUB_URL;
         this.reserved = new dev.sluice.topic.HubNamespace(hubUrl);
         this.maxTopicLength = maxTopicLength;
@@ -72,7 +77,28 @@ final class PublishEndpoint {
                             + (contentType == null ? "none" : "'" + contentType + "'") + ").");
             return;
         }
-        Access.Result who = access.publisher(req, query);
+        CompletableFuture<Access.Result> checked = access.publisher(req, query);
+        if (checked.isDone()) {
+            authorised(ctx, req, checked.join(), started);
+            return;
+        }
+        // The token is being checked against a key set, off this event loop: the request waits
+        // (reading paused, its body kept), the loop goes on serving everyone else.
+        req.retain();
+        ctx.channel().config().setAutoRead(false);
+        checked.thenAccept(who -> ctx.executor().execute(() -> {
+            try {
+                ctx.channel().config().setAutoRead(true);
+                if (ctx.channel().isActive()) {
+                    authorised(ctx, req, who, started);
+                }
+            } finally {
+                req.release();
+            }
+        }));
+    }
+
+    private void authorised(ChannelHandlerContext ctx, FullHttpRequest req, Access.Result who, long started) {
         if (!who.ok()) {
             refuse(ctx, req, HttpResponseStatus.valueOf(who.status()), who.refusal(), who.challenge());
             return;
@@ -141,6 +167,7 @@ final class PublishEndpoint {
         if (topics == null || topics.isEmpty()) {
             throw new BadUpdate(400, "Missing 'topic' field: an update needs at least one topic.");
         }
+        refuseIf(limits.topicsPerUpdate(topics.size()));
         for (String t : topics) {
             if (t.isEmpty()) {
                 throw new BadUpdate(400, "Empty 'topic' field: topics must not be empty.");
@@ -169,6 +196,7 @@ final class PublishEndpoint {
             id = null;
         }
         if (id != null) {
+            refuseIf(limits.idLength(id));
             if (id.startsWith("#")) {
                 throw new BadUpdate(400, "Invalid 'id': it must not start with '#' (reserved for hub-generated ids).");
             }
@@ -189,6 +217,7 @@ final class PublishEndpoint {
             }
         }
         String type = first(form, "type");
+        refuseIf(limits.typeLength(type));
         if (type != null && hasLineBreakOrNul(type)) {
             throw new BadUpdate(400, "Invalid 'type': it must not contain CR, LF or NUL.");
         }
@@ -210,6 +239,12 @@ final class PublishEndpoint {
         }
         boolean isPrivate = form.containsKey("private");
         return new Update(id == null ? Ids.newId() : id, topics, data == null ? "" : data, isPrivate, type, retry);
+    }
+
+    private static void refuseIf(Refusal refusal) throws BadUpdate {
+        if (refusal != null) {
+            throw new BadUpdate(refusal.status(), refusal.message());
+        }
     }
 
     private void checkAllowed(MercureClaims claims, Update update) throws BadUpdate {

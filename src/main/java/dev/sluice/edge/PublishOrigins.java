@@ -28,14 +28,17 @@ final class PublishOrigins {
 
     /** Null when the request may publish with its cookie; otherwise why not, for a 403. */
     String refusal(HttpHeaders headers) {
-        String origin = headers.get(HttpHeaderNames.ORIGIN);
+        return refusal(headers.get(HttpHeaderNames.ORIGIN), headers.get(HttpHeaderNames.REFERER));
+    }
+
+    /** As {@link #refusal(HttpHeaders)}, from the request's Origin and Referer headers (each may be null). */
+    String refusal(String origin, String referer) {
         String from;
         String claimed;
         if (origin != null && !origin.isBlank()) {
             from = "Origin";
             claimed = origin.strip();
         } else {
-            String referer = headers.get(HttpHeaderNames.REFERER);
             if (referer == null || referer.isBlank()) {
                 return "A publish authenticated by the mercureAuthorization cookie must carry an Origin or"
                         + " Referer header naming an allowed origin (--publish-origins); this one has neither.";

@@ -10,6 +10,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.CharacterCodingException;
 import dev.sluice.admission.Admission;
 import dev.sluice.admission.Refusal;
+import dev.sluice.admission.RequestLimits;
 import dev.sluice.metrics.GatewayMetrics;
 import dev.sluice.transport.Transport;
 import io.netty.channel.ChannelHandler;
@@ -46,8 +47,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Cors cors;
     private final int maxQueryParams;
     private final BadRequestLog badRequests;
-    private final int maxInitialLine;
-    private final int maxHeaderSize;
+    private final RequestLimits limits;
     private final Admission admission;
     /** False with --no-metrics-on-main: /metrics is on the admin listener only. */
     private final boolean metricsHere;
@@ -56,7 +56,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final SubscriptionsEndpoint subscriptions;
 
     RequestRouter(SubscribeEndpoint subscribe, PublishEndpoint publish, Transport transport, GatewayMetrics metrics,
-                  Cors cors, int maxQueryParams, BadRequestLog badRequests, int maxInitialLine, int maxHeaderSize,
+                  Cors cors, int maxQueryParams, BadRequestLog badRequests, RequestLimits limits,
                   Admission admission, boolean metricsHere, java.util.function.BooleanSupplier draining,
                   SubscriptionsEndpoint subscriptions) {
         this.metricsHere = metricsHere;
@@ -64,8 +64,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         this.admission = admission;
         this.draining = draining;
         this.badRequests = badRequests;
-        this.maxInitialLine = maxInitialLine;
-        this.maxHeaderSize = maxHeaderSize;
+        this.limits = limits;
         this.subscribe = subscribe;
         this.publish = publish;
         this.transport = transport;
@@ -79,7 +78,14 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         DecoderResult decoded = req.decoderResult();
         if (decoded.isFailure()) {
             // The codec stops parsing this connection after a failure: answer, then close.
-            malformed(ctx, null, decoderFailureStatus(decoded.cause()), decoderFailureMessage(decoded.cause()));
+            Throwable cause = decoded.cause();
+            if (cause instanceof TooLongHttpLineException) {
+                malformed(ctx, null, limits.urlTooLong());
+            } else if (cause instanceof TooLongHttpHeaderException) {
+                malformed(ctx, null, limits.headersTooLarge());
+            } else {
+                malformed(ctx, null, HttpResponseStatus.BAD_REQUEST, decoderFailureMessage(cause));
+            }
             return;
         }
         if (req.protocolVersion().majorVersion() != 1) {
@@ -115,7 +121,8 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         if (count(query.parameters()) > maxQueryParams) {
             malformed(ctx, req, HttpResponseStatus.BAD_REQUEST, "The URL has more than " + maxQueryParams
-                    + " query parameters; at most " + maxQueryParams + " are read (--max-topics plus 16).");
+                    + " query parameters; at most " + maxQueryParams
+                    + " are read (--max-topics-per-subscription plus 16).");
             return;
         }
         String path = query.path();
@@ -238,7 +245,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (count(form) + count(all) > maxQueryParams) {
             malformed(ctx, req, HttpResponseStatus.BAD_REQUEST, "The query and the body hold more than "
                     + maxQueryParams + " parameters together; at most " + maxQueryParams
-                    + " are read (--max-topics plus 16).");
+                    + " are read (--max-topics-per-subscription plus 16).");
             return null;
         }
         form.forEach((k, v) -> all.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
@@ -327,24 +334,13 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         Responses.send(ctx, req, Responses.error(status, text));
     }
 
-    static HttpResponseStatus decoderFailureStatus(Throwable cause) {
-        if (cause instanceof TooLongHttpLineException) {
-            return HttpResponseStatus.REQUEST_URI_TOO_LONG;
-        }
-        if (cause instanceof TooLongHttpHeaderException) {
-            return HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
-        }
-        return HttpResponseStatus.BAD_REQUEST;
+    /** Answers a request refused for a size limit, and logs it as one rate-limited line. */
+    private void malformed(ChannelHandlerContext ctx, FullHttpRequest req, Refusal refusal) {
+        badRequests.warn(ctx, refusal.status(), refusal.message());
+        Responses.send(ctx, req, Refusals.response(refusal));
     }
 
-    private String decoderFailureMessage(Throwable cause) {
-        if (cause instanceof TooLongHttpLineException) {
-            return "The request line (method, URL and version) is longer than " + maxInitialLine
-                    + " bytes; send a shorter URL.";
-        }
-        if (cause instanceof TooLongHttpHeaderException) {
-            return "The request headers are larger than " + maxHeaderSize + " bytes in all.";
-        }
+    private static String decoderFailureMessage(Throwable cause) {
         String why = cause.getMessage();
         return "Malformed HTTP request: " + (why == null || why.isBlank() ? cause.getClass().getSimpleName() : why);
     }

@@ -2,6 +2,7 @@ package dev.sluice.edge;
 
 import dev.sluice.admission.Admission;
 import dev.sluice.admission.Refusal;
+import dev.sluice.admission.RequestLimits;
 import dev.sluice.auth.MercureClaims;
 import dev.sluice.config.Config;
 import dev.sluice.metrics.GatewayMetrics;
@@ -27,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import dev.sluice.transport.Transport;
 import dev.sluice.subscriptions.SubscriptionRegistry;
@@ -56,15 +58,18 @@ final class SubscribeEndpoint {
     private final SelectorCache selectors;
     private final GatewayMetrics stats;
     private final Admission admission;
+    private final RequestLimits limits;
     private final AccessLog accessLog;
     /** Active subscriptions (--subscriptions), or null. */
     private final SubscriptionRegistry subscriptions;
 
     SubscribeEndpoint(Hub hub, Transport transport, Access access, Cors cors, Config config, GatewayMetrics stats,
-                      Admission admission, AccessLog accessLog, SubscriptionRegistry subscriptions) {
+                      Admission admission, AccessLog accessLog, SubscriptionRegistry subscriptions,
+                      RequestLimits limits) {
         this.accessLog = accessLog;
         this.subscriptions = subscriptions;
         this.admission = admission;
+        this.limits = limits;
         this.hub = hub;
         this.transport = transport;
         this.access = access;
@@ -87,6 +92,9 @@ final class SubscribeEndpoint {
         SubscribeRequest.Parsed parsed = SubscribeRequest.parse(parameters, config, selectors);
         ctx.channel().attr(ResponseObserver.TOPICS).set(parsed.request() == null ? 0 : parsed.request().selectors.size());
         if (parsed.refusal() != null) {
+            if (parsed.tooManyTopics()) {
+                limits.countTopicsPerSubscription();
+            }
             var res = Responses.error(HttpResponseStatus.BAD_REQUEST, parsed.refusal());
             if (parsed.refusal().equals(SubscribeRequest.QUERY_TOKEN)) {
                 res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, Challenges.invalidRequest());
@@ -96,14 +104,36 @@ final class SubscribeEndpoint {
             return;
         }
         SubscribeRequest request = parsed.request();
-        boolean v1 = request.dialect == SubscribeRequest.Dialect.V1;
         if (hub.subscribers() >= config.maxSubscribers()) {
             stats.refusedSubscribers.increment();
             refuse(ctx, req, admission.hubFull(config.maxSubscribers()));
             return;
         }
         String metadataUrl = Challenges.metadataUrl(Challenges.hubUrl(config, req.headers(), Tls.on(ctx)));
-        Access.Result who = access.subscriber(req, query, request.dialect, metadataUrl);
+        CompletableFuture<Access.Result> checked = access.subscriber(req, query, request.dialect, metadataUrl);
+        if (checked.isDone()) {
+            authorised(ctx, req, query, request, metadataUrl, checked.join());
+            return;
+        }
+        // The token is being checked against a key set, off this event loop: the connection waits
+        // (reading paused), the loop goes on serving everyone else.
+        req.retain();
+        ctx.channel().config().setAutoRead(false);
+        checked.thenAccept(who -> ctx.executor().execute(() -> {
+            try {
+                ctx.channel().config().setAutoRead(true);
+                if (ctx.channel().isActive()) {
+                    authorised(ctx, req, query, request, metadataUrl, who);
+                }
+            } finally {
+                req.release();
+            }
+        }));
+    }
+
+    private void authorised(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query,
+                            SubscribeRequest request, String metadataUrl, Access.Result who) {
+        boolean v1 = request.dialect == SubscribeRequest.Dialect.V1;
         if (!who.ok()) {
             refuse(ctx, req, HttpResponseStatus.valueOf(who.status()), who.refusal(), who.challenge());
             return;
@@ -155,7 +185,8 @@ final class SubscribeEndpoint {
             ctx.channel().config().setAutoRead(false);
             ChannelPipeline p = ctx.pipeline();
             p.addLast(AWAITING, new DropInput());
-            leaveHttp(p, ctx.handler());
+            PipelineInitializer.becomeStream(p);
+            p.remove(ctx.handler());
             transport.caughtUp().orTimeout(CATCH_UP_LIMIT_MILLIS, TimeUnit.MILLISECONDS)
                     .whenComplete((ok, late) -> ctx.executor().execute(() -> open(ctx, s, resumeFrom, chunked, origin, v1,
                             opened, request, claims)));
@@ -202,7 +233,8 @@ final class SubscribeEndpoint {
             p.replace(AWAITING, "stream", new StreamHandler(hub, s, opened, onEnd));
         } else {
             p.addLast("stream", new StreamHandler(hub, s, opened, onEnd));
-            leaveHttp(p, ctx.handler());
+            PipelineInitializer.becomeStream(p);
+            p.remove(ctx.handler());
         }
         if (http2) {
             p.addFirst(Http2SseFramer.NAME, new Http2SseFramer());
@@ -314,21 +346,6 @@ final class SubscribeEndpoint {
         }
         sb.append("\r\n");
         return io.netty.buffer.Unpooled.copiedBuffer(sb, StandardCharsets.UTF_8);
-    }
-
-    /**
-     * Takes the HTTP handlers off a connection (or HTTP/2 stream) that becomes an SSE stream: the
-     * codec, the response observer, the body aggregator, the h2c upgrade handler of a cleartext HTTP/1.1 connection, and
-     * the router.
-     */
-    private static void leaveHttp(ChannelPipeline p, io.netty.channel.ChannelHandler router) {
-        p.remove(PipelineInitializer.CODEC);
-        p.remove(ResponseObserver.NAME);
-        p.remove(PipelineInitializer.AGGREGATOR);
-        if (p.get(PipelineInitializer.UPGRADE) != null) {
-            p.remove(PipelineInitializer.UPGRADE);
-        }
-        p.remove(router);
     }
 
     /** The same head as {@link #head} as an HTTP/2 HEADERS frame; header values are sent as UTF-8. */

@@ -32,8 +32,15 @@ final class SubscribeRequest {
 
     enum Dialect { V0, V1 }
 
-    /** The outcome: a request, or a 400's message. */
-    record Parsed(SubscribeRequest request, String refusal) {
+    /**
+     * The outcome: a request, or a 400's message.
+     *
+     * @param tooManyTopics the refusal is for {@code --max-topics-per-subscription} (counted apart)
+     */
+    record Parsed(SubscribeRequest request, String refusal, boolean tooManyTopics) {
+        Parsed(SubscribeRequest request, String refusal) {
+            this(request, refusal, false);
+        }
     }
 
     final Dialect dialect;
@@ -89,8 +96,8 @@ final class SubscribeRequest {
                     + " it for several.");
         }
         if (topics.size() > config.maxTopicsPerSubscription()) {
-            return refused("Too many 'topic' parameters: " + topics.size() + " given, at most "
-                    + config.maxTopicsPerSubscription() + " allowed (--max-topics).");
+            return new Parsed(null, "Too many 'topic' parameters: " + topics.size() + " given, at most "
+                    + config.maxTopicsPerSubscription() + " allowed (--max-topics-per-subscription).", true);
         }
         List<TopicSelector> selectors = new ArrayList<>(topics.size());
         for (String t : new LinkedHashSet<>(topics)) {
@@ -113,8 +120,8 @@ final class SubscribeRequest {
             return refused(QUERY_TOKEN);
         }
         if (matchers.size() > config.maxTopicsPerSubscription()) {
-            return refused("Too many matcher parameters: " + matchers.size() + " given, at most "
-                    + config.maxTopicsPerSubscription() + " allowed (--max-topics).");
+            return new Parsed(null, "Too many matcher parameters: " + matchers.size() + " given, at most "
+                    + config.maxTopicsPerSubscription() + " allowed (--max-topics-per-subscription).", true);
         }
         Set<TopicSelector> selectors = new LinkedHashSet<>();
         for (TopicMatcher m : matchers) {

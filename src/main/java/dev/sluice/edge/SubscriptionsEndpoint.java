@@ -53,8 +53,30 @@ final class SubscriptionsEndpoint {
     }
 
     void handle(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query) {
+        java.util.concurrent.CompletableFuture<Access.Result> checked =
+                access.subscriber(req, query, SubscribeRequest.Dialect.V0, null);
+        if (checked.isDone()) {
+            authorised(ctx, req, checked.join());
+            return;
+        }
+        // The token is being checked against a key set, off this event loop: the request waits
+        // (reading paused), the loop goes on serving everyone else.
+        req.retain();
+        ctx.channel().config().setAutoRead(false);
+        checked.thenAccept(who -> ctx.executor().execute(() -> {
+            try {
+                ctx.channel().config().setAutoRead(true);
+                if (ctx.channel().isActive()) {
+                    authorised(ctx, req, who);
+                }
+            } finally {
+                req.release();
+            }
+        }));
+    }
+
+    private void authorised(ChannelHandlerContext ctx, FullHttpRequest req, Access.Result who) {
         String raw = rawPath(req.uri());
-        Access.Result who = access.subscriber(req, query, SubscribeRequest.Dialect.V0, null);
         if (!who.ok()) {
             refuse(ctx, req, HttpResponseStatus.valueOf(who.status()), who.refusal());
             return;

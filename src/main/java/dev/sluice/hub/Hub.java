@@ -73,7 +73,7 @@ public final class Hub implements AutoCloseable {
         List<Throttler.Rule> rules = new ArrayList<>();
         settings.throttle.forEach((sel, interval) -> rules.add(new Throttler.Rule(selectorCache.selector(sel), interval)));
         this.throttler = new Throttler(rules, selectorCache, dispatchers[0].loop, history, this::offerToLoops);
-        this.sweeper = new Sweeper(dispatchers, settings.heartbeat, wire);
+        this.sweeper = new Sweeper(dispatchers, settings.heartbeat, settings.maxConnectionAge, wire);
         this.stats = new HubStats(this, history, throttler, replayer, dispatchers);
     }
 
@@ -131,6 +131,14 @@ public final class Hub implements AutoCloseable {
     public Resume register(Subscriber s, String lastEventId) {
         LoopDispatcher d = dispatcherOf(s);
         s.wire = wire;
+        long maxAge = settings.maxConnectionAge.toNanos();
+        if (maxAge > 0) {
+            // Jitter, so that streams opened together (after a deploy, say) do not all come back together.
+            long jitter = (long) (maxAge * HubSettings.MAX_AGE_JITTER);
+            s.ageDeadlineNanos = System.nanoTime() + maxAge
+                    + (jitter > 0 ? java.util.concurrent.ThreadLocalRandom.current().nextLong(jitter + 1) : 0);
+            s.ageLimited = true;
+        }
         // Register before the resume point is read: from now on every accepted event is offered
         // to this loop, and the ones already accepted are at or before that point.
         d.register(s);

@@ -27,6 +27,11 @@ public final class HubSettings {
     final int maxQueuedPerLoop;
     /** Event type of the block carrying a stream's position, or null for an id-only block. */
     final String positionEvent;
+    /** Streams end after this age plus up to {@link #MAX_AGE_JITTER} of it; zero for never. */
+    final Duration maxConnectionAge;
+
+    /** The largest random part added to {@code maxConnectionAge}, as a fraction of it. */
+    public static final double MAX_AGE_JITTER = 0.10;
 
     private HubSettings(Builder b) {
         this.historySize = b.historySize;
@@ -42,6 +47,7 @@ public final class HubSettings {
         this.throttle = Collections.unmodifiableMap(new LinkedHashMap<>(b.throttle));
         this.maxQueuedPerLoop = b.maxQueuedPerLoop;
         this.positionEvent = b.positionEvent;
+        this.maxConnectionAge = Objects.requireNonNull(b.maxConnectionAge, "maxConnectionAge");
         if (positionEvent != null && (positionEvent.isEmpty() || positionEvent.equals("message")
                 || positionEvent.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0))) {
             // On the wire: one event field line, and a type no onmessage handler receives.
@@ -49,7 +55,8 @@ public final class HubSettings {
                     + " got '" + positionEvent + "'");
         }
         if (historySize < 0 || historyMaxBytes < 0 || subscriberBudgetBytes <= 0 || replayBatch <= 0
-                || maxQueuedPerLoop <= 0 || heartbeat.isNegative() || closeGrace.isNegative()) {
+                || maxQueuedPerLoop <= 0 || heartbeat.isNegative() || closeGrace.isNegative()
+                || maxConnectionAge.isNegative()) {
             throw new IllegalArgumentException("hub settings out of range: " + this);
         }
     }
@@ -68,7 +75,8 @@ public final class HubSettings {
                 + ", subscriberBudget=" + subscriberBudgetBytes + ", heartbeat=" + heartbeat + ", retry=" + retryMillis
                 + ", reconnectRetry=" + reconnectRetryMillis + ", closeGrace=" + closeGrace + ", replayBatch="
                 + replayBatch + ", conflate=" + conflate + ", conflateAll=" + conflateAll + ", throttle=" + throttle
-                + ", maxQueuedPerLoop=" + maxQueuedPerLoop + ", positionEvent=" + positionEvent + "]";
+                + ", maxQueuedPerLoop=" + maxQueuedPerLoop + ", positionEvent=" + positionEvent
+                + ", maxConnectionAge=" + maxConnectionAge + "]";
     }
 
     /** Defaults are the gateway's own (see {@code Config}). */
@@ -86,6 +94,7 @@ public final class HubSettings {
         private Map<String, Duration> throttle = Map.of();
         private int maxQueuedPerLoop = 8192;
         private String positionEvent;
+        private Duration maxConnectionAge = Duration.ZERO;
 
         private Builder() {
         }
@@ -119,6 +128,12 @@ public final class HubSettings {
          * block, for clients that ignore id-only blocks; null (the default) for the id-only block.
          */
         public Builder positionEvent(String v) { positionEvent = v; return this; }
+        /**
+         * End every stream after this age plus a random part of up to 10 % of it (so streams opened
+         * together do not all reconnect together), with a {@code retry:} hint; zero (the default)
+         * for never.
+         */
+        public Builder maxConnectionAge(Duration v) { maxConnectionAge = v; return this; }
 
         public HubSettings build() {
             return new HubSettings(this);

@@ -57,6 +57,10 @@ public final class Subscriber {
     /** Send the latest retained event of every matching topic first (live subscriptions only). */
     final boolean snapshot;
 
+    /** System.nanoTime() at which the hub ends the stream for its age; meaningful when {@link #ageLimited}. */
+    long ageDeadlineNanos;
+    boolean ageLimited;
+
     // Loop-confined state.
     State state = State.REPLAYING;
     /** Why the hub ended the stream; null while open or when the client left. */

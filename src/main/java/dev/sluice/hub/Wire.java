@@ -55,7 +55,7 @@ final class Wire {
             case SHUTDOWN -> "hub stopping, resume elsewhere or later";
             case DRAIN -> DRAIN_REASON;
             case LIMIT -> "over a limit, resume later";
-            case MAX_AGE -> "stream at its maximum age, reconnect";
+            case MAX_AGE -> "connection age limit reached, reconnect to resume";
             case CLIENT, ERROR -> "closing";
         };
     }

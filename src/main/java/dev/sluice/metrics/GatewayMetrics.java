@@ -46,6 +46,7 @@ public final class GatewayMetrics implements AutoCloseable {
     public final Counter subscriptions;
     public final Counter refusedSubscribers;
     public final Timer publishLatency;
+    public final Counter idleClosed;
     private final ConcurrentHashMap<Integer, Counter> responses = new ConcurrentHashMap<>();
 
     /**
@@ -75,6 +76,10 @@ public final class GatewayMetrics implements AutoCloseable {
                 .minimumExpectedValue(PUBLISH_BUCKETS[0]).maximumExpectedValue(PUBLISH_BUCKETS[PUBLISH_BUCKETS.length - 1])
                 .register(registry);
 
+        idleClosed = Counter.builder("sluice_connections_closed_idle")
+                .description("Connections that were not streams closed for sending nothing (--idle-timeout, or"
+                        + " --header-timeout before their first byte)").register(registry);
+
         HubStats stats = hub.stats();
         Gauge.builder("sluice_subscribers", stats, HubStats::subscribers).description("Connected subscribers")
                 .register(registry);
@@ -100,7 +105,7 @@ public final class GatewayMetrics implements AutoCloseable {
             FunctionCounter.builder("sluice_streams_closed", stats, st -> st.closed(cause))
                     .tag("cause", cause.label())
                     .description("SSE streams ended, by cause: client (it went away), slow (over its budget),"
-                            + " token_expired, shutdown, drain (ended in waves by a draining gateway), limit, max_age,"
+                            + " token_expired, shutdown, drain (ended in waves by a draining gateway), limit, max_age (--max-connection-age),"
                             + " error").register(registry);
         }
         histogram("sluice_fanout_latency_seconds", "Time from the hub handing an update to the event loops to each"

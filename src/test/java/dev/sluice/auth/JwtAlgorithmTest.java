@@ -15,22 +15,24 @@ class JwtAlgorithmTest {
         "hs256, HS256",
         "' Rs384 ', RS384",
         "es512, ES512",
+        "eddsa, EdDSA",
+        "EdDSA, EdDSA",
     })
     void parsesNamesCaseInsensitively(String input, JwtAlgorithm expected) {
         assertThat(JwtAlgorithm.parse(input)).isEqualTo(expected);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"none", "HS1", "PS256", "EdDSA", ""})
+    @ValueSource(strings = {"none", "HS1", "PS256", "Ed448", ""})
     void refusesUnknownNamesListingTheAcceptedOnes(String input) {
         assertThatThrownBy(() -> JwtAlgorithm.parse(input))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("unknown JWT algorithm '" + input + "'; accepted values are "
-                        + "HS256, HS384, HS512, RS256, RS384, RS512, ES256, ES384, ES512");
+                        + "HS256, HS384, HS512, RS256, RS384, RS512, ES256, ES384, ES512, EdDSA");
     }
 
     @ParameterizedTest
-    @CsvSource({"HS256, true", "HS512, true", "RS256, false", "ES384, false"})
+    @CsvSource({"HS256, true", "HS512, true", "RS256, false", "ES384, false", "EdDSA, false"})
     void knowsWhichAlgorithmsUseASharedSecret(JwtAlgorithm alg, boolean hmac) {
         assertThat(alg.isHmac()).isEqualTo(hmac);
     }

@@ -50,7 +50,7 @@ class JwtKeyTest {
                 Arguments.of("no END line", "-----BEGIN PUBLIC KEY-----\nMIIB\n", "no complete -----BEGIN"),
                 Arguments.of("bad base64", "-----BEGIN PUBLIC KEY-----\n%%%\n-----END PUBLIC KEY-----", "bad base64"),
                 Arguments.of("not DER", pem("PUBLIC KEY", "not a key at all".getBytes(StandardCharsets.UTF_8)),
-                        "is not an RSA or EC public key"),
+                        "is not an RSA, EC or Ed25519 public key"),
                 Arguments.of("private key", pem("PRIVATE KEY", RSA.getPrivate().getEncoded()),
                         "is a private key; configure the matching public key"),
                 Arguments.of("PKCS#1", "-----BEGIN RSA PUBLIC KEY-----\n" + garbage + "\n-----END RSA PUBLIC KEY-----",

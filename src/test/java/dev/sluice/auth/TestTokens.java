@@ -50,6 +50,27 @@ final class TestTokens {
         }
     }
 
+    static KeyPair ed25519() {
+        try {
+            return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * The JWK form of a JDK Ed25519 key pair, which nimbus signs with: the raw 32-byte public key
+     * ends its X.509 encoding, the 32-byte private seed ends its PKCS#8 encoding.
+     */
+    static com.nimbusds.jose.jwk.OctetKeyPair okp(KeyPair pair) {
+        byte[] pub = pair.getPublic().getEncoded();
+        byte[] priv = pair.getPrivate().getEncoded();
+        return new com.nimbusds.jose.jwk.OctetKeyPair.Builder(com.nimbusds.jose.jwk.Curve.Ed25519,
+                com.nimbusds.jose.util.Base64URL.encode(java.util.Arrays.copyOfRange(pub, pub.length - 32, pub.length)))
+                .d(com.nimbusds.jose.util.Base64URL.encode(java.util.Arrays.copyOfRange(priv, priv.length - 32, priv.length)))
+                .build();
+    }
+
     static String pem(PublicKey key) {
         return pem("PUBLIC KEY", key.getEncoded());
     }
@@ -78,6 +99,9 @@ final class TestTokens {
     private static JWSSigner signer(Object key) throws JOSEException {
         if (key instanceof byte[] secret) {
             return new MACSigner(secret);
+        }
+        if (key instanceof com.nimbusds.jose.jwk.OctetKeyPair okp) {
+            return new com.nimbusds.jose.crypto.Ed25519Signer(okp);
         }
         if (key instanceof ECPrivateKey ec) {
             return new ECDSASigner(ec);

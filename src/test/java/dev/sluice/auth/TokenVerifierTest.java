@@ -286,6 +286,10 @@ class TokenVerifierTest {
         if (alg.isHmac()) {
             signingKey = SECRET_64;
             key = JwtKey.hmac(alg, SECRET_64);
+        } else if (alg == JwtAlgorithm.EdDSA) {
+            KeyPair pair = TestTokens.ed25519();
+            signingKey = TestTokens.okp(pair);
+            key = JwtKey.parse(alg, pem(pair.getPublic()));
         } else {
             KeyPair pair = alg.name().startsWith("RS") ? RSA : TestTokens.ec(TestTokens.jcaCurve(alg));
             signingKey = pair.getPrivate();

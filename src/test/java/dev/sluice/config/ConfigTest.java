@@ -40,7 +40,7 @@ class ConfigTest {
                 Arguments.of((Consumer<Config.Builder>) b -> b.heartbeat(Duration.ofSeconds(-1)), "--heartbeat"),
                 Arguments.of((Consumer<Config.Builder>) b -> b.retry(Duration.ZERO), "--retry"),
                 Arguments.of((Consumer<Config.Builder>) b -> b.workers(0), "--workers"),
-                Arguments.of((Consumer<Config.Builder>) b -> b.maxTopicsPerSubscription(0), "--max-topics"),
+                Arguments.of((Consumer<Config.Builder>) b -> b.maxTopicsPerSubscription(0), "--max-topics-per-subscription"),
                 Arguments.of((Consumer<Config.Builder>) b -> b.io("kqueue"), "--io"),
                 Arguments.of((Consumer<Config.Builder>) b -> b.transport(" "), "--transport"),
                 Arguments.of((Consumer<Config.Builder>) b -> b.corsOrigins(List.of("example.com")), "--cors-origins"),

@@ -7,15 +7,18 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.Ed25519Signer;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
 import com.nimbusds.jose.jwk.gen.OctetSequenceKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -43,6 +46,7 @@ class JwksTest {
     static final ECKey P384 = ec(Curve.P_384, "ec-384");
     static final ECKey P521 = ec(Curve.P_521, "ec-521");
     static final OctetSequenceKey HMAC = hmac("hs-1");
+    static final OctetKeyPair ED = ed25519("ed-1");
 
     final AtomicReference<String> served = new AtomicReference<>();
     final AtomicInteger fetches = new AtomicInteger();
@@ -65,6 +69,14 @@ class JwksTest {
         }
     }
 
+    static OctetKeyPair ed25519(String kid) {
+        try {
+            return new OctetKeyPairGenerator(Curve.Ed25519).keyID(kid).generate();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
     static OctetSequenceKey hmac(String kid) {
         try {
             return new OctetSequenceKeyGenerator(512).keyID(kid).generate();
@@ -81,7 +93,7 @@ class JwksTest {
 
     @BeforeEach
     void start() throws Exception {
-        serve(RS.toPublicJWK(), P256.toPublicJWK(), P384.toPublicJWK(), P521.toPublicJWK(), HMAC);
+        serve(RS.toPublicJWK(), P256.toPublicJWK(), P384.toPublicJWK(), P521.toPublicJWK(), HMAC, ED.toPublicJWK());
         jwks = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         jwks.createContext("/jwks.json", exchange -> {
             fetches.incrementAndGet();
@@ -126,8 +138,14 @@ class JwksTest {
         for (JWSAlgorithm alg : List.of(JWSAlgorithm.HS256, JWSAlgorithm.HS384, JWSAlgorithm.HS512)) {
             assertThat(publish(token(alg, "hs-1", new MACSigner(HMAC))).statusCode()).as(alg.getName()).isEqualTo(200);
         }
+        assertThat(publish(token(JWSAlgorithm.EdDSA, "ed-1", new Ed25519Signer(ED))).statusCode()).isEqualTo(200);
+        assertThat(publish(token(JWSAlgorithm.EdDSA, null, new Ed25519Signer(ED))).statusCode())
+                .as("EdDSA without kid").isEqualTo(200);
         assertThat(publish(token(JWSAlgorithm.RS256, null, new RSASSASigner(RS))).statusCode())
                 .as("without kid, every key of the right type is tried").isEqualTo(200);
+        HttpResponse<String> stranger = publish(token(JWSAlgorithm.EdDSA, "ed-1", new Ed25519Signer(ed25519("ed-1"))));
+        assertThat(stranger.statusCode()).isEqualTo(401);
+        assertThat(stranger.body()).contains("signature does not verify with the keys of the publisher JWKS");
     }
 
     @Test
@@ -156,6 +174,24 @@ class JwksTest {
         HttpResponse<String> unknown = publish(token(JWSAlgorithm.RS256, "nobody", new RSASSASigner(RS)));
         assertThat(unknown.statusCode()).isEqualTo(401);
         assertThat(unknown.body()).contains("no key in the keys of the publisher JWKS suits RS256 with kid 'nobody'");
+
+        // An Ed25519 key is never used for another algorithm, nor another key for EdDSA.
+        HttpResponse<String> edAsRsa = publish(token(JWSAlgorithm.EdDSA, "rs-1", new Ed25519Signer(ED)));
+        assertThat(edAsRsa.statusCode()).isEqualTo(401);
+        assertThat(edAsRsa.body()).contains("no key in the keys of the publisher JWKS suits EdDSA with kid 'rs-1'");
+        HttpResponse<String> rsaAsEd = publish(token(JWSAlgorithm.RS256, "ed-1", new RSASSASigner(RS)));
+        assertThat(rsaAsEd.statusCode()).isEqualTo(401);
+        assertThat(rsaAsEd.body()).contains("no key in the keys of the publisher JWKS suits RS256 with kid 'ed-1'");
+        byte[] edPublic = ED.getX().decode();
+        byte[] edAsSecret = new byte[64];
+        System.arraycopy(edPublic, 0, edAsSecret, 0, 32);
+        System.arraycopy(edPublic, 0, edAsSecret, 32, 32);
+        for (JWSAlgorithm hs : List.of(JWSAlgorithm.HS256, JWSAlgorithm.HS512)) {
+            HttpResponse<String> hmacWithEd = publish(token(hs, "ed-1", new MACSigner(edAsSecret)));
+            assertThat(hmacWithEd.statusCode()).isEqualTo(401);
+            assertThat(hmacWithEd.body()).contains("no key in the keys of the publisher JWKS suits " + hs.getName()
+                    + " with kid 'ed-1'");
+        }
 
         HttpResponse<String> ps = publish(token(JWSAlgorithm.PS256, "rs-1", new RSASSASigner(RS)));
         assertThat(ps.statusCode()).isEqualTo(401);
