@@ -71,6 +71,15 @@ public final class Gateway implements AutoCloseable {
      * @throws ConfigException when a key or the transport is invalid, naming the option
      */
     public static Gateway start(Config config) throws Exception {
+        return start(config, metrics -> dev.sluice.edge.Extras.NONE);
+    }
+
+    /**
+     * Starts a gateway that also serves {@code extras} (pages and feeds beside the hub, such as the
+     * market demo and the dashboard), made once the gateway's metrics exist.
+     */
+    public static Gateway start(Config config, java.util.function.Function<GatewayMetrics, dev.sluice.edge.Extras> extras)
+            throws Exception {
         applyNettyDefaults();
         Keys keys = keys(config);
         HttpServer.IoKind io = HttpServer.IoKind.choose(config.io());
@@ -82,7 +91,8 @@ public final class Gateway implements AutoCloseable {
                     new SelectorCache(config.selectorCache(), config.matchCache()), PooledByteBufAllocator.DEFAULT);
             transport.start(hub::accept);
             GatewayMetrics metrics = new GatewayMetrics(hub, transport);
-            InetSocketAddress bound = server.bind(config, hub, transport, metrics, keys.publishers(), keys.subscribers());
+            InetSocketAddress bound = server.bind(config, hub, transport, metrics, keys.publishers(), keys.subscribers(),
+                    extras.apply(metrics));
             log.info("listening on {} (I/O kind {}, {} workers, transport {})", bound,
                     server.io().name().toLowerCase(java.util.Locale.ROOT), config.workers(),
                     transport.describe());

@@ -74,6 +74,13 @@ public final class HttpServer implements AutoCloseable {
 
     public InetSocketAddress bind(Config config, Hub hub, Transport transport, GatewayMetrics metrics,
                                   TokenVerifier publishers, TokenVerifier subscribers) throws InterruptedException {
+        return bind(config, hub, transport, metrics, publishers, subscribers, Extras.NONE);
+    }
+
+    /** Binds the listener; {@code extras} are served beside the hub. */
+    public InetSocketAddress bind(Config config, Hub hub, Transport transport, GatewayMetrics metrics,
+                                  TokenVerifier publishers, TokenVerifier subscribers, Extras extras)
+            throws InterruptedException {
         Access access = new Access(publishers, subscribers, config);
         Cors cors = new Cors(config.corsOrigins());
         var admission = new dev.sluice.admission.Admission(config, metrics);
@@ -83,7 +90,7 @@ public final class HttpServer implements AutoCloseable {
                 config.maxTopicLength(), config.allowNonAsciiIds(), badRequests);
         var router = new RequestRouter(subscribe, publish, transport, metrics, cors,
                 config.maxTopicsPerSubscription() + 16, badRequests, PipelineInitializer.MAX_INITIAL_LINE,
-                PipelineInitializer.MAX_HEADER_SIZE, admission);
+                PipelineInitializer.MAX_HEADER_SIZE, admission, extras);
         Class<? extends ServerChannel> channelClass =
                 io == IoKind.EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         ServerBootstrap b = new ServerBootstrap()

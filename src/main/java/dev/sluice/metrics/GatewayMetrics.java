@@ -112,6 +112,11 @@ public final class GatewayMetrics implements AutoCloseable {
                 .description("Requests refused before reaching the hub, by reason").register(registry);
     }
 
+    /** The registry every meter above is in, for readers other than the Prometheus scrape. */
+    public io.micrometer.core.instrument.MeterRegistry registry() {
+        return registry;
+    }
+
     public String scrape() {
         return registry.scrape();
     }
