@@ -14,9 +14,10 @@
   const canvas = document.getElementById('chart');
   const connection = document.getElementById('connection');
   const connectionText = document.getElementById('connection-text');
-  const counts = { received: 0, replayed: 0, gaps: 0, reconnects: 0, duplicates: 0, thinned: 0, quotes: 0, bars: 0, drops: 0 };
+  const counts = { received: 0, replayed: 0, gaps: 0, reconnects: 0, duplicates: 0, stale: 0, thinned: 0, quotes: 0, bars: 0, drops: 0 };
   const rows = new Map();          // symbol -> {tr, cells, seq}
   const barSeq = new Map();        // bar topic -> last seq
+  const gapLog = [];               // every gap seen: topic, the seq before it and the one after
   let bars = [];                   // the selected symbol's 1 s bars, oldest first
   let selected = new URLSearchParams(location.search).get('symbol');
   let minLag = Infinity;           // smallest (arrival − event time): clock offset plus fastest delivery
@@ -72,8 +73,10 @@
     let row = rows.get(q.symbol);
     if (!row) row = addRow(q.symbol);
     if (row.seq !== null) {
+      // A throttled stream sends a window's latest quote late, out of log order, so a resume from
+      // its id can bring quotes the board has already passed: never show an older price.
+      if (q.seq <= row.seq) { counts.stale++; return; }
       if (q.seq > row.seq + 1) counts.thinned += q.seq - row.seq - 1;
-      if (q.seq <= row.seq) counts.duplicates++;
     }
     const previous = row.last;
     row.seq = Math.max(row.seq || 0, q.seq);
@@ -126,7 +129,10 @@
     const topic = barTopic(b.interval, b.symbol);
     const last = barSeq.get(topic);
     if (last !== undefined) {
-      if (b.seq > last + 1) counts.gaps += b.seq - last - 1;
+      if (b.seq > last + 1) {
+        counts.gaps += b.seq - last - 1;
+        gapLog.push({ topic, after: last, got: b.seq, at: Date.now() });
+      }
       if (b.seq <= last) { counts.duplicates++; return; }
     }
     barSeq.set(topic, b.seq);
@@ -183,9 +189,20 @@
     canvas.dataset.bars = window.SluiceChart.candles(canvas, bars, { height: 360 });
   }
 
+  // Leaving the page (also into the back/forward cache) closes the streams; coming back resumes them.
+  window.addEventListener('pagehide', () => { board.close(); chart.close(); });
+  window.addEventListener('pageshow', e => { if (e.persisted) { board.open(board.lastId); chart.open(chart.lastId); } });
+
   board.open(null);
   if (selected) { const s = selected; selected = null; select(s); }
   render();
   window.addEventListener('resize', render);
-  window.sluiceDemo = { counts, drop: () => document.getElementById('drop').click() };
+  // For tests and the curious: what the chart stream asked for and which symbols its bars were of.
+  window.sluiceDemo = {
+    counts,
+    chartUrl: () => chart.es ? chart.es.url : null,
+    chartSymbols: () => [...new Set(bars.map(b => b.symbol))],
+    boardUrl: () => board.es ? board.es.url : null,
+    gapLog,
+  };
 })();

@@ -65,6 +65,7 @@
   }
 
   const es = new EventSource('/dashboard/metrics');
+  window.addEventListener('pagehide', () => es.close());
   es.onopen = () => { connection.dataset.state = 'open'; connectionText.textContent = 'live'; };
   es.onerror = () => { connection.dataset.state = 'connecting'; connectionText.textContent = 'reconnecting…'; };
   es.onmessage = e => { try { onSample(JSON.parse(e.data)); } catch (err) { console.error(err); } };
