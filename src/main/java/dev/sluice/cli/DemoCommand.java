@@ -76,24 +76,46 @@ final class DemoCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "sluice demo: publishing %d symbols at %s quotes/s each to %s%n",
                 settings.symbols().size(), trim(settings.ratePerSymbol()), target);
         System.out.flush();
+        // Ctrl-C or SIGTERM while publishing: stop cleanly, say what was published, exit 0. When the
+        // command ends by itself (done, or the hub refused the token) it has already said so.
+        java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (finished.get()) {
+                return;
+            }
             feed.close();
             report(feed, "stopped");
             System.out.flush();
             Runtime.getRuntime().halt(0);
         }, "sluice-demo-stop"));
+        try {
+            return publish(feed, finished);
+        } finally {
+            finished.set(true);
+        }
+    }
+
+    private int publish(DemoFeed feed, java.util.concurrent.atomic.AtomicBoolean finished) {
         long start = System.nanoTime();
         long end = duration.isZero() ? Long.MAX_VALUE : start + duration.toNanos();
         while (System.nanoTime() < end) {
             long wait = Math.min(reportEvery.toNanos(), end - System.nanoTime());
             try {
                 String reason = feed.stopped().get(Math.max(1, wait), TimeUnit.NANOSECONDS);
+                finished.set(true);
+                feed.close();
                 System.err.println("sluice demo: " + reason);
                 return 1;
             } catch (java.util.concurrent.TimeoutException more) {
                 report(feed, String.format(Locale.ROOT, "%.0fs", (System.nanoTime() - start) / 1e9));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException(e);
             }
         }
+        finished.set(true);
         feed.close();
         report(feed, "done");
         return 0;

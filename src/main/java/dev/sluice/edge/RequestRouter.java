@@ -159,7 +159,8 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     "Nothing at " + abbreviate(path) + ". The hub is at " + HUB_PATH
                             + "; also /healthz, /readyz, /metrics"
                             + (extras.isEmpty() ? "." : ", " + String.join(", ", new java.util.TreeSet<>(
-                                    extras.pages().keySet())) + "." )));
+                                    extras.pages().keySet().stream().filter(p -> !p.startsWith("/demo/")).toList()))
+                                    + ".")));
         }
     }
 

@@ -10,6 +10,7 @@
     { id: 'deliveries', title: 'Deliveries', unit: '/s', kind: 'rate', key: 'deliveries' },
     { id: 'slow-cuts', title: 'Slow clients cut', unit: '/s', kind: 'rate', key: 'slowCuts', total: true },
     { id: 'conflated', title: 'Conflated updates', unit: '/s', kind: 'rate', key: 'conflated', total: true },
+    { id: 'throttled', title: 'Throttled updates', unit: '/s', kind: 'rate', key: 'throttled', total: true },
     { id: 'history', title: 'History', unit: 'updates', kind: 'gauge', key: 'historyEvents' },
     { id: 'publish-latency', title: 'Publish latency (p50, p99)', unit: 'ms', kind: 'latency', match: k => k === 'publish' },
     { id: 'fanout-latency', title: 'Fan-out latency (p50, p99)', unit: 'ms', kind: 'latency',
