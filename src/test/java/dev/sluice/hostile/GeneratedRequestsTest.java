@@ -81,7 +81,8 @@ class GeneratedRequestsTest {
                 "--max-body-size", "16KiB", "--history-size", "5000", "--history-max-bytes", "4MiB",
                 "--subscriber-budget", "16MiB", "--selector-cache", "1000", "--match-cache", "5000",
                 "--publisher-token-cache", "200", "--subscriber-token-cache", "200",
-                "--cors-origins", "https://app.example", "--publish-origins", "https://app.example")) {
+                "--cors-origins", "https://app.example", "--publish-origins", "https://app.example",
+                "--hub-url", dev.sluice.mercure.AccessTokens.HUB_URL)) {
             int port = gateway.awaitPort();
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             List<Watcher> watchers = List.of(
@@ -89,7 +90,11 @@ class GeneratedRequestsTest {
                     new Watcher("bob", Set.of("bob"), PRIVATE + "{owner}/{n}"),
                     new Watcher("alice+carol", Set.of("alice", "carol"), PRIVATE + "{owner}/{n}"),
                     new Watcher("anonymous", Set.of(), PRIVATE + "{owner}/{n}"),
-                    new Watcher("bob on *", Set.of("bob"), "*"));
+                    new Watcher("bob on *", Set.of("bob"), "*"),
+                    // Mercure 1.0 subscribers: URL patterns and access tokens on the same hub.
+                    new Watcher("alice (1.0)", Set.of("alice"), PRIVATE + ":owner/:n", true),
+                    new Watcher("bob+carol on * (1.0)", Set.of("bob", "carol"), "*", true),
+                    new Watcher("anonymous (1.0)", Set.of(), PRIVATE + ":owner/:n", true));
             for (Watcher w : watchers) {
                 w.open(http, port);
             }
@@ -322,18 +327,31 @@ class GeneratedRequestsTest {
         final List<String> leaks = new java.util.concurrent.CopyOnWriteArrayList<>();
         HttpResponse<InputStream> response;
 
+        final boolean v1;
+
         Watcher(String name, Set<String> owners, String selector) {
+            this(name, owners, selector, false);
+        }
+
+        Watcher(String name, Set<String> owners, String selector, boolean v1) {
             this.name = name;
             this.owners = owners;
             this.selector = selector;
+            this.v1 = v1;
         }
 
         void open(HttpClient http, int port) throws Exception {
             HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                    + "/.well-known/mercure?topic=" + enc(selector)));
-            if (!owners.isEmpty()) {
+                    + "/.well-known/mercure?" + (v1 ? "match_urlpattern=" : "topic=") + enc(selector)));
+            if (!owners.isEmpty() && !v1) {
                 r.header("Authorization", "Bearer " + TestHub.subscriber(owners.stream()
                         .map(o -> PRIVATE + o + "/{n}").toArray(String[]::new)));
+            }
+            if (!owners.isEmpty() && v1) {
+                r.header("Authorization", "Bearer " + dev.sluice.mercure.AccessTokens.token(List.of(
+                        dev.sluice.mercure.AccessTokens.detail(List.of("subscribe"), owners.stream()
+                                .map(o -> dev.sluice.mercure.AccessTokens.match(PRIVATE + o + "/:n", "urlpattern"))
+                                .toList()))));
             }
             response = http.send(r.build(), HttpResponse.BodyHandlers.ofInputStream());
             assertThat(response.statusCode()).as(name).isEqualTo(200);

@@ -67,7 +67,17 @@ final class RequestGenerator {
         tokens.add("!!!.???.***");
         for (String owner : OWNERS) {
             subscriberTokens.add(TestHub.subscriber("https://example.com/private/" + owner + "/{n}"));
+            subscriberTokens.add(dev.sluice.mercure.AccessTokens.subscriber("https://example.com/private/" + owner + "/:n"));
         }
+        // Mercure 1.0 access tokens: a publisher, a narrow one, and broken authorization details.
+        tokens.add(dev.sluice.mercure.AccessTokens.publisher());
+        tokens.add(dev.sluice.mercure.AccessTokens.subscriber("https://example.com/public/:n"));
+        tokens.add(signedJson("{\"typ\":\"at+jwt\"}", "{\"iss\":\"x\",\"aud\":\"" + dev.sluice.mercure.AccessTokens.HUB_URL
+                + "\",\"exp\":9999999999,\"authorization_details\":[{\"type\":\"https://mercure.rocks/authorization-detail\","
+                + "\"actions\":[\"publish\"],\"topics\":[{\"match\":\"https://x/(\",\"match_type\":\"urlpattern\"}]}]}"));
+        tokens.add(signedJson("{\"typ\":\"at+jwt\"}", "{\"iss\":\"x\",\"aud\":\"" + dev.sluice.mercure.AccessTokens.HUB_URL
+                + "\",\"exp\":9999999999,\"authorization_details\":{\"actions\":7}}"));
+        tokens.add(signedJson("{\"typ\":\"at+jwt\"}", "{\"mercure\":{\"publish\":[\"*\"]}}"));
         subscriberTokens.add(TestHub.subscriber("*"));
         subscriberTokens.add(signedJson("{\"exp\":1,\"mercure\":{\"subscribe\":[\"*\"]}}"));
         subscriberTokens.add(signedJson("{\"mercure\":{\"subscribe\":\"*\"}}"));
@@ -164,11 +174,15 @@ final class RequestGenerator {
     private byte[] subscribe() {
         StringBuilder target = new StringBuilder(HUB).append('?');
         int topics = random.nextInt(100) < 95 ? 1 + random.nextInt(3) : random.nextInt(130);
+        boolean v1 = random.nextInt(100) < 30;
         for (int i = 0; i < topics; i++) {
-            target.append(i == 0 ? "" : "&").append("topic=").append(enc(selector()));
+            String name = v1 ? pick("match", "match_urlpattern", "match_urlpattern", "match_exact", "Match", "match_x")
+                    : random.nextInt(100) < 2 ? "match_urlpattern" : "topic";
+            target.append(i == 0 ? "" : "&").append(name).append('=')
+                    .append(enc(v1 && name.equals("match_urlpattern") ? urlPattern() : selector()));
         }
         if (random.nextInt(100) < 10) {
-            target.append("&lastEventID=").append(enc(pick("earliest", "fuzz-1", text(20))));
+            target.append(v1 ? "&last_event_id=" : "&lastEventID=").append(enc(pick("earliest", "fuzz-1", text(20))));
         }
         if (random.nextInt(100) < 10) {
             target.append("&snapshot=1");
@@ -315,6 +329,19 @@ final class RequestGenerator {
             case 6 -> "{" + text(10) + "}";
             case 7 -> "https://example.com/public/" + random.nextInt(500);
             case 8 -> "{".repeat(random.nextInt(50)) + "}".repeat(random.nextInt(50));
+            default -> text(1 + random.nextInt(200));
+        };
+    }
+
+    private String urlPattern() {
+        return switch (random.nextInt(10)) {
+            case 0, 1 -> "*";
+            case 2, 3 -> "https://example.com/public/:n";
+            case 4 -> "https://example.com/private/:owner/:n";
+            case 5 -> "https://{*.}?example.com/(\\d+)/:rest*";
+            case 6 -> "/.well-known/mercure/subscriptions/:t/:s";
+            case 7 -> "https://example.com/((?:a+)+)b";
+            case 8 -> "(".repeat(random.nextInt(20)) + text(10) + ")".repeat(random.nextInt(20));
             default -> text(1 + random.nextInt(200));
         };
     }
