@@ -129,5 +129,11 @@ class DemoCommandTest {
         r = UsageMistakesTest.run(Map.of(), "serve", "--demo", "--listen", "127.0.0.1:0", "--demo-throttle", "-1s");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("--demo-throttle");
+        // Publishers verified by a key set: the simulator cannot sign its own token.
+        r = UsageMistakesTest.run(Map.of(), "serve", "--demo", "--listen", "127.0.0.1:0", "--publisher-jwks-url",
+                "http://127.0.0.1:9/jwks.json");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("sluice serve: --demo-token: is needed with --demo when publishers are verified"
+                + " with a key set (--publisher-jwks-url)");
     }
 }
