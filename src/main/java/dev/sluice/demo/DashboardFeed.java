@@ -10,6 +10,9 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import dev.sluice.hub.LatencyHistogram;
+import dev.sluice.metrics.GatewayMetrics;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -24,9 +27,11 @@ import java.util.function.Supplier;
 public final class DashboardFeed implements Supplier<String> {
 
     private final MeterRegistry registry;
+    private final GatewayMetrics metrics;
 
-    public DashboardFeed(MeterRegistry registry) {
-        this.registry = registry;
+    public DashboardFeed(GatewayMetrics metrics) {
+        this.metrics = metrics;
+        this.registry = metrics.registry();
     }
 
     @Override
@@ -79,6 +84,39 @@ public final class DashboardFeed implements Supplier<String> {
                 double v = timer ? p.value(TimeUnit.MILLISECONDS) : p.value() * scaleToMillis;
                 number(sb.append(",\"p").append(percentileLabel(p.percentile())).append("\":"), v);
             }
+            CountAtBucket[] buckets = snapshot.histogramCounts();
+            if (buckets.length > 0) {
+                // Micrometer's bucket counts are cumulative; the dashboard wants them per bucket.
+                double[] bounds = new double[buckets.length];
+                long[] counts = new long[buckets.length + 1];
+                double previous = 0;
+                for (int i = 0; i < buckets.length; i++) {
+                    bounds[i] = timer ? buckets[i].bucket(TimeUnit.MILLISECONDS) : buckets[i].bucket() * scaleToMillis;
+                    counts[i] = Math.max(0, Math.round(buckets[i].count() - previous));
+                    previous = buckets[i].count();
+                }
+                counts[buckets.length] = Math.max(0, snapshot.count() - Math.round(previous));
+                buckets(sb, bounds, counts);
+            }
+            sb.append('}');
+        }
+        // The hub's own histograms (fan-out, replay): buckets only, per bucket already.
+        for (var h : metrics.latencyHistograms().entrySet()) {
+            LatencyHistogram.Snapshot snap = h.getValue().get();
+            if (!first) {
+                sb.append(',');
+            }
+            first = false;
+            String key = h.getKey().replaceFirst("^sluice_", "").replaceFirst("_seconds$", "").replaceFirst("_latency$", "")
+                    .replaceFirst("_duration$", "");
+            long count = snap.count();
+            sb.append('"').append(key).append("\":{\"count\":").append(count);
+            number(sb.append(",\"mean\":"), count == 0 ? Double.NaN : snap.sumSeconds() * 1000 / count);
+            double[] bounds = new double[snap.upperBounds().length];
+            for (int i = 0; i < bounds.length; i++) {
+                bounds[i] = snap.upperBounds()[i] * 1000;
+            }
+            buckets(sb, bounds, snap.counts());
             sb.append('}');
         }
         sb.append("}}");
@@ -94,6 +132,19 @@ public final class DashboardFeed implements Supplier<String> {
             sb.append('.').append(tag.getValue());
         }
         return sb.toString().replaceAll("[^A-Za-z0-9_.-]", "_");
+    }
+
+    /** {@code "bounds":[ms…],"counts":[n…]}: counts per bucket, one more than bounds (the last is +Inf). */
+    private static void buckets(StringBuilder sb, double[] boundsMillis, long[] counts) {
+        sb.append(",\"bounds\":[");
+        for (int i = 0; i < boundsMillis.length; i++) {
+            number(i == 0 ? sb : sb.append(','), boundsMillis[i]);
+        }
+        sb.append("],\"counts\":[");
+        for (int i = 0; i < counts.length; i++) {
+            (i == 0 ? sb : sb.append(',')).append(counts[i]);
+        }
+        sb.append(']');
     }
 
     private static String percentileLabel(double p) {

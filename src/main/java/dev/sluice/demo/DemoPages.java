@@ -1,7 +1,7 @@
 package dev.sluice.demo;
 
 import dev.sluice.edge.Extras;
-import io.micrometer.core.instrument.MeterRegistry;
+import dev.sluice.metrics.GatewayMetrics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -26,11 +26,11 @@ public final class DemoPages {
     /**
      * @param demo            serve the market board at {@code /}
      * @param dashboard       serve the dashboard and its feed
-     * @param registry        the gateway's meters (for the dashboard)
+     * @param metrics         the gateway's meters (for the dashboard)
      * @param interval        how often the dashboard gets a sample
      * @param maxDashboards   most dashboard streams at a time
      */
-    public static Extras extras(boolean demo, boolean dashboard, MeterRegistry registry, Duration interval,
+    public static Extras extras(boolean demo, boolean dashboard, GatewayMetrics metrics, Duration interval,
                                 int maxDashboards) {
         Map<String, Extras.Page> pages = new HashMap<>();
         Map<String, Extras.Feed> feeds = new HashMap<>();
@@ -45,7 +45,7 @@ public final class DemoPages {
         if (dashboard) {
             pages.put("/dashboard", page("dashboard.html", "text/html; charset=utf-8"));
             pages.put("/demo/dashboard.js", page("dashboard.js", "text/javascript; charset=utf-8"));
-            feeds.put(METRICS_FEED, new Extras.Feed(interval, maxDashboards, new DashboardFeed(registry)));
+            feeds.put(METRICS_FEED, new Extras.Feed(interval, maxDashboards, new DashboardFeed(metrics)));
         }
         return new Extras(pages, feeds);
     }

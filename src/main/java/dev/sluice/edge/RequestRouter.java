@@ -49,12 +49,15 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final int maxInitialLine;
     private final int maxHeaderSize;
     private final Admission admission;
+    /** False with --no-metrics-on-main: /metrics is on the admin listener only. */
+    private final boolean metricsHere;
     private final Extras extras;
     private final java.util.Map<String, FeedStream> feeds = new java.util.HashMap<>();
 
     RequestRouter(SubscribeEndpoint subscribe, PublishEndpoint publish, Transport transport, GatewayMetrics metrics,
                   Cors cors, int maxQueryParams, BadRequestLog badRequests, int maxInitialLine, int maxHeaderSize,
-                  Admission admission, Extras extras) {
+                  Admission admission, boolean metricsHere, Extras extras) {
+        this.metricsHere = metricsHere;
         this.admission = admission;
         this.extras = extras;
         extras.feeds().forEach((path, feed) -> feeds.put(path, new FeedStream(feed)));
@@ -161,7 +164,10 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
             }
             case "/metrics" -> {
-                if (get(ctx, req)) {
+                if (!metricsHere) {
+                    Responses.send(ctx, req, Responses.error(HttpResponseStatus.NOT_FOUND,
+                            "Metrics are served on the admin listener only (--no-metrics-on-main)."));
+                } else if (get(ctx, req)) {
                     var res = Responses.text(HttpResponseStatus.OK, metrics.scrape());
                     res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                     Responses.send(ctx, req, res);

@@ -38,7 +38,7 @@ class DashboardFeedTest {
     static void start() throws Exception {
         Config config = Config.builder().listen(new InetSocketAddress("127.0.0.1", 0))
                 .publisherJwt(TestHub.SECRET, "HS256").anonymous(true).workers(1).build();
-        gateway = Gateway.start(config, metrics -> DemoPages.extras(false, true, metrics.registry(),
+        gateway = Gateway.start(config, metrics -> DemoPages.extras(false, true, metrics,
                 Duration.ofMillis(200), 2));
         base = "http://127.0.0.1:" + gateway.port();
     }

@@ -31,6 +31,24 @@
   const connectionText = document.getElementById('connection-text');
   let previous = null, samples = 0;
 
+  // The q-quantile of counts per bucket (bounds are upper bounds in ms; one more count, for +Inf),
+  // interpolated linearly inside its bucket; null when nothing was counted.
+  function quantile(bounds, counts, q) {
+    const total = counts.reduce((a, b) => a + b, 0);
+    if (total <= 0) return null;
+    let seen = 0;
+    for (let i = 0; i < counts.length; i++) {
+      if (counts[i] <= 0) continue;
+      if (seen + counts[i] >= q * total) {
+        if (i >= bounds.length) return bounds[bounds.length - 1];
+        const lower = i === 0 ? 0 : bounds[i - 1];
+        return lower + (bounds[i] - lower) * (q * total - seen) / counts[i];
+      }
+      seen += counts[i];
+    }
+    return bounds[bounds.length - 1];
+  }
+
   function push(list, v) { list.push(v); if (list.length > CAPACITY) list.shift(); }
   function show(c, value, extra) {
     const v = c.el.querySelector('.value');
@@ -53,9 +71,20 @@
         const key = Object.keys(s.latency || {}).find(c.match);
         const l = key ? s.latency[key] : null;
         if (!l) { push(c.values, null); push(c.values2, null); show(c, null, 'not measured by this gateway'); continue; }
-        const p50 = l.p50 !== undefined ? l.p50 : l.mean, p99 = l.p99 !== undefined ? l.p99 : l.max;
+        let p50, p99;
+        if (l.bounds) {
+          // Percentiles of what was observed since the previous sample, from the bucket counts.
+          const before = previous && previous.latency && previous.latency[key];
+          const counts = l.counts.map((n, i) => n - (before && before.counts ? before.counts[i] : 0));
+          p50 = quantile(l.bounds, counts, 0.5); p99 = quantile(l.bounds, counts, 0.99);
+          if (p50 === null) { p50 = c.last50 === undefined ? null : c.last50; p99 = c.last99 === undefined ? null : c.last99; }
+        } else {
+          p50 = l.p50 !== undefined ? l.p50 : l.mean; p99 = l.p99 !== undefined ? l.p99 : l.max;
+        }
+        c.last50 = p50; c.last99 = p99;
         push(c.values, p50); push(c.values2, p99);
-        show(c, p50, 'p99 ' + (p99 === undefined ? '–' : p99.toFixed(2)) + ' ms · ' + l.count.toLocaleString('en-US') + ' measured');
+        show(c, p50, 'p99 ' + (p99 === undefined || p99 === null ? '–' : p99.toFixed(2)) + ' ms · '
+          + l.count.toLocaleString('en-US') + ' measured');
       }
       const series = [{ values: c.values, color: css('--accent') }];
       if (c.kind === 'latency') series.push({ values: c.values2, color: css('--warn') });
