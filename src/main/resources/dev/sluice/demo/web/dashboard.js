@@ -74,8 +74,9 @@
         let p50, p99;
         if (l.bounds) {
           // Percentiles of what was observed since the previous sample, from the bucket counts.
+          // (The first sample has nothing to compare with: its counts go back to the start.)
           const before = previous && previous.latency && previous.latency[key];
-          const counts = l.counts.map((n, i) => n - (before && before.counts ? before.counts[i] : 0));
+          const counts = before && before.counts ? l.counts.map((n, i) => n - before.counts[i]) : [];
           p50 = quantile(l.bounds, counts, 0.5); p99 = quantile(l.bounds, counts, 0.99);
           if (p50 === null) { p50 = c.last50 === undefined ? null : c.last50; p99 = c.last99 === undefined ? null : c.last99; }
         } else {
