@@ -51,14 +51,20 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Admission admission;
     /** False with --no-metrics-on-main: /metrics is on the admin listener only. */
     private final boolean metricsHere;
+    private final java.util.function.BooleanSupplier draining;
     private final Extras extras;
     private final java.util.Map<String, FeedStream> feeds = new java.util.HashMap<>();
+    /** The subscriptions API, or null without --subscriptions. */
+    private final SubscriptionsEndpoint subscriptions;
 
     RequestRouter(SubscribeEndpoint subscribe, PublishEndpoint publish, Transport transport, GatewayMetrics metrics,
                   Cors cors, int maxQueryParams, BadRequestLog badRequests, int maxInitialLine, int maxHeaderSize,
-                  Admission admission, boolean metricsHere, Extras extras) {
+                  Admission admission, boolean metricsHere, java.util.function.BooleanSupplier draining,
+                  SubscriptionsEndpoint subscriptions, Extras extras) {
         this.metricsHere = metricsHere;
+        this.subscriptions = subscriptions;
         this.admission = admission;
+        this.draining = draining;
         this.extras = extras;
         extras.feeds().forEach((path, feed) -> feeds.put(path, new FeedStream(feed)));
         this.badRequests = badRequests;
@@ -155,7 +161,10 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
             }
             case "/readyz" -> {
-                if (get(ctx, req)) {
+                if (get(ctx, req) && draining.getAsBoolean()) {
+                    Responses.send(ctx, req, Responses.text(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                            "not ready: draining (the gateway is stopping)\n"));
+                } else if (req.method().equals(HttpMethod.GET)) {
                     boolean ready = transport.isReady();
                     Responses.send(ctx, req, Responses.text(
                             ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
@@ -173,7 +182,17 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     Responses.send(ctx, req, res);
                 }
             }
-            default -> extra(ctx, req, path);
+            default -> {
+                if (subscriptions != null && SubscriptionsEndpoint.handles(path)) {
+                    if (method.equals(HttpMethod.OPTIONS)) {
+                        preflight(ctx, req);
+                    } else if (get(ctx, req)) {
+                        subscriptions.handle(ctx, req, query);
+                    }
+                    return;
+                }
+                extra(ctx, req, path);
+            }
         }
     }
 
