@@ -24,6 +24,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import dev.sluice.transport.Transport;
 import dev.sluice.subscriptions.SubscriptionRegistry;
+import dev.sluice.subscriptions.ActiveSubscription;
+import dev.sluice.auth.TopicMatcher;
 
 /**
  * {@code GET /.well-known/mercure}: checks the request, then turns the connection into an SSE
@@ -151,14 +153,15 @@ final class SubscribeEndpoint {
             p.remove(ctx.handler());
             transport.caughtUp().orTimeout(CATCH_UP_LIMIT_MILLIS, TimeUnit.MILLISECONDS)
                     .whenComplete((ok, late) -> ctx.executor().execute(() -> open(ctx, s, resumeFrom, chunked, origin, v1,
-                            opened, wanted, claims)));
+                            opened, request, claims)));
             return;
         }
-        open(ctx, s, resumeFrom, chunked, origin, v1, opened, wanted, claims);
+        open(ctx, s, resumeFrom, chunked, origin, v1, opened, request, claims);
     }
 
     private void open(ChannelHandlerContext ctx, Subscriber s, String lastEventId, boolean chunked, String origin,
-                      boolean v1, StreamHandler.Opened opened, List<TopicSelector> wanted, MercureClaims claims) {
+                      boolean v1, StreamHandler.Opened opened, SubscribeRequest request, MercureClaims claims) {
+        List<TopicSelector> wanted = request.selectors;
         if (!ctx.channel().isActive()) {
             return; // gone while we checked; nothing to register
         }
@@ -174,9 +177,19 @@ final class SubscribeEndpoint {
                 }
             }
             String subscriber = subscriptions.newSubscriber();
-            Object payload = claims.payload();
-            subscriptions.started(subscriber, selectorsAsked, payload);
-            onEnd = () -> subscriptions.ended(subscriber, selectorsAsked, payload);
+            if (v1) {
+                List<ActiveSubscription> opened1 = new ArrayList<>(request.matchers.size());
+                for (TopicMatcher m : request.matchers) {
+                    opened1.add(new ActiveSubscription(m.match(), subscriber, payloadFor(claims, m), true,
+                            subscriptions.node(), m.type() == TopicMatcher.Type.URL_PATTERN ? "urlpattern" : "exact"));
+                }
+                subscriptions.started(opened1);
+                onEnd = () -> subscriptions.ended(opened1);
+            } else {
+                Object payload = claims.payload();
+                subscriptions.started(subscriber, selectorsAsked, payload);
+                onEnd = () -> subscriptions.ended(subscriber, selectorsAsked, payload);
+            }
         }
         if (p.get(AWAITING) != null) {
             p.replace(AWAITING, "stream", new StreamHandler(hub, s, opened, onEnd));
@@ -211,6 +224,28 @@ final class SubscribeEndpoint {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             ctx.close();
         }
+    }
+
+    /**
+     * The payload of a Mercure 1.0 subscription: that of the first {@code subscribe} authorization
+     * detail one of whose matchers matches the subscription's own matcher read as a topic (a
+     * {@code *} detail serves as a default); a 0.x token's {@code mercure.payload}.
+     */
+    private Object payloadFor(MercureClaims claims, TopicMatcher subscription) {
+        if (!claims.accessToken()) {
+            return claims.payload();
+        }
+        for (dev.sluice.auth.AuthorizationDetails.Grant grant : claims.grants()) {
+            if (!grant.actions().contains("subscribe")) {
+                continue;
+            }
+            for (TopicMatcher m : grant.topics()) {
+                if (selectors.matches(Matchers.selector(selectors, m), subscription.match())) {
+                    return grant.payload();
+                }
+            }
+        }
+        return null;
     }
 
     /** Where RFC 9728 puts the protected-resource metadata of the hub at its well-known path. */
