@@ -12,7 +12,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -110,14 +109,15 @@ public final class HttpServer implements AutoCloseable {
 
     public InetSocketAddress bind(Config config, Hub hub, Transport transport, GatewayMetrics metrics,
                                   TokenVerifier publishers, TokenVerifier subscribers,
-                                  dev.sluice.subscriptions.SubscriptionRegistry subscriptions) throws InterruptedException {
-        return bind(config, hub, transport, metrics, publishers, subscribers, subscriptions, Extras.NONE);
+                                  dev.sluice.subscriptions.SubscriptionRegistry subscriptions, ServerTls tls)
+            throws InterruptedException {
+        return bind(config, hub, transport, metrics, publishers, subscribers, subscriptions, tls, Extras.NONE);
     }
 
     /** Binds the listener; {@code extras} are served beside the hub. */
     public InetSocketAddress bind(Config config, Hub hub, Transport transport, GatewayMetrics metrics,
                                   TokenVerifier publishers, TokenVerifier subscribers,
-                                  dev.sluice.subscriptions.SubscriptionRegistry subscriptions, Extras extras)
+                                  dev.sluice.subscriptions.SubscriptionRegistry subscriptions, ServerTls tls, Extras extras)
             throws InterruptedException {
         Access access = new Access(publishers, subscribers, config);
         Cors cors = new Cors(config.corsOrigins());
@@ -141,9 +141,9 @@ public final class HttpServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 // Writability pauses replays early; the byte budget is enforced separately.
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 128 * 1024))
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Http2Streams.WATER_MARK)
                 .childHandler(new PipelineInitializer(router, config.maxBodySize(), badRequests, metrics, accessLog,
-                        admission));
+                        admission, tls, config.http2MaxConcurrentStreams()));
         serverChannel = b.bind(config.listen()).sync().channel();
         return (InetSocketAddress) serverChannel.localAddress();
     }
