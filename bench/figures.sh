@@ -2,7 +2,8 @@
 # Reproduces the figures of BENCHMARKS.md: for each case, starts a fresh gateway with the
 # launcher's default JVM flags, runs `sluice bench` against it as a separate process, keeps the
 # JSON report in bench-results/, and stops the gateway. Loopback only; every run is bounded.
-# Usage: bench/figures.sh [case ...]   (cases: idle15k idle19k bcast2 bcast10 topics overload slow slow0)
+# Usage: bench/figures.sh [case ...]   (cases: idle15k idle19k bcast2 bcast10 topics overload slow slow0
+#        market market-conflate)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -51,6 +52,11 @@ one() {  # case, run
                 --payload-bytes 4096 --slow-share 0.05 --slow-read-rate 4096 --duration 20s ;;
     slow0)    serve --subscriber-budget 256KiB; bench "$c-$r" --scenario slow --subscribers 2000 --rate 10 \
                 --payload-bytes 4096 --slow-share 0 --duration 20s ;;
+    market)   serve --subscriber-budget 64KiB; bench "$c-$r" --scenario market --subscribers 100 --topics 500 \
+                --rate 2000 --payload-bytes 400 --slow-share 0.05 --slow-read-rate 4096 --warmup 3s --duration 10s ;;
+    market-conflate) serve --subscriber-budget 64KiB --conflate 'https://example.com/bench/market/{group}/{symbol}'
+              bench "$c-$r" --scenario market --subscribers 100 --topics 500 \
+                --rate 2000 --payload-bytes 400 --slow-share 0.05 --slow-read-rate 4096 --warmup 3s --duration 10s ;;
     *) echo "unknown case $c" >&2; exit 2 ;;
   esac
   stop

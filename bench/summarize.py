@@ -20,7 +20,9 @@ FIGS = [
     ("gw cpu s", "gateway.cpuSeconds"), ("window s", "gateway.windowSeconds"),
     ("expected", "events.expected"), ("missed", "events.missed"), ("dup", "events.duplicated"),
     ("p50 ms", "latency.p50"), ("p99 ms", "latency.p99"), ("p99.9 ms", "latency.p999"), ("max ms", "latency.max"),
-    ("slow p99 ms", "latencySlow.p99"), ("slow cut", "slow.cutLoose"), ("slow missed", "slow.missed"),
+    ("slow p50 ms", "latencySlow.p50"), ("slow p99 ms", "latencySlow.p99"), ("slow cut", "slow.cutLoose"),
+    ("slow missed", "slow.missed"), ("slow reconnects", "slow.reconnects"), ("fast missed", "slow.fastMissed"),
+    ("received", "events.received"), ("deliveries", "gateway.deliveries"),
     ("ack p99 ms", "publishes.ackP99"), ("acked", "publishes.acknowledged"), ("pub failed", "publishes.failed"),
     ("us/delivery", "gateway.cpuMicrosPerDelivery"), ("healthz fail", "gateway.healthzFailed"),
     ("healthz max ms", "gateway.healthzMax"), ("rss max MiB", "gateway.rssMaxKiB"),
@@ -28,6 +30,10 @@ FIGS = [
 ]
 for name, runs in cases.items():
     print(f"== {name} ({len(runs)} runs)")
+    for r in runs:
+        for n in r.get("notes", []):
+            if "conflated" in n:
+                print(f"  note: {n}")
     for label, path in FIGS:
         vals = [get(r, path) for r in runs]
         vals = [v for v in vals if isinstance(v, (int, float)) and v != -1]

@@ -88,6 +88,15 @@ public final class Gateway implements AutoCloseable {
      * @throws ConfigException when a key or the transport is invalid, naming the option
      */
     public static Gateway start(Config config) throws Exception {
+        return start(config, metrics -> dev.sluice.edge.Extras.NONE);
+    }
+
+    /**
+     * Starts a gateway that also serves {@code extras} (pages and feeds beside the hub, such as the
+     * market demo and the dashboard), made once the gateway's metrics exist.
+     */
+    public static Gateway start(Config config, java.util.function.Function<GatewayMetrics, dev.sluice.edge.Extras> extras)
+            throws Exception {
         applyNettyDefaults();
         Keys keys = keys(config);
         ServerTls tls = ServerTls.open(config);
@@ -120,7 +129,7 @@ public final class Gateway implements AutoCloseable {
                 metrics.bindSubscriptions(subscriptions::tracked, subscriptions::untracked, subscriptions::expired);
             }
             InetSocketAddress bound = server.bind(config, hub, transport, metrics, keys.publishers(), keys.subscribers(),
-                    subscriptions, tls);
+                    subscriptions, tls, extras.apply(metrics));
             InetSocketAddress adminBound = null;
             if (config.adminListen() != null) {
                 diagnostics = config.diagnostics() ? new Diagnostics(config.maxRecording()) : null;

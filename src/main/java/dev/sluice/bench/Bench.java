@@ -48,6 +48,7 @@ public final class Bench {
 
     private static final long MAX_PENDING_CONNECTS = 1000;
     private static final String TOPIC_PREFIX = "https://example.com/bench/";
+    private static final String MARKET_PREFIX = "https://example.com/bench/market/";
     private static final ChannelInboundHandlerAdapter NO_HANDLER = new NoHandler();
 
     @io.netty.channel.ChannelHandler.Sharable
@@ -61,6 +62,7 @@ public final class Bench {
     private final InetSocketAddress remote;
     private final String hostHeader;
     private final String[] topicForm;
+    private final String[] selectorForm;
     private final byte[][] requests;
     private final String publisherAuthorization;
     private final AtomicLongArray measureBase;
@@ -111,12 +113,21 @@ public final class Bench {
         }
         hostHeader = options.url().getHost() + ":" + port;
         int k = options.topics();
+        boolean market = options.scenario() == BenchOptions.Scenario.MARKET;
         topicForm = new String[k];
-        requests = new byte[k][];
-        String token = options.subscriberToken();
         for (int t = 0; t < k; t++) {
-            topicForm[t] = URLEncoder.encode(TOPIC_PREFIX + t, StandardCharsets.UTF_8);
-            requests[t] = SubscriberConnection.requestBytes(hostHeader, topicForm[t], token, null);
+            topicForm[t] = URLEncoder.encode(market ? MARKET_PREFIX + "g" + (t / BenchOptions.SYMBOLS_PER_GROUP) + "/" + t
+                    : TOPIC_PREFIX + t, StandardCharsets.UTF_8);
+        }
+        // What a subscriber asks for: one topic, or (market) the URI template of one group of symbols.
+        int g = options.groups();
+        selectorForm = new String[g];
+        requests = new byte[g][];
+        String token = options.subscriberToken();
+        for (int i = 0; i < g; i++) {
+            selectorForm[i] = market ? URLEncoder.encode(MARKET_PREFIX + "g" + i + "/{symbol}", StandardCharsets.UTF_8)
+                    : topicForm[i];
+            requests[i] = SubscriberConnection.requestBytes(hostHeader, selectorForm[i], token, null);
         }
         publisherAuthorization = options.publisherToken() == null ? null : "Bearer " + options.publisherToken();
         measureBase = new AtomicLongArray(k);
@@ -159,13 +170,14 @@ public final class Bench {
                     .option(ChannelOption.SO_RCVBUF, 4096)
                     .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(slowChunk));
         }
-        double share = options.scenario() == BenchOptions.Scenario.SLOW ? options.slowShare() : 0;
+        double share = options.scenario() == BenchOptions.Scenario.SLOW
+                || options.scenario() == BenchOptions.Scenario.MARKET ? options.slowShare() : 0;
         List<InetAddress> sources = options.sourceAddresses();
         for (int i = 0; i < n; i++) {
             int l = i % loops.length;
             boolean isSlow = Math.floor((i + 1) * share) > Math.floor(i * share);
             InetSocketAddress local = new InetSocketAddress(sources.get(i % sources.size()), 0);
-            subscribers.add(new SubscriberConnection(this, i % options.topics(), isSlow, loops[l],
+            subscribers.add(new SubscriberConnection(this, i % options.groups(), isSlow, loops[l],
                     isSlow ? slow[l] : fast[l], local, stats[l]));
         }
         if (options.publishes()) {
@@ -199,9 +211,11 @@ public final class Bench {
         return publisherAuthorization;
     }
 
-    byte[] request(int topic, String lastEventId) {
-        return lastEventId == null ? requests[topic]
-                : SubscriberConnection.requestBytes(hostHeader, topicForm[topic], options.subscriberToken(), lastEventId);
+    /** The subscribe request of a topic (market: of a group), resuming after {@code lastEventId} if given. */
+    byte[] request(int selector, String lastEventId) {
+        return lastEventId == null ? requests[selector]
+                : SubscriberConnection.requestBytes(hostHeader, selectorForm[selector], options.subscriberToken(),
+                        lastEventId);
     }
 
     long measureBase(int topic) {
@@ -446,7 +460,9 @@ public final class Bench {
         long[] perTopic = expectedPerTopic();
         for (SubscriberConnection s : subscribers) {
             if (s.everOpened()) {
-                expected += perTopic[s.topic];
+                for (int t = 0; t < s.seen.length; t++) {
+                    expected += perTopic[s.firstTopic + t];
+                }
             }
         }
         while (!stopping && System.nanoTime() < deadline) {
@@ -466,7 +482,7 @@ public final class Bench {
                 long n = 0;
                 for (SubscriberConnection s : subscribers) {
                     if (s.loop() == loops[loop]) {
-                        n += s.seen.cardinality();
+                        n += s.seenCount();
                     }
                 }
                 return n;
@@ -562,18 +578,21 @@ public final class Bench {
             if (!s.everOpened() || !options.publishes()) {
                 continue;
             }
-            BitSet want = windowAcked[s.topic];
-            BitSet miss = (BitSet) want.clone();
-            miss.andNot(s.seen);
-            BitSet extra = (BitSet) s.seen.clone();
-            extra.andNot(want);
-            long m = miss.cardinality();
-            expected += want.cardinality();
-            received += s.seen.cardinality();
+            long m = 0;
+            for (int t = 0; t < s.seen.length; t++) {
+                BitSet want = windowAcked[s.firstTopic + t];
+                BitSet miss = (BitSet) want.clone();
+                miss.andNot(s.seen[t]);
+                BitSet extra = (BitSet) s.seen[t].clone();
+                extra.andNot(want);
+                m += miss.cardinality();
+                expected += want.cardinality();
+                received += s.seen[t].cardinality();
+                unexpected += extra.cardinality();
+            }
             missed += m;
             duplicated += s.duplicates;
             outOfOrder += s.outOfOrder;
-            unexpected += extra.cardinality();
             if (s.slow) {
                 slowMissed += m;
                 slowDuplicated += s.duplicates;
@@ -599,6 +618,7 @@ public final class Bench {
                     schedulerLag.getValueAtPercentile(99) / 1000.0);
         }
         BenchReport.Slow slow = options.scenario() == BenchOptions.Scenario.SLOW
+                || options.scenario() == BenchOptions.Scenario.MARKET
                 ? new BenchReport.Slow(slowCount, slowEnds, total.reconnects, slowMissed, slowDuplicated, fastMissed)
                 : null;
         BenchReport.Churn churn = null;
@@ -621,6 +641,12 @@ public final class Bench {
                     - GatewayProbe.metric(metricsStart, "sluice_deliveries_total", null);
             slowDisconnects = GatewayProbe.metric(metricsEnd, "sluice_slow_disconnects_total", null)
                     - GatewayProbe.metric(metricsStart, "sluice_slow_disconnects_total", null);
+            if (options.scenario() == BenchOptions.Scenario.MARKET) {
+                double conflated = GatewayProbe.metric(metricsEnd, "sluice_conflated_total", null)
+                        - GatewayProbe.metric(metricsStart, "sluice_conflated_total", null);
+                notes.add(String.format(java.util.Locale.ROOT, "the gateway conflated %.0f pending updates for"
+                        + " subscribers that were behind (sluice_conflated_total)", conflated));
+            }
         }
         var gateway = new BenchReport.Gateway(probe.pid(), windowSeconds, cpu, rssBeforeConnect, rssAfterConnect,
                 rssEnd, rssMax, rssPerConnection, heapBefore, heapAfter, directBefore, directAfter, livePerConnection,
@@ -629,7 +655,7 @@ public final class Bench {
                 slowDisconnects);
         var setup = new BenchReport.Setup(subscribers.size(), options.topics(), options.rate(),
                 options.duration().toMillis() / 1000.0, options.warmup().toMillis() / 1000.0, options.payloadBytes(),
-                publishers.size(), options.scenario() == BenchOptions.Scenario.SLOW ? options.slowShare() : 0,
+                publishers.size(), share(),
                 options.sourceAddresses().size(), loops.length, io);
         if (connectSeconds > 0 && options.scenario() != BenchOptions.Scenario.CHURN) {
             notes.add(String.format(java.util.Locale.ROOT, "connecting took %.1f s", connectSeconds));
@@ -639,6 +665,11 @@ public final class Bench {
                 publishes, churn, gateway, new BenchReport.Machine(Runtime.getRuntime().availableProcessors(), loadBefore,
                         machineBusy, selfCpu, machineBusy < 0 || selfCpu < 0 ? -1
                                 : machineBusy - selfCpu - Math.max(0, cpu)), aborted, List.copyOf(notes));
+    }
+
+    private double share() {
+        return options.scenario() == BenchOptions.Scenario.SLOW || options.scenario() == BenchOptions.Scenario.MARKET
+                ? options.slowShare() : 0;
     }
 
     private static <T> Future<T> onLoop(EventLoop loop, Callable<T> task) {

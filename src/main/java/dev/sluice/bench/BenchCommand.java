@@ -26,7 +26,9 @@ import picocli.CommandLine.Option;
         description = {"Load a gateway on this machine and report what it did: connections, delivery latency,",
             "missed/duplicated events, publish acknowledgements, and the gateway's CPU and memory.", "",
             "Scenarios: idle (connections only), broadcast (one topic), topics (spread over --topics),",
-            "churn (connect/disconnect cycles), slow (a --slow-share of subscribers read slowly).", ""},
+            "churn (connect/disconnect cycles), slow (a --slow-share of subscribers read slowly),",
+            "market (--topics symbols in groups of 50, each subscriber on the URI template of one group,",
+            "a --slow-share of them reading slowly: run it against a gateway with and without --conflate).", ""},
         footer = {"", "Only loopback targets are accepted.", "Durations are " + Durations.GRAMMAR + ".",
             "Example: ./sluice bench --scenario broadcast --subscribers 10000 --rate 10 --secret \"$SECRET\""})
 public final class BenchCommand implements Callable<Integer> {
@@ -36,7 +38,7 @@ public final class BenchCommand implements Callable<Integer> {
     String url;
 
     @Option(names = "--scenario", defaultValue = "broadcast", paramLabel = "NAME",
-            description = "idle, broadcast, topics, churn or slow. Default: ${DEFAULT-VALUE}")
+            description = "idle, broadcast, topics, churn, slow or market. Default: ${DEFAULT-VALUE}")
     String scenario;
 
     @Option(names = "--subscribers", defaultValue = "1000", paramLabel = "N",
@@ -93,11 +95,11 @@ public final class BenchCommand implements Callable<Integer> {
     int publishConnections;
 
     @Option(names = "--slow-share", defaultValue = "0.05", paramLabel = "SHARE",
-            description = "slow scenario: share of subscribers that read slowly. Default: ${DEFAULT-VALUE}")
+            description = "slow and market scenarios: share of subscribers that read slowly. Default: ${DEFAULT-VALUE}")
     double slowShare;
 
     @Option(names = "--slow-read-rate", defaultValue = "16384", paramLabel = "BYTES_PER_S",
-            description = "slow scenario: how fast a slow subscriber reads (4 KiB receive buffer). Default: ${DEFAULT-VALUE}")
+            description = "slow and market scenarios: how fast a slow subscriber reads (4 KiB receive buffer). Default: ${DEFAULT-VALUE}")
     int slowReadRate;
 
     @Option(names = "--cycles", defaultValue = "1000", paramLabel = "N",
@@ -164,7 +166,7 @@ public final class BenchCommand implements Callable<Integer> {
         try {
             s = BenchOptions.Scenario.valueOf(scenario.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--scenario must be idle, broadcast, topics, churn or slow; got " + scenario);
+            throw new IllegalArgumentException("--scenario must be idle, broadcast, topics, churn, slow or market; got " + scenario);
         }
         String pub = publisherToken;
         String sub = subscriberToken;

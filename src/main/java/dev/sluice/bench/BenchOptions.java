@@ -48,7 +48,18 @@ public record BenchOptions(URI url, Scenario scenario, int subscribers, int topi
     static final int FD_RESERVE = 120;
 
     /** The load shapes. */
-    public enum Scenario { IDLE, BROADCAST, TOPICS, CHURN, SLOW }
+    public enum Scenario { IDLE, BROADCAST, TOPICS, CHURN, SLOW, MARKET }
+
+    /**
+     * Market scenario: symbols (topics) per URI template. Subscriber i subscribes to the template
+     * of group {@code i % groups}, which matches that group's symbols.
+     */
+    public static final int SYMBOLS_PER_GROUP = 50;
+
+    /** Market scenario: how many templates the symbols are spread over. */
+    int groups() {
+        return scenario == Scenario.MARKET ? (topics + SYMBOLS_PER_GROUP - 1) / SYMBOLS_PER_GROUP : topics;
+    }
 
     public BenchOptions {
         Objects.requireNonNull(url, "url");

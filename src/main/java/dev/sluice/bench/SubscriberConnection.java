@@ -51,9 +51,14 @@ final class SubscriberConnection extends ChannelInboundHandlerAdapter implements
     private ScheduledFuture<?> slowTicker;
     private boolean closedByUs;
 
-    /** Sequence numbers seen, relative to the topic's measurement base. */
-    final BitSet seen = new BitSet();
-    long maxSeq = -1;
+    /**
+     * The topics this subscriber receives: {@code firstTopic} and the ones after it (one topic,
+     * except in the market scenario, where it is a group of symbols under one URI template), and
+     * per topic the sequence numbers seen, relative to the topic's measurement base.
+     */
+    final int firstTopic;
+    final BitSet[] seen;
+    private final long[] maxSeq;
     long duplicates;
     long outOfOrder;
     long foreign;
@@ -65,6 +70,19 @@ final class SubscriberConnection extends ChannelInboundHandlerAdapter implements
                          InetSocketAddress local, LoopStats stats) {
         this.bench = bench;
         this.topic = topic;
+        int count = 1;
+        if (bench.options().scenario() == BenchOptions.Scenario.MARKET) {
+            firstTopic = topic * BenchOptions.SYMBOLS_PER_GROUP;
+            count = Math.min(BenchOptions.SYMBOLS_PER_GROUP, bench.options().topics() - firstTopic);
+        } else {
+            firstTopic = topic;
+        }
+        seen = new BitSet[count];
+        maxSeq = new long[count];
+        for (int i = 0; i < count; i++) {
+            seen[i] = new BitSet();
+            maxSeq[i] = -1;
+        }
         this.slow = slow;
         this.loop = loop;
         this.bootstrap = bootstrap;
@@ -74,6 +92,15 @@ final class SubscriberConnection extends ChannelInboundHandlerAdapter implements
 
     EventLoop loop() {
         return loop;
+    }
+
+    /** Distinct in-window events seen, over all of this subscriber's topics. */
+    long seenCount() {
+        long n = 0;
+        for (BitSet b : seen) {
+            n += b.cardinality();
+        }
+        return n;
     }
 
     boolean everOpened() {
@@ -181,25 +208,26 @@ final class SubscriberConnection extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void onEvent(int eventTopic, long seq, long sentNanos) {
-        if (eventTopic != topic) {
+        int t = eventTopic - firstTopic;
+        if (t < 0 || t >= seen.length) {
             foreign++;
             return;
         }
-        long base = bench.measureBase(topic);
+        long base = bench.measureBase(eventTopic);
         if (seq < base) {
-            maxSeq = Math.max(maxSeq, seq);
+            maxSeq[t] = Math.max(maxSeq[t], seq);
             return;
         }
         int index = (int) (seq - base);
-        if (seen.get(index)) {
+        if (seen[t].get(index)) {
             duplicates++;
             return;
         }
-        if (seq < maxSeq) {
+        if (seq < maxSeq[t]) {
             outOfOrder++;
         }
-        maxSeq = Math.max(maxSeq, seq);
-        seen.set(index);
+        maxSeq[t] = Math.max(maxSeq[t], seq);
+        seen[t].set(index);
         LoopStats.record(slow ? stats.latencySlow : stats.latencyFast, System.nanoTime() - sentNanos);
     }
 

@@ -14,7 +14,7 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.UnmatchedArgumentException;
 
-/** The {@code sluice} command: {@code serve}, {@code token}, {@code bench}. */
+/** The {@code sluice} command: {@code serve}, {@code token}, {@code bench}, {@code demo}. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0", usageHelpWidth = 120,
         description = {
             "A Mercure-compatible Server-Sent Events push gateway.",
@@ -23,7 +23,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "or in a properties file given with --config / SLUICE_CONFIG (e.g. history-size = 50000).",
             "Precedence: command line, then environment, then config file, then default.",
         },
-        subcommands = {ServeCommand.class, TokenCommand.class, dev.sluice.bench.BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, TokenCommand.class, dev.sluice.bench.BenchCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -93,7 +93,7 @@ public final class Main implements Runnable {
         if (ex instanceof UnmatchedArgumentException && ex.getCommandLine().getParent() == null) {
             List<String> unmatched = ((UnmatchedArgumentException) ex).getUnmatched();
             if (!unmatched.isEmpty() && !unmatched.get(0).startsWith("-")) {
-                message = "unknown command '" + unmatched.get(0) + "': use serve, token, bench or help";
+                message = "unknown command '" + unmatched.get(0) + "': use serve, token, bench, demo or help";
             }
         }
         if (ex.getArgSpec() instanceof OptionSpec option) {

@@ -436,14 +436,61 @@ final class ServeCommand implements Callable<Integer> {
             description = "End each SSE stream after this age plus a random 0-10 %%, with a retry hint; the client"
                     + " resumes from its last event id on any node (0: no limit). Default: ${DEFAULT-VALUE}")
     Duration maxConnectionAge;
+    // The market demo and the dashboard (see the README, "Market demo and dashboard").
+
+    @Option(names = "--demo", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "Run the market simulator in this process, publishing through this gateway's publish endpoint"
+                    + " with a publisher token, and serve the live board at /. Also allows anonymous subscribers,"
+                    + " conflates the quotes and throttles them by --demo-throttle. Default: ${DEFAULT-VALUE}")
+    boolean demo;
+
+    @picocli.CommandLine.Mixin
+    DemoOptions demoOptions = new DemoOptions();
+
+    @Option(names = "--demo-throttle", paramLabel = "DURATION", defaultValue = "250ms",
+            converter = Units.DurationConverter.class,
+            description = "With --demo: at most one live quote per symbol per interval for subscribers (0: none)."
+                    + " Default: ${DEFAULT-VALUE}")
+    Duration demoThrottle;
+
+    @Option(names = "--demo-token", paramLabel = "JWT",
+            description = "With --demo: the publisher token the simulator publishes with. Default: one signed with the"
+                    + " HMAC publisher key (needed with RS/ES keys or a key set)")
+    String demoToken;
+
+    @Option(names = "--dashboard", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "Serve a live dashboard of this gateway's metrics at /dashboard, fed by the SSE stream"
+                    + " /dashboard/metrics. Default: ${DEFAULT-VALUE}")
+    boolean dashboard;
+
+    @Option(names = "--dashboard-interval", paramLabel = "DURATION", defaultValue = "1s",
+            converter = Units.DurationConverter.class,
+            description = "How often the dashboard stream sends a sample (at least 100ms). Default: ${DEFAULT-VALUE}")
+    Duration dashboardInterval;
+
+    @Option(names = "--dashboard-max-streams", paramLabel = "N", defaultValue = "16",
+            description = "Most dashboard streams open at a time; more get 503. Default: ${DEFAULT-VALUE}")
+    int dashboardMaxStreams;
 
     Config toConfig() {
+        List<String> conflated = conflate == null ? List.of() : conflate;
+        java.util.Map<String, Duration> throttled = throttles(throttle);
+        if (demo) {
+            conflated = new java.util.ArrayList<>(conflated);
+            conflated.add(dev.sluice.demo.Topics.ALL_QUOTES);
+            if (demoThrottle.isNegative()) {
+                throw new ConfigException("--demo-throttle", "must not be negative (0: no throttle)");
+            }
+            if (!demoThrottle.isZero()) {
+                throttled.putIfAbsent(dev.sluice.demo.Topics.ALL_QUOTES, demoThrottle);
+            }
+        }
         return new Config(parseListen(listen), blankToNull(publisherJwtKey), publisherJwtAlg,
-                blankToNull(subscriberJwtKey), subscriberJwtAlg, anonymous, heartbeat, historySize, historyMaxBytes,
+                blankToNull(subscriberJwtKey), subscriberJwtAlg, anonymous || demo, heartbeat, historySize, historyMaxBytes,
                 maxBodySize, subscriberBudget, retry, slowClientRetry, slowClientGrace, transport,
                 corsOrigins == null ? List.of() : corsOrigins.stream().map(String::trim).filter(s -> !s.isEmpty()).toList(),
                 workers == null ? Runtime.getRuntime().availableProcessors() : workers, maxTopics, maxTopicLength, maxSubscribers,
-                shutdownGrace, jwtClockSkew, io, conflate == null ? List.of() : conflate, throttles(throttle),
+                shutdownGrace, jwtClockSkew, io, conflated, throttled,
                 slowClientPolicy, historyMaxAge, blankToNull(natsCreds), natsStream, natsSubject,
                 maxDispatchQueue, redisStream, redisTimeout, fileFsync, allowNonAsciiIds, replayBatch, selectorCache, matchCache,
                 publisherTokenCache, subscriberTokenCache, tokenCacheTtl,
@@ -463,6 +510,49 @@ final class ServeCommand implements Callable<Integer> {
                 blankToNull(tlsCert), blankToNull(tlsKey), tlsSelfSigned, http2MaxConcurrentStreams,
                 maxUrlLength, maxHeaderSize, maxTopicsPerUpdate, maxIdLength, maxTypeLength, headerTimeout,
                 idleTimeout, maxConnectionAge);
+    }
+
+    /**
+     * The token the in-process simulator publishes with: --demo-token, else the token made for this
+     * run, else one signed with the HMAC publisher key, allowed to publish the demo's topics only.
+     */
+    private String demoToken(Gateway gateway) {
+        if (demoToken != null && !demoToken.isBlank()) {
+            return demoToken.strip();
+        }
+        if (gateway.generatedPublisherToken() != null) {
+            return gateway.generatedPublisherToken();
+        }
+        Config c = gateway.config();
+        dev.sluice.auth.JwtAlgorithm alg = dev.sluice.auth.JwtAlgorithm.parse(c.publisherJwtAlg());
+        if (c.publisherJwksUrl() != null || c.publisherJwtKey() == null || !alg.isHmac()) {
+            throw new ConfigException("--demo-token", "is needed with --demo when publishers are verified with "
+                    + (c.publisherJwksUrl() != null ? "a key set (--publisher-jwks-url)" : alg + " public keys")
+                    + ": give a publisher token for " + dev.sluice.demo.Topics.BASE + "quotes/* and bars/*");
+        }
+        try {
+            return dev.sluice.auth.TokenIssuer.hmac(alg, c.publisherJwtKey().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    List.of(dev.sluice.demo.Topics.ALL_QUOTES, dev.sluice.demo.Topics.BASE + "bars/{interval}/{symbol}"),
+                    List.of(), null, java.time.Clock.systemUTC(), c.tokenIssuer(), c.tokenAudiences());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--demo-token", "cannot sign one with --publisher-jwt-key: " + e.getMessage());
+        }
+    }
+
+    /** The gateway's own publish URL, over loopback when it listens on every address. */
+    private static java.net.URI publishUri(Gateway gateway) {
+        var address = gateway.address().getAddress();
+        String host = address == null || address.isAnyLocalAddress() ? "127.0.0.1" : address.getHostAddress();
+        if (host.contains(":")) {
+            host = "[" + host + "]";
+        }
+        return java.net.URI.create("http://" + host + ":" + gateway.port() + "/.well-known/mercure");
+    }
+
+    private static String browserHost(Gateway gateway) {
+        var address = gateway.address().getAddress();
+        return address == null || address.isAnyLocalAddress() || address.isLoopbackAddress() ? "localhost"
+                : address.getHostAddress();
     }
 
     /** A comma-separated list without blank entries (an empty value means none). */
@@ -535,8 +625,17 @@ final class ServeCommand implements Callable<Integer> {
         Gateway gateway;
         Config config = toConfig(); // a ConfigException is answered by Main: one line, exit 2
         dev.sluice.ops.Logging.configure(config.logFormat());
+        dev.sluice.demo.DemoSettings demoSettings = demo ? demoOptions.settings() : null;
+        if (dashboard && dashboardInterval.toMillis() < 100) {
+            throw new ConfigException("--dashboard-interval", "must be at least 100ms, got " + dashboardInterval);
+        }
+        if (dashboard && dashboardMaxStreams < 1) {
+            throw new ConfigException("--dashboard-max-streams", "must be at least 1, got " + dashboardMaxStreams);
+        }
         try {
-            gateway = Gateway.start(config); // a ConfigException is answered by Main: one line, exit 2
+            gateway = Gateway.start(config, metrics -> demo || dashboard
+                    ? dev.sluice.demo.DemoPages.extras(demo, dashboard, metrics, dashboardInterval, dashboardMaxStreams)
+                    : dev.sluice.edge.Extras.NONE); // a ConfigException is answered by Main: one line, exit 2
         } catch (dev.sluice.transport.TransportUnavailableException e) {
             System.err.println("sluice serve: cannot start: " + e.getMessage());
             return 1;
@@ -573,12 +672,34 @@ final class ServeCommand implements Callable<Integer> {
             System.out.println("(the token may publish to and subscribe to every topic; it is valid for this run only)");
             System.out.println();
         }
+        dev.sluice.demo.DemoFeed feed = null;
+        if (demo) {
+            String token;
+            try {
+                token = demoToken(gateway);
+            } catch (ConfigException e) {
+                gateway.close();
+                throw e;
+            }
+            feed = dev.sluice.demo.DemoFeed.start(demoSettings, publishUri(gateway), token);
+            System.out.println("Market demo: http://" + browserHost(gateway) + ":" + gateway.port() + "/ ("
+                    + demoSettings.symbols().size() + " symbols, " + java.math.BigDecimal.valueOf(demoOptions.rate)
+                    .stripTrailingZeros().toPlainString() + " quotes/s each, seed "
+                    + demoOptions.seed + ")");
+        }
+        if (dashboard) {
+            System.out.println("Dashboard:   http://" + browserHost(gateway) + ":" + gateway.port() + "/dashboard");
+        }
         System.out.flush();
+        dev.sluice.demo.DemoFeed running = feed;
         // Ctrl-C and SIGTERM start the JVM's shutdown, whose exit code would be 130 or 143. A
         // requested stop is a success: the hook drains (readiness off, the listener closed after
         // --drain-delay, streams ended in waves over --drain-period), then ends the process with 0
         // (halt, as exit may not be called during shutdown). Nothing else calls exit while serving.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (running != null) {
+                running.close();
+            }
             gateway.drain();
             gateway.close();
             System.out.flush();

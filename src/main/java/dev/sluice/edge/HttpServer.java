@@ -113,6 +113,14 @@ public final class HttpServer implements AutoCloseable {
                                   TokenVerifier publishers, TokenVerifier subscribers,
                                   dev.sluice.subscriptions.SubscriptionRegistry subscriptions, ServerTls tls)
             throws InterruptedException {
+        return bind(config, hub, transport, metrics, publishers, subscribers, subscriptions, tls, Extras.NONE);
+    }
+
+    /** Binds the listener; {@code extras} are served beside the hub. */
+    public InetSocketAddress bind(Config config, Hub hub, Transport transport, GatewayMetrics metrics,
+                                  TokenVerifier publishers, TokenVerifier subscribers,
+                                  dev.sluice.subscriptions.SubscriptionRegistry subscriptions, ServerTls tls, Extras extras)
+            throws InterruptedException {
         Access access = new Access(publishers, subscribers, config);
         Cors cors = new Cors(config.corsOrigins());
         var admission = new dev.sluice.admission.Admission(config, metrics);
@@ -127,7 +135,7 @@ public final class HttpServer implements AutoCloseable {
                 config.maxTopicLength(), config.allowNonAsciiIds(), badRequests, subscriptions != null, limits);
         var router = new RequestRouter(subscribe, publish, transport, metrics, cors,
                 config.maxTopicsPerSubscription() + 16, badRequests, limits, admission, config.metricsOnMain(),
-                hub::draining, subscriptionsApi);
+                hub::draining, subscriptionsApi, extras);
         Class<? extends ServerChannel> channelClass = io.serverChannel();
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)

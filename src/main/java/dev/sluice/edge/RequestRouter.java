@@ -52,17 +52,21 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** False with --no-metrics-on-main: /metrics is on the admin listener only. */
     private final boolean metricsHere;
     private final java.util.function.BooleanSupplier draining;
+    private final Extras extras;
+    private final java.util.Map<String, FeedStream> feeds = new java.util.HashMap<>();
     /** The subscriptions API, or null without --subscriptions. */
     private final SubscriptionsEndpoint subscriptions;
 
     RequestRouter(SubscribeEndpoint subscribe, PublishEndpoint publish, Transport transport, GatewayMetrics metrics,
                   Cors cors, int maxQueryParams, BadRequestLog badRequests, RequestLimits limits,
                   Admission admission, boolean metricsHere, java.util.function.BooleanSupplier draining,
-                  SubscriptionsEndpoint subscriptions) {
+                  SubscriptionsEndpoint subscriptions, Extras extras) {
         this.metricsHere = metricsHere;
         this.subscriptions = subscriptions;
         this.admission = admission;
         this.draining = draining;
+        this.extras = extras;
+        extras.feeds().forEach((path, feed) -> feeds.put(path, new FeedStream(feed)));
         this.badRequests = badRequests;
         this.limits = limits;
         this.subscribe = subscribe;
@@ -195,10 +199,39 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     }
                     return;
                 }
-                Responses.send(ctx, req, Responses.error(HttpResponseStatus.NOT_FOUND,
-                    "Nothing at " + abbreviate(path) + ". The hub is at " + HUB_PATH
-                            + "; also /healthz, /readyz, /metrics."));
+                extra(ctx, req, path);
             }
+        }
+    }
+
+    /** A page or feed of {@link Extras}, or a 404 that says what exists. */
+    private void extra(ChannelHandlerContext ctx, FullHttpRequest req, String path) {
+        Extras.Page page = extras.pages().get(path);
+        FeedStream feed = feeds.get(path);
+        if (page != null) {
+            boolean head = req.method().equals(HttpMethod.HEAD);
+            if (!head && !get(ctx, req)) {
+                return;
+            }
+            var res = new io.netty.handler.codec.http.DefaultFullHttpResponse(
+                    io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                    head ? io.netty.buffer.Unpooled.EMPTY_BUFFER : io.netty.buffer.Unpooled.wrappedBuffer(page.body()));
+            res.headers().set(HttpHeaderNames.CONTENT_TYPE, page.contentType())
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, page.body().length)
+                    .set(HttpHeaderNames.CACHE_CONTROL, "no-cache")
+                    .set("X-Content-Type-Options", "nosniff");
+            Responses.send(ctx, req, res);
+        } else if (feed != null) {
+            if (get(ctx, req)) {
+                feed.start(ctx, req);
+            }
+        } else {
+            Responses.send(ctx, req, Responses.error(HttpResponseStatus.NOT_FOUND,
+                    "Nothing at " + abbreviate(path) + ". The hub is at " + HUB_PATH
+                            + "; also /healthz, /readyz, /metrics"
+                            + (extras.isEmpty() ? "." : ", " + String.join(", ", new java.util.TreeSet<>(
+                                    extras.pages().keySet().stream().filter(p -> !p.startsWith("/demo/")).toList()))
+                                    + ".")));
         }
     }
 

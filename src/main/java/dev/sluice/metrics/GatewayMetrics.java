@@ -48,6 +48,8 @@ public final class GatewayMetrics implements AutoCloseable {
     public final Timer publishLatency;
     public final Counter idleClosed;
     private final ConcurrentHashMap<Integer, Counter> responses = new ConcurrentHashMap<>();
+    private final java.util.Map<String, Supplier<LatencyHistogram.Snapshot>> histograms =
+            new java.util.LinkedHashMap<>();
 
     /**
      * Publish latency buckets, request in to 200 sent: from 0.5 ms (the memory transport) through
@@ -197,6 +199,7 @@ public final class GatewayMetrics implements AutoCloseable {
 
     /** A Prometheus histogram read from the hub's loop-confined buckets at scrape time. */
     private void histogram(String name, String help, Supplier<LatencyHistogram.Snapshot> source) {
+        histograms.put(name, source);
         registry.getPrometheusRegistry().register(new Collector() {
             @Override
             public MetricSnapshot collect() {
@@ -215,6 +218,19 @@ public final class GatewayMetrics implements AutoCloseable {
                 return name;
             }
         });
+    }
+
+    /** The registry of the Micrometer meters above, for readers other than the Prometheus scrape. */
+    public io.micrometer.core.instrument.MeterRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * The hub's latency histograms by metric name ({@code sluice_fanout_latency_seconds}, …), read
+     * as the scrape reads them (racily, non-cumulative buckets).
+     */
+    public java.util.Map<String, Supplier<LatencyHistogram.Snapshot>> latencyHistograms() {
+        return java.util.Collections.unmodifiableMap(histograms);
     }
 
     public String scrape() {

@@ -145,6 +145,20 @@ class BenchTest {
     }
 
     @Test
+    void marketSubscribersGetEverySymbolOfTheirTemplate() throws Exception {
+        // 120 symbols in groups of 50 (50, 50, 20) under three URI templates; 30 subscribers, 10 per
+        // template; 100 quotes go round the symbols once, so symbols 0-99 get one each: 50 per
+        // full group and none for the last. No slow readers: everyone gets everything, once.
+        BenchReport r = Bench.run(options(BenchOptions.Scenario.MARKET).topics(120).subscribers(30).slowShare(0)
+                .build());
+        assertConsistent(r, 30);
+        assertThat(r.events().expected()).isEqualTo(10 * 50 + 10 * 50);
+        assertThat(r.events().unexpected()).isZero();
+        assertThat(r.slow().slowSubscribers()).isZero();
+        assertThat(r.toJson()).contains("\"scenario\" : \"market\"");
+    }
+
+    @Test
     void refusesNonLoopbackTargetsAndTooManySubscribers() {
         assertThatThrownBy(() -> BenchOptions.builder(URI.create("http://192.0.2.1:8080")).publisherToken("x").build()
                 .validate(20_000)).hasMessageContaining("loopback");

@@ -47,6 +47,11 @@ public final class Chromium implements AutoCloseable {
         this(binary, url, java.util.List.of());
     }
 
+    /** A browser whose window (and screenshots) are {@code width} × {@code height} CSS pixels. */
+    public Chromium(Path binary, String url, int width, int height) throws Exception {
+        this(binary, url, java.util.List.of("--window-size=" + width + "," + height, "--hide-scrollbars"));
+    }
+
     /**
      * With more command-line switches, e.g. {@code --ignore-certificate-errors-spki-list=HASH} to
      * trust a test gateway's certificate (see {@code TlsTrust.spkiSha256}).
@@ -164,17 +169,31 @@ public final class Chromium implements AutoCloseable {
 
     /** Evaluates an expression in the page; promises are awaited; returns the value as JSON. */
     public JsonNode eval(String expression, Duration timeout) throws Exception {
-        int id = ids.incrementAndGet();
-        CompletableFuture<JsonNode> answer = new CompletableFuture<>();
-        pending.put(id, answer);
-        ObjectNode msg = JSON.createObjectNode().put("id", id).put("method", "Runtime.evaluate");
-        msg.putObject("params").put("expression", expression).put("awaitPromise", true).put("returnByValue", true);
-        socket.sendText(JSON.writeValueAsString(msg), true).get(5, TimeUnit.SECONDS);
-        JsonNode result = answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        ObjectNode params = JSON.createObjectNode().put("expression", expression).put("awaitPromise", true)
+                .put("returnByValue", true);
+        JsonNode result = call("Runtime.evaluate", params, timeout);
         if (result.has("exceptionDetails")) {
             throw new AssertionError("JavaScript failed: " + result.get("exceptionDetails"));
         }
         return result.path("result").path("value");
+    }
+
+    /** The page as it is drawn now, as PNG bytes. */
+    public byte[] screenshot() throws Exception {
+        JsonNode result = call("Page.captureScreenshot", JSON.createObjectNode().put("format", "png"),
+                Duration.ofSeconds(20));
+        return java.util.Base64.getDecoder().decode(result.path("data").asText());
+    }
+
+    /** Sends one DevTools command to the page and returns its result. */
+    private JsonNode call(String method, ObjectNode params, Duration timeout) throws Exception {
+        int id = ids.incrementAndGet();
+        CompletableFuture<JsonNode> answer = new CompletableFuture<>();
+        pending.put(id, answer);
+        ObjectNode msg = JSON.createObjectNode().put("id", id).put("method", method);
+        msg.set("params", params);
+        socket.sendText(JSON.writeValueAsString(msg), true).get(5, TimeUnit.SECONDS);
+        return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private final class Listener implements WebSocket.Listener {

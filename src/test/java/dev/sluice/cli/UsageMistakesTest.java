@@ -85,7 +85,7 @@ class UsageMistakesTest {
                         "sluice bench: --url: must point at this machine's loopback"),
                 Arguments.of(env("SLUICE_RATE", "fast"), List.of("bench"),
                         "sluice bench: Invalid value for environment variable SLUICE_RATE (--rate): 'fast'"),
-                Arguments.of(env(), List.of("frob"), "sluice: unknown command 'frob': use serve, token, bench or help"),
+                Arguments.of(env(), List.of("frob"), "sluice: unknown command 'frob': use serve, token, bench, demo or help"),
                 Arguments.of(env(), List.of("help", "frob"), "sluice: Unknown subcommand 'frob' (see ./sluice --help)"));
     }
 
@@ -103,7 +103,8 @@ class UsageMistakesTest {
 
     static Stream<List<String>> helps() {
         return Stream.of(List.of("--help"), List.of("help"), List.of("serve", "--help"), List.of("token", "--help"),
-                List.of("bench", "--help"), List.of("help", "serve"), List.of("help", "token"), List.of("help", "bench"));
+                List.of("bench", "--help"), List.of("help", "serve"), List.of("help", "token"), List.of("help", "bench"),
+                List.of("demo", "--help"), List.of("help", "demo"));
     }
 
     @ParameterizedTest(name = "{0}")
