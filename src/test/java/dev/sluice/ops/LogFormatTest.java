@@ -73,8 +73,8 @@ class LogFormatTest {
             String output = gateway.output();
             List<JsonNode> lines = new ArrayList<>();
             for (String line : output.split("\n")) {
-                if (line.startsWith("Sluice listening on ") || line.isEmpty()) {
-                    continue; // the start-up line on stdout, not a log line
+                if (line.startsWith("Sluice listening on ") || line.startsWith("  ") || line.isEmpty()) {
+                    continue; // the start-up banner on stdout (its first line and indented details), not a log line
                 }
                 JsonNode node = json.readTree(line); // every log line is one JSON object
                 assertThat(node.isObject()).as(line).isTrue();
