@@ -158,7 +158,9 @@ public final class Chromium implements AutoCloseable {
         pending.put(id, answer);
         ObjectNode msg = JSON.createObjectNode().put("id", id).put("method", "Runtime.evaluate");
         msg.putObject("params").put("expression", expression).put("awaitPromise", true).put("returnByValue", true);
-        socket.sendText(JSON.writeValueAsString(msg), true).get(5, TimeUnit.SECONDS);
+        synchronized (socket) { // one message at a time: the WebSocket refuses overlapping sends
+            socket.sendText(JSON.writeValueAsString(msg), true).get(5, TimeUnit.SECONDS);
+        }
         JsonNode result = answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (result.has("exceptionDetails")) {
             throw new AssertionError("JavaScript failed: " + result.get("exceptionDetails"));

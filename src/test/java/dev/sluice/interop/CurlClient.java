@@ -1,0 +1,114 @@
+package dev.sluice.interop;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The curl command line, one process per subscription ({@code -N} so nothing is buffered,
+ * {@code -i} so the status line shows when the stream opened). curl has no SSE parser: its
+ * output is read by {@link WireReader}; it does not reconnect, so a scenario resumes by hand.
+ */
+final class CurlClient implements InteropClient {
+    private final Target target;
+
+    CurlClient(Target target) throws Exception {
+        this.target = target;
+        try {
+            Process p = new ProcessBuilder("curl", "--version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            p.waitFor(10, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            if ("true".equals(System.getenv("CI"))) {
+                throw new AssertionError("curl is required in CI", e);
+            }
+            org.junit.jupiter.api.Assumptions.abort("curl is not installed: apt-get install curl");
+        }
+    }
+
+    /** The options that choose the protocol. */
+    private List<String> protocolOptions() {
+        return switch (target.protocol) {
+            case HTTP1 -> List.of("--http1.1");
+        };
+    }
+
+    @Override
+    public ClientStream open(Subscription sub) throws Exception {
+        ClientStream stream = new ClientStream("curl", true, true);
+        List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "-N", "-i", "--max-time", "60"));
+        cmd.addAll(protocolOptions());
+        cmd.addAll(List.of("-H", "Accept: text/event-stream"));
+        if (sub.auth() == Subscription.Auth.HEADER) {
+            cmd.addAll(List.of("-H", "Authorization: Bearer " + sub.token()));
+        } else if (sub.auth() == Subscription.Auth.COOKIE) {
+            cmd.addAll(List.of("-b", Subscription.COOKIE + "=" + sub.token()));
+        }
+        if (sub.lastEventId() != null) {
+            cmd.addAll(List.of("-H", "Last-Event-ID: " + sub.lastEventId()));
+        }
+        cmd.add(sub.url(target.hubUrl).toString());
+        stream.request(sub.lastEventId());
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        p.getOutputStream().close();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                InputStream in = p.getInputStream();
+                String status = headerBlock(in);
+                if (!status.matches("HTTP/\\S+ 200.*")) {
+                    stream.problem("curl got " + status + ": " + new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                    stream.ended(null);
+                    return;
+                }
+                stream.opened(System.currentTimeMillis());
+                new WireReader(stream).readAll(in);
+            } catch (IOException e) {
+                stream.problem("curl: " + e);
+                stream.ended(null);
+            }
+        });
+        stream.onClose(() -> {
+            p.destroy();
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+            reader.join(5000);
+        });
+        return stream;
+    }
+
+    /** Reads the response head printed by {@code -i}; returns its status line. */
+    private static String headerBlock(InputStream in) throws IOException {
+        String status = null;
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        for (int b; (b = in.read()) != -1; ) {
+            if (b == '\n') {
+                String l = line.toString(StandardCharsets.ISO_8859_1).strip();
+                line.reset();
+                if (l.isEmpty()) {
+                    return status == null ? "no response" : status;
+                }
+                if (status == null) {
+                    status = l;
+                }
+            } else {
+                line.write(b);
+            }
+        }
+        return status == null ? "no response" : status;
+    }
+
+    @Override
+    public boolean reconnects() {
+        return false;
+    }
+
+    @Override
+    public void close() {
+        // one process per subscription, each ended with its stream
+    }
+}

@@ -1,0 +1,78 @@
+package dev.sluice.interop;
+
+import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * The JDK's {@code java.net.http.HttpClient}: the transport of many Java services. It has no SSE
+ * parser, so the bytes it delivers are read by {@link WireReader}, and it does not reconnect:
+ * a scenario resumes by hand with a new request carrying Last-Event-ID.
+ */
+final class JdkClient implements InteropClient {
+    private final Target target;
+    private final HttpClient http;
+
+    JdkClient(Target target) {
+        this.target = target;
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    @Override
+    public ClientStream open(Subscription sub) throws Exception {
+        ClientStream stream = new ClientStream("JDK HttpClient", true, true);
+        HttpRequest.Builder r = HttpRequest.newBuilder(sub.url(target.hubUrl)).header("Accept", "text/event-stream").GET();
+        if (sub.auth() == Subscription.Auth.HEADER) {
+            r.header("Authorization", "Bearer " + sub.token());
+        } else if (sub.auth() == Subscription.Auth.COOKIE) {
+            r.header("Cookie", Subscription.COOKIE + "=" + sub.token());
+        }
+        if (sub.lastEventId() != null) {
+            r.header("Last-Event-ID", sub.lastEventId());
+        }
+        stream.request(sub.lastEventId());
+        var pending = http.sendAsync(r.build(), HttpResponse.BodyHandlers.ofInputStream());
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                HttpResponse<InputStream> res = pending.join();
+                if (res.statusCode() != 200) {
+                    stream.problem("status " + res.statusCode() + ": "
+                            + new String(res.body().readAllBytes(), StandardCharsets.UTF_8));
+                    stream.ended(null);
+                    return;
+                }
+                stream.opened(System.currentTimeMillis());
+                new WireReader(stream).readAll(res.body());
+            } catch (Exception e) {
+                stream.problem("JDK HttpClient: " + e);
+                stream.ended(null);
+            }
+        });
+        stream.onClose(() -> {
+            pending.thenAccept(res -> {
+                try {
+                    res.body().close();
+                } catch (Exception ignored) {
+                    // already closed
+                }
+            });
+            pending.cancel(true);
+            reader.join(5000);
+        });
+        return stream;
+    }
+
+    @Override
+    public boolean reconnects() {
+        return false;
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+}
