@@ -4,12 +4,13 @@
 //
 //   node interop.mjs            then, one per line on stdin:
 //   {"op":"open","sub":"s1","client":"eventsource"|"undici"|"parser","url":URL,
-//    "headers":{...},"types":["quote"],"h2":false,"insecure":false,"lastEventId":null}
+//    "headers":{...},"types":["quote"],"transport":"h1"|"h2"|"h2c","ca":PEM,"lastEventId":null}
 //   {"op":"close","sub":"s1"}
 //
 // Lines out: {"sub","kind":"open"} per (re)connection; {"kind":"event","type","data","lastEventId"}
 // per dispatched event; {"kind":"error","message","closed"} per error the client reports;
-// {"kind":"request","lastEventId"} per HTTP request with the Last-Event-ID it carried; for the
+// {"kind":"request","lastEventId"} per HTTP request with the Last-Event-ID it carried;
+// {"kind":"protocol","value":"HTTP/1.1"|"HTTP/2"} per connection where it is observed; for the
 // parser also "comment", "retry", "parse-error" (eventsource-parser's unknown field or invalid
 // retry), "lint" (invalid UTF-8, a byte order mark) and "end" when the server ended the body.
 // Every line has "t", the time in milliseconds. The process ends when stdin closes.
@@ -25,12 +26,26 @@ function emit(sub, obj) {
 process.on('uncaughtException', e => emit(null, { kind: 'error', message: 'uncaught: ' + (e && e.stack || e) }));
 process.on('unhandledRejection', e => emit(null, { kind: 'error', message: 'unhandled: ' + (e && e.stack || e) }));
 
-/** The undici dispatcher for a subscription: HTTP/2 only where asked (ALPN over TLS). */
-async function dispatcherFor(cmd, onRequest) {
-  const { Agent } = await import('undici');
-  const agent = new Agent({ allowH2: !!cmd.h2, connect: cmd.insecure ? { rejectUnauthorized: false } : {} });
-  // Observes (never changes) each request: which Last-Event-ID it carries.
-  return agent.compose(dispatch => (opts, handler) => {
+/**
+ * The undici dispatcher for a subscription, by its transport: "h1" (HTTP/1.1, over TLS for an
+ * https URL), "h2" (HTTP/2 offered by ALPN over TLS, trusting the PEM certificate in cmd.ca) or
+ * "h2c" (HTTP/2 in cleartext by prior knowledge). It reports the protocol each connection really
+ * speaks (the ALPN result undici itself goes by) and, without changing it, the Last-Event-ID of
+ * each request.
+ */
+async function dispatcherFor(cmd, onRequest, onProtocol) {
+  const { Agent, Client, buildConnector } = await import('undici');
+  const transport = cmd.transport || 'h1';
+  const tls = cmd.ca ? { ca: cmd.ca } : {};
+  const connector = buildConnector({ allowH2: transport !== 'h1', useH2c: transport === 'h2c', ...tls });
+  const connect = (opts, callback) => connector(opts, (err, socket) => {
+    if (socket) onProtocol(socket.alpnProtocol === 'h2' ? 'HTTP/2' : 'HTTP/1.1');
+    callback(err, socket);
+  });
+  const dispatcher = transport === 'h2c'
+    ? new Client(new URL(cmd.url).origin, { allowH2: true, useH2c: true, connect })
+    : new Agent({ allowH2: transport === 'h2', connect });
+  return dispatcher.compose(dispatch => (opts, handler) => {
     onRequest(headerOf(opts.headers, 'last-event-id'));
     return dispatch(opts, handler);
   });
@@ -57,14 +72,17 @@ async function open(cmd) {
   const record = { closers: [] };
   subs.set(sub, record);
   const onRequest = id => emit(sub, { kind: 'request', lastEventId: id });
+  const onProtocol = p => emit(sub, { kind: 'protocol', value: p });
+  // Node's own fetch for plain HTTP/1.1, as most users have it; undici's with a dispatcher otherwise.
+  const ownTransport = (cmd.transport && cmd.transport !== 'h1') || cmd.ca;
   switch (cmd.client) {
     case 'eventsource': {
       const { EventSource } = await import('eventsource');
       // The library's documented hook for headers (and for another transport) is its fetch option.
       let doFetch = globalThis.fetch;
-      if (cmd.h2 || cmd.insecure) {
+      if (ownTransport) {
         const { fetch } = await import('undici');
-        const dispatcher = await dispatcherFor(cmd, () => {});
+        const dispatcher = await dispatcherFor(cmd, () => {}, onProtocol);
         doFetch = (input, init) => fetch(input, { ...init, dispatcher });
       }
       let first = true;
@@ -83,12 +101,12 @@ async function open(cmd) {
     case 'undici': {
       const { EventSource } = await import('undici');
       // undici's EventSource takes no headers; its dispatcher option chooses the transport.
-      const es = new EventSource(cmd.url, { dispatcher: await dispatcherFor(cmd, onRequest) });
+      const es = new EventSource(cmd.url, { dispatcher: await dispatcherFor(cmd, onRequest, onProtocol) });
       watch(sub, es, cmd.types || [], record);
       break;
     }
     case 'parser':
-      await parse(sub, cmd, record);
+      await parse(sub, cmd, record, ownTransport ? await dispatcherFor(cmd, () => {}, onProtocol) : null);
       break;
     default:
       emit(sub, { kind: 'error', message: 'unknown client ' + cmd.client, closed: true });
@@ -107,7 +125,7 @@ function watch(sub, es, types, record) {
   };
 }
 
-async function parse(sub, cmd, record) {
+async function parse(sub, cmd, record, dispatcher) {
   const { createParser } = await import('eventsource-parser');
   const abort = new AbortController();
   record.closers.push(() => abort.abort());
@@ -115,10 +133,9 @@ async function parse(sub, cmd, record) {
   if (cmd.lastEventId) headers['Last-Event-ID'] = cmd.lastEventId;
   const init = { headers, signal: abort.signal };
   let doFetch = globalThis.fetch;
-  if (cmd.h2 || cmd.insecure) {
-    const { fetch } = await import('undici');
-    init.dispatcher = await dispatcherFor(cmd, () => {});
-    doFetch = fetch;
+  if (dispatcher) {
+    init.dispatcher = dispatcher;
+    doFetch = (await import('undici')).fetch;
   }
   emit(sub, { kind: 'request', lastEventId: cmd.lastEventId || null });
   let res;

@@ -21,11 +21,20 @@ final class ChromiumClient implements InteropClient {
     private final Map<String, ClientStream> streams = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
     private final Thread poller;
+    /** The HTTP version of the page's own connection, which its same-origin EventSources use too. */
+    private final String pageProtocol;
     private volatile boolean closed;
 
     ChromiumClient(Target target) throws Exception {
         this.target = target;
         this.browser = new Chromium(Chromium.require(), target.page.toString());
+        String alpn = browser.eval("performance.getEntriesByType('navigation')[0].nextHopProtocol", Duration.ofSeconds(5))
+                .asText();
+        this.pageProtocol = switch (alpn) {
+            case "h2" -> "HTTP/2";
+            case "http/1.1" -> "HTTP/1.1";
+            default -> alpn;
+        };
         this.poller = Thread.ofVirtual().start(this::poll);
     }
 
@@ -34,6 +43,7 @@ final class ChromiumClient implements InteropClient {
         String id = "s" + ids.incrementAndGet();
         ClientStream stream = new ClientStream("Chromium " + id, false, false);
         streams.put(id, stream);
+        stream.protocol(pageProtocol);
         if (sub.auth() == Subscription.Auth.COOKIE) {
             // As a page's script would after signing in; the cookie goes with every request to the hub.
             browser.eval("document.cookie = " + JSON.writeValueAsString(Subscription.COOKIE + "=" + sub.token()

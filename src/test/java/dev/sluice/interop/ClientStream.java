@@ -8,7 +8,8 @@ import java.util.function.Predicate;
 /**
  * What one subscription of a client has shown so far, filled in by the client adapter as things
  * happen: dispatched events, (re)openings, the Last-Event-ID of each request where the client's
- * requests can be observed, and, for clients that see the raw stream, comments and retry values.
+ * requests can be observed, the HTTP version of its connections where that can be observed, and,
+ * for clients that see the raw stream, comments and retry values.
  * Problems are errors the client reported and, for the linting parser, what it found.
  */
 final class ClientStream implements AutoCloseable {
@@ -19,6 +20,7 @@ final class ClientStream implements AutoCloseable {
     private final List<String> requests = new ArrayList<>();
     private final List<Long> retries = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
+    private final List<String> protocols = new ArrayList<>();
     private int comments;
     private boolean ended;
     private String lastEventId;
@@ -58,6 +60,15 @@ final class ClientStream implements AutoCloseable {
     synchronized void request(String lastEventIdHeader) {
         requests.add(lastEventIdHeader);
         notifyAll();
+    }
+
+    /** The HTTP version a connection of this subscription speaks ("HTTP/1.1", "HTTP/2"), where observed. */
+    synchronized void protocol(String version) {
+        protocols.add(version);
+    }
+
+    synchronized List<String> protocols() {
+        return List.copyOf(protocols);
     }
 
     synchronized void comment() {

@@ -64,6 +64,7 @@ final class CurlClient implements InteropClient {
                     stream.ended(null);
                     return;
                 }
+                stream.protocol(status.startsWith("HTTP/2") ? "HTTP/2" : status.substring(0, status.indexOf(' ')));
                 stream.opened(System.currentTimeMillis());
                 new WireReader(stream).readAll(in);
             } catch (IOException e) {

@@ -45,6 +45,7 @@ final class JdkClient implements InteropClient {
                     stream.ended(null);
                     return;
                 }
+                stream.protocol(res.version() == HttpClient.Version.HTTP_2 ? "HTTP/2" : "HTTP/1.1");
                 stream.opened(System.currentTimeMillis());
                 new WireReader(stream).readAll(res.body());
             } catch (Exception e) {

@@ -118,6 +118,7 @@ final class NodeClient implements InteropClient {
                     case "error" -> s.error(t, kind == ClientKind.PARSER || l.path("closed").asBoolean()
                             ? l.path("message").asText() : null);
                     case "request" -> s.request(l.path("lastEventId").isTextual() ? l.path("lastEventId").asText() : null);
+                    case "protocol" -> s.protocol(l.path("value").asText());
                     case "comment" -> s.comment();
                     case "retry" -> s.retry(l.path("value").asLong());
                     case "parse-error" -> s.problem("eventsource-parser: " + l);

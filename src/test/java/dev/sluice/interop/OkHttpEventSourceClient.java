@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * LaunchDarkly's okhttp-eventsource (on OkHttp), read with its pull API in a virtual thread. It
  * shows comments as events; the retry delay it took from the stream is read with each message
  * (its own retry events are not public); an OkHttp interceptor records the Last-Event-ID of each
- * request it makes.
+ * request it makes, and the protocol of the connection it went on.
  */
 final class OkHttpEventSourceClient implements InteropClient {
     private final Target target;
@@ -35,6 +35,11 @@ final class OkHttpEventSourceClient implements InteropClient {
                 .readTimeout(0, TimeUnit.MILLISECONDS)
                 .clientBuilderActions(b -> b.addNetworkInterceptor(chain -> {
                     stream.request(chain.request().header("Last-Event-ID"));
+                    okhttp3.Protocol p = chain.connection() == null ? null : chain.connection().protocol();
+                    if (p != null) {
+                        stream.protocol(p == okhttp3.Protocol.HTTP_2 || p == okhttp3.Protocol.H2_PRIOR_KNOWLEDGE
+                                ? "HTTP/2" : "HTTP/1.1");
+                    }
                     return chain.proceed(chain.request());
                 }));
         if (sub.auth() == Subscription.Auth.HEADER) {

@@ -68,9 +68,12 @@ final class Scenarios {
         assertThat(s.problems()).as("problems the client reported").isEmpty();
     }
 
+    /** Opens a subscription and waits until it is open, over the protocol of the row where that shows. */
     private ClientStream open(Subscription sub) throws Exception {
         ClientStream s = client.open(sub);
         s.awaitOpens(1, WAIT);
+        assertThat(s.protocols()).as("HTTP versions of the connections")
+                .allSatisfy(v -> assertThat(v).isEqualTo(target.protocol.version));
         return s;
     }
 
@@ -241,6 +244,8 @@ final class Scenarios {
             }
             for (ClientStream s : streams) {
                 s.awaitOpens(1, WAIT);
+                assertThat(s.protocols()).as("HTTP versions of the connections")
+                .allSatisfy(v -> assertThat(v).isEqualTo(target.protocol.version));
             }
             String id = publish("to all fifteen");
             for (ClientStream s : streams) {
