@@ -41,7 +41,7 @@ final class TopicIndex {
 
         Members(TopicSelector selector) {
             this.selector = selector;
-            this.matchMemory = selector.kind() == TopicSelector.Kind.TEMPLATE ? new HashMap<>() : null;
+            this.matchMemory = selector.isComputed() ? new HashMap<>() : null;
         }
 
         Membership add(Subscriber s) {
@@ -81,7 +81,7 @@ final class TopicIndex {
     }
 
     private final HashMap<String, Members> exact = new HashMap<>();
-    private final HashMap<String, Members> templates = new HashMap<>();
+    private final HashMap<TopicSelector, Members> templates = new HashMap<>();
     private final ArrayList<Members> templateList = new ArrayList<>();
     private final Members any = new Members(TopicSelector.ANY);
 
@@ -103,8 +103,8 @@ final class TopicIndex {
             Members list = m.list;
             list.remove(m);
             if (list.size == 0 && list != any) {
-                if (list.selector.kind() == TopicSelector.Kind.TEMPLATE) {
-                    templates.remove(list.selector.source());
+                if (list.selector.isComputed()) {
+                    templates.remove(list.selector);
                     templateList.remove(list);
                 } else {
                     exact.remove(list.selector.source());
@@ -117,7 +117,7 @@ final class TopicIndex {
         return switch (selector.kind()) {
             case ANY -> any;
             case EXACT -> exact.computeIfAbsent(selector.source(), k -> new Members(selector));
-            case TEMPLATE -> templates.computeIfAbsent(selector.source(), k -> {
+            case TEMPLATE, URL_PATTERN -> templates.computeIfAbsent(selector, k -> {
                 Members m = new Members(selector);
                 templateList.add(m);
                 return m;

@@ -15,13 +15,37 @@ import java.util.List;
 public final class SelectorCache {
 
     private final Cache<String, TopicSelector> selectors;
+    private final Cache<String, TopicSelector> urlPatterns;
     private final Cache<MatchKey, Boolean> matches;
+    private final String baseUrl;
 
     private record MatchKey(TopicSelector selector, String topic) {}
 
     public SelectorCache(long maxSelectors, long maxMatches) {
+        this(maxSelectors, maxMatches, null);
+    }
+
+    /**
+     * @param baseUrl the hub's URL, against which relative URL patterns and relative topics are
+     *                resolved; null refuses relative URL patterns
+     */
+    public SelectorCache(long maxSelectors, long maxMatches, String baseUrl) {
         this.selectors = Caffeine.newBuilder().maximumSize(maxSelectors).build();
+        this.urlPatterns = Caffeine.newBuilder().maximumSize(maxSelectors).build();
         this.matches = Caffeine.newBuilder().maximumSize(maxMatches).build();
+        this.baseUrl = baseUrl;
+    }
+
+    /**
+     * A URL pattern selector, compiled once however many subscribers and tokens use it.
+     *
+     * @throws UrlPattern.InvalidPatternException when the pattern is not valid (not cached)
+     */
+    public TopicSelector urlPattern(String source) {
+        if (source.equals("*")) {
+            return TopicSelector.ANY;
+        }
+        return urlPatterns.get(source, s -> TopicSelector.urlPattern(s, baseUrl));
     }
 
     public TopicSelector selector(String source) {
@@ -31,9 +55,9 @@ public final class SelectorCache {
         return selectors.get(source, TopicSelector::parse);
     }
 
-    /** Same answer as {@link TopicSelector#matches}, cached for templates. */
+    /** Same answer as {@link TopicSelector#matches}, cached for templates and URL patterns. */
     public boolean matches(TopicSelector selector, String topic) {
-        if (selector.kind() != TopicSelector.Kind.TEMPLATE) {
+        if (!selector.isComputed()) {
             return selector.matches(topic);
         }
         return matches.get(new MatchKey(selector, topic), k -> k.selector().matches(k.topic()));

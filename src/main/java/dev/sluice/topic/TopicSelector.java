@@ -15,18 +15,47 @@ import java.util.Objects;
  */
 public final class TopicSelector {
 
-    public enum Kind { ANY, EXACT, TEMPLATE }
+    /**
+     * What a selector is. {@code URL_PATTERN} selectors come from Mercure 1.0's
+     * {@code match_urlpattern} (see {@link UrlPattern}); the others from 0.x's {@code topic}.
+     */
+    public enum Kind { ANY, EXACT, TEMPLATE, URL_PATTERN }
 
     public static final TopicSelector ANY = new TopicSelector("*", Kind.ANY, null);
 
     private final String source;
     private final Kind kind;
     private final UriTemplate template;
+    private final UrlPattern urlPattern;
 
     private TopicSelector(String source, Kind kind, UriTemplate template) {
+        this(source, kind, template, null);
+    }
+
+    private TopicSelector(String source, Kind kind, UriTemplate template, UrlPattern urlPattern) {
         this.source = source;
         this.kind = kind;
         this.template = template;
+        this.urlPattern = urlPattern;
+    }
+
+    /**
+     * A URL pattern selector; {@code *} is the reserved wildcard, recognised before the pattern
+     * syntax as Mercure 1.0 says. Relative patterns resolve against {@code baseUrl} (the hub's URL).
+     *
+     * @throws UrlPattern.InvalidPatternException when the pattern is not valid
+     */
+    public static TopicSelector urlPattern(String source, String baseUrl) {
+        Objects.requireNonNull(source, "source");
+        if (source.equals("*")) {
+            return ANY;
+        }
+        return new TopicSelector(source, Kind.URL_PATTERN, null, UrlPattern.compile(source, baseUrl));
+    }
+
+    /** Whether matching runs code per topic (a template or a URL pattern), so it is worth caching. */
+    public boolean isComputed() {
+        return kind == Kind.TEMPLATE || kind == Kind.URL_PATTERN;
     }
 
     /** Parses a selector; never fails: what is not {@code *} nor a valid template is exact. */
@@ -50,6 +79,7 @@ public final class TopicSelector {
             case ANY -> true;
             case EXACT -> source.equals(topic);
             case TEMPLATE -> source.equals(topic) || template.matches(topic);
+            case URL_PATTERN -> urlPattern.matches(topic);
         };
     }
 
@@ -63,12 +93,15 @@ public final class TopicSelector {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof TopicSelector other && other.source.equals(source);
+        // A URL pattern and a 0.x selector with the same text are different selectors; the 0.x
+        // kinds are all decided by the text, so comparing text is enough among them.
+        return o instanceof TopicSelector other && other.source.equals(source)
+                && (other.kind == Kind.URL_PATTERN) == (kind == Kind.URL_PATTERN);
     }
 
     @Override
     public int hashCode() {
-        return source.hashCode();
+        return kind == Kind.URL_PATTERN ? source.hashCode() * 31 + 1 : source.hashCode();
     }
 
     @Override
