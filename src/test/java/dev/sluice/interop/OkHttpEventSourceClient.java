@@ -54,6 +54,7 @@ final class OkHttpEventSourceClient implements InteropClient {
             builder.lastEventId(sub.lastEventId());
         }
         EventSource es = builder.build();
+        java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
         Thread reader = Thread.ofVirtual().start(() -> {
             try {
                 while (true) {
@@ -73,11 +74,14 @@ final class OkHttpEventSourceClient implements InteropClient {
                 }
             } catch (StreamClosedByCallerException closed) {
                 // closed by the scenario
-            } catch (StreamException e) {
-                stream.problem("okhttp-eventsource: " + e);
+            } catch (StreamException | RuntimeException e) {
+                if (!closing.get()) { // after close() it may still try to connect once, which is no concern here
+                    stream.problem("okhttp-eventsource: " + e);
+                }
             }
         });
         stream.onClose(() -> {
+            closing.set(true);
             es.close();
             reader.join(5000);
         });
