@@ -116,7 +116,7 @@ final class ChromiumClient implements InteropClient {
     @Override
     public int parallelism() {
         // Each scenario holds at most two EventSources; over HTTP/1.1 the page has six connections.
-        return target.protocol == Protocol.HTTP1 ? 2 : 64;
+        return target.protocol == Protocol.HTTP1 ? 3 : 64;
     }
 
     @Override

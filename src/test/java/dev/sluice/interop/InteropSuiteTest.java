@@ -42,6 +42,8 @@ import org.opentest4j.TestAbortedException;
 class InteropSuiteTest {
     /** At most this many scenarios run at once, whatever the clients allow. */
     private static final int PARALLEL = 16;
+    /** Scenarios that wait several seconds for a client to reconnect. */
+    private static final java.util.Set<Scenario> SLOW = java.util.EnumSet.of(Scenario.RETRY, Scenario.RECONNECT);
 
     private static final List<AutoCloseable> resources = new ArrayList<>();
     private static final List<CompletableFuture<Outcome>> cells = new ArrayList<>();
@@ -75,19 +77,16 @@ class InteropSuiteTest {
                 InteropClient client = clients.get(kind);
                 Semaphore own = client == null ? null : new Semaphore(client.parallelism());
                 List<DynamicNode> tests = new ArrayList<>();
+                Map<Scenario, CompletableFuture<Outcome>> started = new EnumMap<>(Scenario.class);
+                // The scenarios that wait for a reconnection first, so that a client that runs few
+                // at a time (a browser over HTTP/1.1) does not end with them.
+                List<Scenario> order = new ArrayList<>(List.of(Scenario.values()));
+                order.sort(java.util.Comparator.comparing(sc -> !SLOW.contains(sc)));
+                for (Scenario scenario : order) {
+                    started.put(scenario, start(target, client, kind, scenario, all, own));
+                }
                 for (Scenario scenario : Scenario.values()) {
-                    String why = kind.cannot(scenario, protocol);
-                    CompletableFuture<Outcome> cell;
-                    if (why != null) {
-                        cell = CompletableFuture.completedFuture(Outcome.na(kind, protocol, scenario, why));
-                    } else if (client == null) {
-                        cell = null;
-                    } else {
-                        String topic = "https://interop.example/" + kind.name().toLowerCase() + "/"
-                                + protocol.name().toLowerCase() + "/" + scenario.name().toLowerCase();
-                        cell = CompletableFuture.supplyAsync(() -> runCell(target, client, kind, scenario, topic, all, own),
-                                executor);
-                    }
+                    CompletableFuture<Outcome> cell = started.get(scenario);
                     if (cell != null) {
                         cells.add(cell);
                     }
@@ -109,6 +108,21 @@ class InteropSuiteTest {
             protocols.add(DynamicContainer.dynamicContainer(protocol.label, rows.stream()));
         }
         return protocols.stream();
+    }
+
+    /** The scenario's outcome to come: n/a at once, null when the client is missing here, else running. */
+    private static CompletableFuture<Outcome> start(Target target, InteropClient client, ClientKind kind, Scenario scenario,
+            Semaphore all, Semaphore own) {
+        String why = kind.cannot(scenario, target.protocol);
+        if (why != null) {
+            return CompletableFuture.completedFuture(Outcome.na(kind, target.protocol, scenario, why));
+        }
+        if (client == null) {
+            return null;
+        }
+        String topic = "https://interop.example/" + kind.name().toLowerCase() + "/"
+                + target.protocol.name().toLowerCase() + "/" + scenario.name().toLowerCase();
+        return CompletableFuture.supplyAsync(() -> runCell(target, client, kind, scenario, topic, all, own), executor);
     }
 
     private static Outcome runCell(Target target, InteropClient client, ClientKind kind, Scenario scenario, String topic,
@@ -138,9 +152,15 @@ class InteropSuiteTest {
         Assumptions.assumeFalse(cells.isEmpty(), "the interop scenarios did not run in this JVM");
         Assumptions.assumeTrue(missing.isEmpty(),
                 "some clients are not installed here, so the table cannot be complete: " + missing);
-        List<CompatibilityTable.Row> rows = new ArrayList<>();
+        List<Outcome> outcomes = new ArrayList<>();
         for (CompletableFuture<Outcome> cell : cells) {
-            Outcome o = cell.get(3, TimeUnit.MINUTES);
+            outcomes.add(cell.get(3, TimeUnit.MINUTES));
+        }
+        // A client's rows together: by client, then protocol, then scenario.
+        outcomes.sort(java.util.Comparator.comparing(Outcome::client).thenComparing(Outcome::protocol)
+                .thenComparing(Outcome::scenario));
+        List<CompatibilityTable.Row> rows = new ArrayList<>();
+        for (Outcome o : outcomes) {
             rows.add(new CompatibilityTable.Row(o.client().label, o.protocol().label, o.scenario().title,
                     switch (o.status()) {
                         case PASS -> "pass";
