@@ -53,21 +53,36 @@ final class CurlClient implements InteropClient {
         }
         cmd.add(sub.url(target.hubUrl).toString());
         stream.request(sub.lastEventId());
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(cmd).start();
         p.getOutputStream().close();
+        StringBuilder stderr = new StringBuilder();
+        Thread.ofVirtual().start(() -> {
+            try {
+                String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+                synchronized (stderr) {
+                    stderr.append(err.strip());
+                }
+            } catch (IOException ignored) {
+                // the process was ended
+            }
+        });
         Thread reader = Thread.ofVirtual().start(() -> {
             try {
                 InputStream in = p.getInputStream();
                 String status = headerBlock(in);
                 if (!status.matches("HTTP/\\S+ 200.*")) {
-                    stream.problem("curl got " + status + ": " + new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                    String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                    p.waitFor(5, TimeUnit.SECONDS);
+                    synchronized (stderr) {
+                        stream.problem("curl got " + status + ": " + body + (stderr.isEmpty() ? "" : " (curl: " + stderr + ")"));
+                    }
                     stream.ended(null);
                     return;
                 }
                 stream.protocol(status.startsWith("HTTP/2") ? "HTTP/2" : status.substring(0, status.indexOf(' ')));
                 stream.opened(System.currentTimeMillis());
                 new WireReader(stream).readAll(in);
-            } catch (IOException e) {
+            } catch (IOException | InterruptedException e) {
                 stream.problem("curl: " + e);
                 stream.ended(null);
             }
