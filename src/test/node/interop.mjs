@@ -106,7 +106,9 @@ async function open(cmd) {
       break;
     }
     case 'parser':
-      await parse(sub, cmd, record, ownTransport ? await dispatcherFor(cmd, () => {}, onProtocol) : null);
+      // A connection pool of its own: it does not reconnect, so a pooled connection that the
+      // gateway closes just after ending another stream on it must not be picked up.
+      await parse(sub, cmd, record, await dispatcherFor(cmd, () => {}, onProtocol));
       break;
     default:
       emit(sub, { kind: 'error', message: 'unknown client ' + cmd.client, closed: true });

@@ -21,6 +21,8 @@ final class ClientStream implements AutoCloseable {
     private final List<Long> retries = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
     private final List<String> protocols = new ArrayList<>();
+    /** Errors after which the client reconnects: no problem, but shown when a scenario fails. */
+    private final List<String> notes = new ArrayList<>();
     private int comments;
     private boolean ended;
     private String lastEventId;
@@ -49,12 +51,17 @@ final class ClientStream implements AutoCloseable {
         notifyAll();
     }
 
-    synchronized void error(long atMillis, String message) {
+    /** An error the client reported: a problem when it gave up, else (a reconnection follows) only shown. */
+    synchronized void error(long atMillis, String message, boolean problem) {
         errors.add(atMillis);
         if (message != null) {
-            problems.add("error: " + message);
+            (problem ? problems : notes).add("error: " + message);
         }
         notifyAll();
+    }
+
+    synchronized void error(long atMillis, String message) {
+        error(atMillis, message, message != null);
     }
 
     synchronized void request(String lastEventIdHeader) {
@@ -160,7 +167,7 @@ final class ClientStream implements AutoCloseable {
     @Override
     public synchronized String toString() {
         return "opens=" + opens.size() + " events=" + events + " requests=" + requests + " problems=" + problems
-                + (ended ? " ended" : "");
+                + (notes.isEmpty() ? "" : " errors before reconnecting=" + notes) + (ended ? " ended" : "");
     }
 
     @Override

@@ -115,8 +115,8 @@ final class NodeClient implements InteropClient {
                         }
                         s.event(l.path("type").asText(), l.path("data").asText(), lastId == null ? "" : lastId);
                     }
-                    case "error" -> s.error(t, kind == ClientKind.PARSER || l.path("closed").asBoolean()
-                            ? l.path("message").asText() : null);
+                    case "error" -> s.error(t, l.path("message").asText(),
+                            kind == ClientKind.PARSER || l.path("closed").asBoolean());
                     case "request" -> s.request(l.path("lastEventId").isTextual() ? l.path("lastEventId").asText() : null);
                     case "protocol" -> s.protocol(l.path("value").asText());
                     case "comment" -> s.comment();
