@@ -79,7 +79,7 @@ public final class Gateway implements AutoCloseable {
         Hub hub = null;
         try {
             hub = new Hub(hubSettings(config), server.workers(),
-                    new SelectorCache(config.selectorCache(), config.matchCache()), PooledByteBufAllocator.DEFAULT);
+                    new SelectorCache(config.selectorCache(), config.matchCache(), config.hubUrlOrDefault()), PooledByteBufAllocator.DEFAULT);
             transport.start(hub::accept);
             GatewayMetrics metrics = new GatewayMetrics(hub, transport);
             InetSocketAddress bound = server.bind(config, hub, transport, metrics, keys.publishers(), keys.subscribers());

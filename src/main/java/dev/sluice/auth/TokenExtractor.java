@@ -64,6 +64,24 @@ public final class TokenExtractor {
         return null;
     }
 
+    /**
+     * The Mercure 1.0 places, in its order: the {@code Authorization: Bearer} header, then the
+     * cookie named {@code cookieName}. A cookie is ambient (the browser attaches it whatever the
+     * client chose), so when both are present the header is used and the cookie ignored. Tokens
+     * in the query string are not a 1.0 place at all (RFC 9700); the caller refuses them.
+     */
+    public static Found findAccessToken(String authorizationHeader, String cookieHeader, String cookieName)
+            throws AuthException {
+        if (authorizationHeader != null) {
+            return new Found(bearer(authorizationHeader), Source.HEADER);
+        }
+        if (cookieHeader != null) {
+            String token = cookie(cookieHeader, cookieName);
+            return token == null ? null : new Found(token, Source.COOKIE);
+        }
+        return null;
+    }
+
     private static String bearer(String header) throws AuthException {
         String value = header.strip();
         // RFC 7235: the scheme is case-insensitive and separated from the credentials by whitespace.

@@ -42,6 +42,8 @@ public final class TokenVerifier implements AutoCloseable {
     /** A sensible tolerance for clocks of publishers and the hub drifting apart. */
     public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(5);
     private static final DefaultJWSVerifierFactory VERIFIERS = new DefaultJWSVerifierFactory();
+    /** The largest NumericDate whose milliseconds fit a {@code long}. */
+    private static final long MAX_NUMERIC_DATE = Long.MAX_VALUE / 1000;
 
     private final JwtAlgorithm algorithm;
     private final JWSVerifier verifier;
@@ -196,6 +198,9 @@ public final class TokenVerifier implements AutoCloseable {
         } catch (ParseException | RuntimeException e) {
             throw new AuthException("token claims are malformed: " + e.getMessage(), e);
         }
+        Map<String, Object> payload = jwt.getPayload().toJSONObject();
+        checkNumericDate(payload, "exp");
+        checkNumericDate(payload, "nbf");
         Instant now = clock.instant();
         Instant expiresAt = toInstant(claims.getExpirationTime());
         if (expiresAt != null && !now.isBefore(expiresAt.plus(clockSkew))) {
@@ -207,7 +212,68 @@ public final class TokenVerifier implements AutoCloseable {
         }
         checkIssuer(claims);
         checkAudience(claims);
+        if (isAccessToken(jwt.getHeader().getType())) {
+            return accessTokenClaims(claims, expiresAt);
+        }
         return mercureClaims(claims.getClaim("mercure"), expiresAt, claims.getSubject());
+    }
+
+    /** {@code typ} is {@code at+jwt} or {@code application/at+jwt}, case-insensitively (RFC 9068). */
+    static boolean isAccessToken(com.nimbusds.jose.JOSEObjectType type) {
+        if (type == null) {
+            return false;
+        }
+        String typ = type.getType().toLowerCase(java.util.Locale.ROOT);
+        return typ.equals("at+jwt") || typ.equals("application/at+jwt");
+    }
+
+    /**
+     * A Mercure 1.0 access token: RFC 9068 and Mercure require {@code exp}, {@code iss} and an
+     * {@code aud} naming this hub, and its rights are its {@code authorization_details} only (a
+     * {@code mercure} claim in it is not read).
+     */
+    private MercureClaims accessTokenClaims(JWTClaimsSet claims, Instant expiresAt) throws AuthException {
+        if (expiresAt == null) {
+            throw new AuthException("access token (typ at+jwt) has no exp claim; Mercure 1.0 requires one");
+        }
+        if (claims.getIssuer() == null) {
+            throw new AuthException("access token (typ at+jwt) has no iss claim; Mercure 1.0 requires one");
+        }
+        if (claims.getAudience().isEmpty()) {
+            throw new AuthException("access token (typ at+jwt) has no aud claim; Mercure 1.0 requires one naming"
+                    + " the hub");
+        }
+        Object details;
+        try {
+            details = claims.getClaim("authorization_details");
+        } catch (RuntimeException e) {
+            throw new AuthException("authorization_details is malformed: " + e.getMessage(), e);
+        }
+        return MercureClaims.accessToken(AuthorizationDetails.read(details, AuthorizationDetails.MAX_MATCH_LENGTH),
+                expiresAt, claims.getSubject(), claims.getAudience());
+    }
+
+    /**
+     * Refuses an {@code exp} or {@code nbf} too large to be a time: nimbus turns the seconds into
+     * milliseconds in a {@code long}, which overflows, so {@code exp: 1e300} would read as expired
+     * in 1969 and {@code nbf: 1e300} as long past (a token meant never to be valid, accepted).
+     */
+    private static void checkNumericDate(Map<String, Object> payload, String name) throws AuthException {
+        if (payload != null && payload.get(name) instanceof Number value && !inRange(value)) {
+            throw new AuthException("token " + name + " claim " + value + " is out of range: it must be seconds since"
+                    + " 1970-01-01T00:00:00Z, at most " + MAX_NUMERIC_DATE);
+        }
+    }
+
+    private static boolean inRange(Number seconds) {
+        if (seconds instanceof Long || seconds instanceof Integer || seconds instanceof Short
+                || seconds instanceof Byte) {
+            long s = seconds.longValue();
+            return s >= -MAX_NUMERIC_DATE && s <= MAX_NUMERIC_DATE;
+        }
+        // A double this large is not exact: below the limit's nearest double, strictly, is safe.
+        double s = seconds.doubleValue();
+        return s > -MAX_NUMERIC_DATE && s < MAX_NUMERIC_DATE;
     }
 
     private void checkIssuer(JWTClaimsSet claims) throws AuthException {

@@ -301,6 +301,18 @@ final class ServeCommand implements Callable<Integer> {
             description = "How long a fetched JSON Web Key Set is used before it is fetched again. Default: ${DEFAULT-VALUE}")
     Duration jwksCacheTtl;
 
+    @Option(names = "--hub-url", paramLabel = "URL",
+            description = "The hub's public URL, e.g. https://hub.example.com/.well-known/mercure: Mercure 1.0"
+                    + " resolves relative URL patterns and topics against it, and the protected-resource metadata"
+                    + " names it. Default: " + Config.DEFAULT_HUB_URL + " for matching, the request's Host for"
+                    + " the metadata")
+    String hubUrl;
+
+    @Option(names = "--access-token-cookie", paramLabel = "NAME", defaultValue = Config.DEFAULT_ACCESS_TOKEN_COOKIE,
+            description = "Cookie a Mercure 1.0 request may carry its access token in (when it sends no"
+                    + " Authorization header). Default: ${DEFAULT-VALUE}")
+    String accessTokenCookie;
+
     Config toConfig() {
         return new Config(parseListen(listen), blankToNull(publisherJwtKey), publisherJwtAlg,
                 blankToNull(subscriberJwtKey), subscriberJwtAlg, anonymous, heartbeat, historySize, historyMaxBytes,
@@ -319,7 +331,8 @@ final class ServeCommand implements Callable<Integer> {
                 tokenAudiences == null ? List.of() : tokenAudiences.stream().map(String::strip).toList(),
                 publishOrigins == null ? List.of()
                         : publishOrigins.stream().map(String::strip).filter(s -> !s.isEmpty()).toList(),
-                blankToNull(publisherJwksUrl), blankToNull(subscriberJwksUrl), jwksCacheTtl);
+                blankToNull(publisherJwksUrl), blankToNull(subscriberJwksUrl), jwksCacheTtl,
+                blankToNull(hubUrl), accessTokenCookie);
     }
 
     /** A comma-separated list without blank entries (an empty value means none). */

@@ -70,7 +70,23 @@ public record Config(
         List<String> publishOrigins,
         String publisherJwksUrl,
         String subscriberJwksUrl,
-        Duration jwksCacheTtl) {
+        Duration jwksCacheTtl,
+        String hubUrl,
+        String accessTokenCookie) {
+
+    /**
+     * The hub's URL when {@code --hub-url} is not given: relative URL patterns and topics resolve
+     * against it, so {@code /books/:id} matches the topic {@code /books/1} on any host.
+     */
+    public static final String DEFAULT_HUB_URL = "https://localhost/.well-known/mercure";
+
+    /** The cookie Mercure 1.0 recommends for access tokens. */
+    public static final String DEFAULT_ACCESS_TOKEN_COOKIE = "__Secure-mercure_access_token";
+
+    /** The hub's URL: {@code --hub-url}, or {@link #DEFAULT_HUB_URL}. */
+    public String hubUrlOrDefault() {
+        return hubUrl == null ? DEFAULT_HUB_URL : hubUrl;
+    }
 
     /**
      * What {@code --position-event} may be: a plain token (so it cannot add SSE fields), never
@@ -157,6 +173,12 @@ public record Config(
                 "give either --publisher-jwt-key or --publisher-jwks-url, not both");
         check(subscriberJwksUrl == null || subscriberJwtKey == null, "--subscriber-jwks-url",
                 "give either --subscriber-jwt-key or --subscriber-jwks-url, not both");
+        check(hubUrl == null || hubUrl.matches("https?://[^/\\s?#]+(/[^\\s?#]*)?"), "--hub-url",
+                "must be an absolute http or https URL without query or fragment, such as"
+                        + " https://hub.example.com/.well-known/mercure; got '" + hubUrl + "'");
+        check(accessTokenCookie != null && accessTokenCookie.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}"),
+                "--access-token-cookie", "must be a cookie name (RFC 6265 token characters), got '"
+                        + accessTokenCookie + "'");
         check(jwksCacheTtl != null && jwksCacheTtl.toMillis() >= 100, "--jwks-cache-ttl",
                 "must be at least 100ms, got " + jwksCacheTtl);
         for (String origin : corsOrigins) {
@@ -257,6 +279,8 @@ public record Config(
         public String publisherJwksUrl;
         public String subscriberJwksUrl;
         public Duration jwksCacheTtl = Duration.ofMinutes(5);
+        public String hubUrl;
+        public String accessTokenCookie = DEFAULT_ACCESS_TOKEN_COOKIE;
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -309,6 +333,8 @@ public record Config(
         public Builder publisherJwksUrl(String v) { publisherJwksUrl = v; return this; }
         public Builder subscriberJwksUrl(String v) { subscriberJwksUrl = v; return this; }
         public Builder jwksCacheTtl(Duration v) { jwksCacheTtl = v; return this; }
+        public Builder hubUrl(String v) { hubUrl = v; return this; }
+        public Builder accessTokenCookie(String v) { accessTokenCookie = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -320,7 +346,8 @@ public record Config(
                     publisherTokenCache, subscriberTokenCache, tokenCacheTtl, positionEvent,
                     maxConnectionsPerIp, subscribeAllow, subscribeDeny, publishAllow, publishDeny,
                     trustedProxies, publishRatePerIp, publishRatePerToken,
-                    tokenIssuer, tokenAudiences, publishOrigins, publisherJwksUrl, subscriberJwksUrl, jwksCacheTtl);
+                    tokenIssuer, tokenAudiences, publishOrigins, publisherJwksUrl, subscriberJwksUrl, jwksCacheTtl,
+                    hubUrl, accessTokenCookie);
         }
     }
 }

@@ -19,10 +19,19 @@ import java.util.List;
  */
 final class Access {
 
-    /** The outcome: claims, or the status and message to refuse with. */
-    record Result(MercureClaims claims, int status, String refusal, boolean fromCookie) {
+    /**
+     * The outcome: claims, or the status and message to refuse with.
+     *
+     * @param challenge the {@code WWW-Authenticate} value to send with a refusal, or null for the
+     *                  default ({@code Bearer realm="mercure"} on a 401)
+     */
+    record Result(MercureClaims claims, int status, String refusal, boolean fromCookie, String challenge) {
         Result(MercureClaims claims, int status, String refusal) {
-            this(claims, status, refusal, false);
+            this(claims, status, refusal, false, null);
+        }
+
+        Result(MercureClaims claims, int status, String refusal, boolean fromCookie) {
+            this(claims, status, refusal, fromCookie, null);
         }
 
         boolean ok() {
@@ -34,6 +43,9 @@ final class Access {
     private final VerifiedTokens subscribers;
     private final boolean anonymous;
     private final PublishOrigins publishOrigins;
+    private final String accessTokenCookie;
+    private final List<String> tokenAudiences;
+    private final String hubUrl;
 
     Access(TokenVerifier publishers, TokenVerifier subscribers, Config config) {
         this.publishers = new VerifiedTokens(publishers, config.jwtClockSkew(), Clock.systemUTC(),
@@ -42,13 +54,20 @@ final class Access {
                 config.subscriberTokenCache(), config.tokenCacheTtl());
         this.anonymous = config.anonymous();
         this.publishOrigins = new PublishOrigins(config.publishOrigins());
+        this.accessTokenCookie = config.accessTokenCookie();
+        this.tokenAudiences = config.tokenAudiences();
+        this.hubUrl = config.hubUrl();
     }
 
     Result publisher(HttpRequest req, QueryStringDecoder query) {
         Result who = verify(req, query, publishers, "publisher", "A publisher token is required: send"
-                + " 'Authorization: Bearer <JWT>' with a mercure.publish claim signed with the publisher key.");
-        if (who.ok() && who.claims().publish().isEmpty()) {
-            return new Result(null, 403, "The token has no mercure.publish selectors, so it may not publish.");
+                + " 'Authorization: Bearer <JWT>' with a mercure.publish claim (Mercure 0.x) or publish"
+                + " authorization_details (Mercure 1.0 access token) signed with the publisher key.", false);
+        if (who.ok() && who.claims().publishMatchers().isEmpty()) {
+            return who.claims().accessToken()
+                    ? new Result(null, 403, "The access token grants no publish action, so it may not publish.",
+                            false, Challenges.insufficientScope())
+                    : new Result(null, 403, "The token has no mercure.publish selectors, so it may not publish.");
         }
         if (who.ok() && who.fromCookie()) {
             String refusal = publishOrigins.refusal(req.headers());
@@ -59,31 +78,82 @@ final class Access {
         return who;
     }
 
-    Result subscriber(HttpRequest req, QueryStringDecoder query) {
-        return verify(req, query, subscribers, "subscriber", anonymous ? null : "A subscriber token is required"
-                + " (anonymous subscribers are not allowed on this hub): send 'Authorization: Bearer <JWT>', the"
-                + " 'authorization' query parameter or the 'mercureAuthorization' cookie.");
+    /** A subscriber of either dialect; a 1.0 request gets RFC 6750 challenges and no query token. */
+    Result subscriber(HttpRequest req, QueryStringDecoder query, SubscribeRequest.Dialect dialect, String metadataUrl) {
+        boolean v1 = dialect == SubscribeRequest.Dialect.V1;
+        String missing = anonymous ? null : v1
+                ? "An access token is required (anonymous subscribers are not allowed on this hub): send"
+                        + " 'Authorization: Bearer <token>' or the " + accessTokenCookie + " cookie."
+                : "A subscriber token is required"
+                        + " (anonymous subscribers are not allowed on this hub): send 'Authorization: Bearer <JWT>', the"
+                        + " 'authorization' query parameter or the 'mercureAuthorization' cookie.";
+        Result who = verify(req, query, subscribers, "subscriber", missing, v1);
+        if (!v1 || who.ok()) {
+            return who;
+        }
+        String challenge = who.status() == 401 && who.refusal().equals(missing)
+                ? Challenges.missing(metadataUrl)
+                : Challenges.invalidToken(metadataUrl);
+        return new Result(null, who.status(), who.refusal(), false, challenge);
     }
 
     /** @param whenMissing the refusal when no token was sent, or null to admit the client anonymously */
-    private static Result verify(HttpRequest req, QueryStringDecoder query, VerifiedTokens tokens, String role,
-                                 String whenMissing) {
+    private Result verify(HttpRequest req, QueryStringDecoder query, VerifiedTokens tokens, String role,
+                          String whenMissing, boolean accessTokenPlacesOnly) {
         try {
-            TokenExtractor.Found found = token(req, query);
+            TokenExtractor.Found found = token(req, query, accessTokenPlacesOnly);
             if (found == null) {
                 return whenMissing == null ? new Result(MercureClaims.NONE, 200, null) : new Result(null, 401, whenMissing);
             }
-            return new Result(tokens.verify(found.token()), 200, null,
-                    found.source() == TokenExtractor.Source.COOKIE);
+            MercureClaims claims = tokens.verify(found.token());
+            if (claims.accessToken()) {
+                String wrongAudience = audienceProblem(claims.audiences());
+                if (wrongAudience != null) {
+                    return new Result(null, 401, "Invalid " + role + " token: " + wrongAudience, false,
+                            Challenges.invalidToken(null));
+                }
+            }
+            return new Result(claims, 200, null, found.source() == TokenExtractor.Source.COOKIE);
         } catch (AuthException e) {
-            return new Result(null, 401, "Invalid " + role + " token: " + e.getMessage());
+            return new Result(null, 401, "Invalid " + role + " token: " + e.getMessage(), false,
+                    Challenges.invalidToken(null));
         }
     }
 
-    private static TokenExtractor.Found token(HttpRequest req, QueryStringDecoder query) throws AuthException {
+    /**
+     * A Mercure 1.0 access token must name this hub's resource identifier in {@code aud}: one of
+     * the {@code --token-audience} values (already enforced for every token when given) or the
+     * {@code --hub-url}. With neither configured the hub cannot know its identifier (a Host
+     * header is the client's to choose), so it accepts no access token and says how to fix that.
+     */
+    private String audienceProblem(List<String> aud) {
+        if (!tokenAudiences.isEmpty()) {
+            return null;
+        }
+        if (hubUrl == null) {
+            return "this hub has no resource identifier to check the access token's aud against: start it with"
+                    + " --hub-url (its public URL) or --token-audience";
+        }
+        return aud.contains(hubUrl) ? null
+                : "the access token's aud " + aud + " does not name this hub (" + hubUrl + ")";
+    }
+
+    /**
+     * 0.x places: header, {@code authorization} query parameter, {@code mercureAuthorization}
+     * cookie, then the access token cookie. 1.0 places: header, the access token cookie, then the
+     * 0.x cookie (so a browser moving its EventSource to {@code match=} keeps its cookie).
+     */
+    private TokenExtractor.Found token(HttpRequest req, QueryStringDecoder query, boolean accessTokenPlacesOnly)
+            throws AuthException {
+        String header = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+        String cookies = req.headers().get(HttpHeaderNames.COOKIE);
+        if (accessTokenPlacesOnly) {
+            TokenExtractor.Found found = TokenExtractor.findAccessToken(header, cookies, accessTokenCookie);
+            return found != null ? found : TokenExtractor.find(null, null, cookies);
+        }
         List<String> fromQuery = query.parameters().get("authorization");
-        return TokenExtractor.find(req.headers().get(HttpHeaderNames.AUTHORIZATION),
-                fromQuery == null || fromQuery.isEmpty() ? null : fromQuery.get(0),
-                req.headers().get(HttpHeaderNames.COOKIE));
+        TokenExtractor.Found found = TokenExtractor.find(header,
+                fromQuery == null || fromQuery.isEmpty() ? null : fromQuery.get(0), cookies);
+        return found != null ? found : TokenExtractor.findAccessToken(null, cookies, accessTokenCookie);
     }
 }

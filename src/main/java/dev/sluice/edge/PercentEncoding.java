@@ -15,12 +15,21 @@ final class PercentEncoding {
 
     private PercentEncoding() {}
 
-    /** What is wrong with a request target, which must be ASCII, or null when it decodes cleanly. */
+    /**
+     * What is wrong with a request target, which must be printable ASCII (RFC 3986), or null when
+     * it decodes cleanly. A raw control character (NUL, DEL, ...) would otherwise end up in a topic
+     * or be echoed back in an answer.
+     */
     static String urlProblem(String uri) {
         for (int i = 0; i < uri.length(); i++) {
-            if (uri.charAt(i) >= 0x80) {
+            char c = uri.charAt(i);
+            if (c >= 0x80) {
                 return "the byte at index " + i + " is not ASCII: percent-encode the UTF-8 bytes of non-ASCII"
                         + " characters (e.g. %C3%A9 for \u00e9).";
+            }
+            if (c < 0x20 || c == 0x7f) {
+                return String.format("the byte at index %d (0x%02X) is a control character: percent-encode it.", i,
+                        (int) c);
             }
         }
         return problem(uri);

@@ -2,6 +2,7 @@ package dev.sluice.edge;
 
 import dev.sluice.auth.MercureClaims;
 import dev.sluice.topic.SelectorCache;
+import dev.sluice.topic.TopicSelector;
 import dev.sluice.metrics.GatewayMetrics;
 import dev.sluice.topic.Update;
 import dev.sluice.transport.Transport;
@@ -40,10 +41,14 @@ final class PublishEndpoint {
     private final int maxTopicLength;
     private final boolean allowNonAsciiIds;
     private final BadRequestLog badRequests;
+    private final String hubUrl;
+    private final dev.sluice.topic.HubNamespace reserved;
 
     PublishEndpoint(Transport transport, Access access, Cors cors, SelectorCache selectors, GatewayMetrics stats,
                     int maxTopicLength, boolean allowNonAsciiIds, BadRequestLog badRequests) {
         this.badRequests = badRequests;
+        this.hubUrl = selectors.baseUrl() != null ? selectors.baseUrl() : dev.sluice.config.Config.DEFAULT_HUB_URL;
+        this.reserved = new dev.sluice.topic.HubNamespace(hubUrl);
         this.maxTopicLength = maxTopicLength;
         this.allowNonAsciiIds = allowNonAsciiIds;
         this.transport = transport;
@@ -64,7 +69,7 @@ final class PublishEndpoint {
         }
         Access.Result who = access.publisher(req, query);
         if (!who.ok()) {
-            refuse(ctx, req, HttpResponseStatus.valueOf(who.status()), who.refusal());
+            refuse(ctx, req, HttpResponseStatus.valueOf(who.status()), who.refusal(), who.challenge());
             return;
         }
         Update update;
@@ -75,7 +80,8 @@ final class PublishEndpoint {
             if (e.malformed) {
                 badRequests.warn(ctx, e.status.code(), e.getMessage());
             }
-            refuse(ctx, req, e.status, e.getMessage());
+            refuse(ctx, req, e.status, e.getMessage(),
+                    e.status.code() == 403 && who.claims().accessToken() ? Challenges.insufficientScope() : null);
             return;
         }
         long started = System.nanoTime();
@@ -115,10 +121,16 @@ final class PublishEndpoint {
         }
         Map<String, List<String>> form;
         try {
-            form = QueryStringDecoder.builder().hasPath(false).maxParams(MAX_FIELDS).semicolonIsNormalChar(true)
+            // One more than allowed is decoded, so that too many fields are refused, not cut off:
+            // the decoder stops silently at its limit, and a 'private' after it would be lost.
+            form = QueryStringDecoder.builder().hasPath(false).maxParams(MAX_FIELDS + 1).semicolonIsNormalChar(true)
                     .build(body).parameters();
         } catch (IllegalArgumentException e) {
             throw new BadUpdate(400, "The body is not valid application/x-www-form-urlencoded: " + e.getMessage(), true);
+        }
+        if (RequestRouter.count(form) > MAX_FIELDS) {
+            throw new BadUpdate(400, "The form has more than " + MAX_FIELDS + " fields; an update may carry at most "
+                    + MAX_FIELDS + " (topics included).");
         }
         List<String> topics = form.get("topic");
         if (topics == null || topics.isEmpty()) {
@@ -127,6 +139,13 @@ final class PublishEndpoint {
         for (String t : topics) {
             if (t.isEmpty()) {
                 throw new BadUpdate(400, "Empty 'topic' field: topics must not be empty.");
+            }
+            if (t.equals("*")) {
+                throw new BadUpdate(400, "Invalid 'topic': '*' is the wildcard of subscriptions, not a topic.");
+            }
+            if (reserved.reserves(t)) {
+                throw new BadUpdate(400, "Invalid 'topic' '" + abbreviate(t) + "': it is in the hub's own namespace ("
+                        + "the path of " + hubUrl + " and below), which only the hub publishes to.");
             }
             if (t.length() > maxTopicLength) {
                 throw new BadUpdate(400, "A 'topic' is " + t.length() + " characters long; at most " + maxTopicLength
@@ -152,10 +171,22 @@ final class PublishEndpoint {
             if (problem != null) {
                 throw new BadUpdate(400, problem);
             }
+            String bad = SubscribeRequest.forbiddenCharacter(id);
+            if (bad != null) {
+                throw new BadUpdate(400, "Invalid 'id': it contains " + bad
+                        + " (control and format characters are refused: the id travels in Last-Event-ID).");
+            }
         }
         String type = first(form, "type");
         if (type != null && hasLineBreakOrNul(type)) {
             throw new BadUpdate(400, "Invalid 'type': it must not contain CR, LF or NUL.");
+        }
+        if (type != null && SubscribeRequest.forbiddenCharacter(type) != null) {
+            throw new BadUpdate(400, "Invalid 'type': it contains " + SubscribeRequest.forbiddenCharacter(type)
+                    + " (control and format characters are refused).");
+        }
+        if ("mercure".equals(type)) {
+            throw new BadUpdate(400, "Invalid 'type': 'mercure' is reserved for events the hub generates itself.");
         }
         long retry = -1;
         String retryText = first(form, "retry");
@@ -171,6 +202,20 @@ final class PublishEndpoint {
     }
 
     private void checkAllowed(MercureClaims claims, Update update) throws BadUpdate {
+        if (claims.accessToken()) {
+            List<TopicSelector> grant;
+            try {
+                grant = Matchers.selectors(selectors, claims.publishMatchers());
+            } catch (dev.sluice.topic.UrlPattern.InvalidPatternException e) {
+                throw new BadUpdate(403, "The access token's publish grant cannot be read: " + e.getMessage());
+            }
+            String uncovered = selectors.firstUncoveredBy(grant, update.topics());
+            if (uncovered != null) {
+                throw new BadUpdate(403, "This access token may not publish to topic '" + abbreviate(uncovered)
+                        + "': no topic matcher of its publish authorization details matches it.");
+            }
+            return;
+        }
         String uncovered = selectors.firstUncovered(claims.publish(), update.topics());
         if (uncovered != null) {
             throw new BadUpdate(403, "This token may not publish to topic '" + abbreviate(uncovered)
@@ -198,10 +243,17 @@ final class PublishEndpoint {
     }
 
     private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String message) {
+        refuse(ctx, req, status, message, null);
+    }
+
+    private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String message,
+                        String challenge) {
         stats.publishRefused.increment();
         var res = Responses.error(status, message);
         cors.apply(req.headers(), res.headers());
-        if (status.code() == 401) {
+        if (challenge != null) {
+            res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, challenge);
+        } else if (status.code() == 401) {
             res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"mercure\"");
         }
         Responses.send(ctx, req, res);

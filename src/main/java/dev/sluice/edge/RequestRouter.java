@@ -1,5 +1,13 @@
 package dev.sluice.edge;
 
+import java.util.Map;
+import java.util.Locale;
+import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.CharacterCodingException;
 import dev.sluice.admission.Admission;
 import dev.sluice.admission.Refusal;
 import dev.sluice.metrics.GatewayMetrics;
@@ -70,18 +78,34 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     + req.protocolVersion().text() + " is not supported: this gateway speaks HTTP/1.1 and HTTP/1.0.");
             return;
         }
-        String badUrl = PercentEncoding.urlProblem(req.uri());
+        int hosts = req.headers().getAll(HttpHeaderNames.HOST).size();
+        if (hosts > 1) {
+            // RFC 9112 section 3.2: one Host, never several (proxies may each believe another).
+            malformed(ctx, null, HttpResponseStatus.BAD_REQUEST, "The request has " + hosts
+                    + " Host headers; send exactly one.");
+            return;
+        }
+        String target = originForm(req.uri());
+        String badUrl = PercentEncoding.urlProblem(target);
         if (badUrl != null) {
             malformed(ctx, req, HttpResponseStatus.BAD_REQUEST, "Malformed URL: " + badUrl);
             return;
         }
         QueryStringDecoder query;
         try {
-            query = QueryStringDecoder.builder().maxParams(maxQueryParams).semicolonIsNormalChar(true).build(req.uri());
+            // One more than allowed is decoded, so that too many parameters are refused, not cut
+            // off: the decoder stops silently at its limit, and would drop a token or a topic.
+            query = QueryStringDecoder.builder().maxParams(maxQueryParams + 1).semicolonIsNormalChar(true)
+                    .build(target);
             query.path();
             query.parameters(); // decode now, so a bad escape is a 400 here
         } catch (IllegalArgumentException e) {
             malformed(ctx, req, HttpResponseStatus.BAD_REQUEST, "Malformed URL: " + e.getMessage());
+            return;
+        }
+        if (count(query.parameters()) > maxQueryParams) {
+            malformed(ctx, req, HttpResponseStatus.BAD_REQUEST, "The URL has more than " + maxQueryParams
+                    + " query parameters; at most " + maxQueryParams + " are read (--max-topics plus 16).");
             return;
         }
         String path = query.path();
@@ -100,8 +124,22 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     }
                 } else if (method.equals(HttpMethod.OPTIONS)) {
                     preflight(ctx, req);
+                } else if (method.name().equals("QUERY")) {
+                    // Mercure 1.0's safe method with the matchers in a form body, for lists too
+                    // long for a URL; the parameters are the query's and the body's together.
+                    if (admitted(ctx, req, admission.subscribe(ctx.channel(), req.headers()))) {
+                        Map<String, List<String>> parameters = queryParameters(ctx, req, query);
+                        if (parameters != null) {
+                            subscribe.handle(ctx, req, query, parameters);
+                        }
+                    }
                 } else {
-                    notAllowed(ctx, req, "GET, POST, OPTIONS");
+                    notAllowed(ctx, req, "GET, POST, OPTIONS, QUERY");
+                }
+            }
+            case SubscribeEndpoint.METADATA_PATH -> {
+                if (get(ctx, req)) {
+                    subscribe.metadata(ctx, req);
                 }
             }
             case "/healthz" -> {
@@ -129,6 +167,88 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     "Nothing at " + abbreviate(path) + ". The hub is at " + HUB_PATH
                             + "; also /healthz, /readyz, /metrics."));
         }
+    }
+
+    /** The query's parameters followed by those of a form body, or null after answering a 4xx. */
+    private Map<String, List<String>> queryParameters(ChannelHandlerContext ctx, FullHttpRequest req,
+                                                      QueryStringDecoder query) {
+        String contentType = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        Map<String, List<String>> all = new LinkedHashMap<>();
+        query.parameters().forEach((k, v) -> all.put(k, new ArrayList<>(v)));
+        if (!req.content().isReadable()) {
+            return all;
+        }
+        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).trim()
+                .startsWith("application/x-www-form-urlencoded")) {
+            Responses.send(ctx, req, Responses.error(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
+                    "A QUERY subscription's body must be application/x-www-form-urlencoded (got "
+                            + (contentType == null ? "none" : "'" + abbreviate(contentType, 80) + "'") + ")."));
+            return null;
+        }
+        String body;
+        try {
+            body = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(req.content().nioBuffer()).toString();
+        } catch (CharacterCodingException e) {
+            malformed(ctx, req, HttpResponseStatus.BAD_REQUEST, "The body is not valid UTF-8.");
+            return null;
+        }
+        String badEscape = PercentEncoding.problem(body);
+        if (badEscape != null) {
+            malformed(ctx, req, HttpResponseStatus.BAD_REQUEST,
+                    "The body is not valid application/x-www-form-urlencoded: " + badEscape);
+            return null;
+        }
+        Map<String, List<String>> form;
+        try {
+            // One more than allowed, so that too many are refused rather than silently cut off.
+            form = QueryStringDecoder.builder().hasPath(false).maxParams(maxQueryParams + 1)
+                    .semicolonIsNormalChar(true).build(body).parameters();
+        } catch (IllegalArgumentException e) {
+            malformed(ctx, req, HttpResponseStatus.BAD_REQUEST,
+                    "The body is not valid application/x-www-form-urlencoded: " + e.getMessage());
+            return null;
+        }
+        if (count(form) + count(all) > maxQueryParams) {
+            malformed(ctx, req, HttpResponseStatus.BAD_REQUEST, "The query and the body hold more than "
+                    + maxQueryParams + " parameters together; at most " + maxQueryParams
+                    + " are read (--max-topics plus 16).");
+            return null;
+        }
+        form.forEach((k, v) -> all.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
+        return all;
+    }
+
+    /**
+     * The path and query of a request target. A server must accept the absolute form
+     * ({@code http://host/path?query}, RFC 9112 section 3.2.2), which proxies send; its scheme
+     * and authority say nothing this gateway routes on.
+     */
+    static String originForm(String target) {
+        int scheme = target.regionMatches(true, 0, "http://", 0, 7) ? 7
+                : target.regionMatches(true, 0, "https://", 0, 8) ? 8 : -1;
+        if (scheme < 0) {
+            return target;
+        }
+        for (int i = scheme; i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (c == '/') {
+                return target.substring(i);
+            }
+            if (c == '?') {
+                return "/" + target.substring(i);
+            }
+        }
+        return "/";
+    }
+
+    /** Parameters decoded, counting each repeated one (a form or a query string). */
+    static int count(java.util.Map<String, java.util.List<String>> parameters) {
+        int n = 0;
+        for (var values : parameters.values()) {
+            n += values.size();
+        }
+        return n;
     }
 
     private static String first(QueryStringDecoder query, String name) {
@@ -167,7 +287,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         res.headers().remove(HttpHeaderNames.CONTENT_TYPE);
         if (cors.allowedOrigin(req.headers()) != null) {
             cors.apply(req.headers(), res.headers());
-            res.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS");
+            res.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS, QUERY");
             res.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, Cors.ALLOWED_HEADERS);
             res.headers().set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, "600");
         }

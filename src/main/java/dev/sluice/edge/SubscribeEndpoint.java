@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import dev.sluice.transport.Transport;
 
@@ -33,6 +34,8 @@ import dev.sluice.transport.Transport;
  */
 final class SubscribeEndpoint {
 
+    /** The pipeline name of the handler that holds a connection while its resume point is chosen. */
+    private static final String AWAITING = "awaiting-stream";
     /** Longest wait for this node to catch up with a shared log before choosing a resume point. */
     private static final long CATCH_UP_LIMIT_MILLIS = 5_000;
 
@@ -58,37 +61,36 @@ final class SubscribeEndpoint {
     }
 
     void handle(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query) {
-        List<String> topics = query.parameters().get("topic");
-        if (topics == null || topics.isEmpty()) {
-            refuse(ctx, req, HttpResponseStatus.BAD_REQUEST,
-                    "Missing 'topic' query parameter: subscribe with ?topic=<topic, URI template or *>"
-                            + " (repeat it for several).");
+        handle(ctx, req, query, query.parameters());
+    }
+
+    /**
+     * @param parameters the subscription's parameters: the query's, or (for {@code QUERY}) the
+     *                   query's followed by the body's
+     */
+    void handle(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query,
+                Map<String, List<String>> parameters) {
+        SubscribeRequest.Parsed parsed = SubscribeRequest.parse(parameters, config, selectors);
+        if (parsed.refusal() != null) {
+            var res = Responses.error(HttpResponseStatus.BAD_REQUEST, parsed.refusal());
+            if (parsed.refusal().equals(SubscribeRequest.QUERY_TOKEN)) {
+                res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, Challenges.invalidRequest());
+            }
+            cors.apply(req.headers(), res.headers());
+            Responses.send(ctx, req, res);
             return;
         }
-        if (topics.size() > config.maxTopicsPerSubscription()) {
-            refuse(ctx, req, HttpResponseStatus.BAD_REQUEST, "Too many 'topic' parameters: " + topics.size()
-                    + " given, at most " + config.maxTopicsPerSubscription() + " allowed (--max-topics).");
-            return;
-        }
-        for (String t : topics) {
-            if (t.isEmpty()) {
-                refuse(ctx, req, HttpResponseStatus.BAD_REQUEST, "Empty 'topic' parameter: a selector must not be empty.");
-                return;
-            }
-            if (t.length() > config.maxTopicLength()) {
-                refuse(ctx, req, HttpResponseStatus.BAD_REQUEST, "A 'topic' selector is " + t.length()
-                        + " characters long; at most " + config.maxTopicLength() + " are allowed (--max-topic-length).");
-                return;
-            }
-        }
+        SubscribeRequest request = parsed.request();
+        boolean v1 = request.dialect == SubscribeRequest.Dialect.V1;
         if (hub.subscribers() >= config.maxSubscribers()) {
             stats.refusedSubscribers.increment();
             refuse(ctx, req, admission.hubFull(config.maxSubscribers()));
             return;
         }
-        Access.Result who = access.subscriber(req, query);
+        String metadataUrl = Challenges.metadataUrl(Challenges.hubUrl(config, req.headers(), Tls.on(ctx)));
+        Access.Result who = access.subscriber(req, query, request.dialect, metadataUrl);
         if (!who.ok()) {
-            refuse(ctx, req, HttpResponseStatus.valueOf(who.status()), who.refusal());
+            refuse(ctx, req, HttpResponseStatus.valueOf(who.status()), who.refusal(), who.challenge());
             return;
         }
         Refusal tooMany = admission.openStream(ctx.channel(), req.headers());
@@ -97,20 +99,21 @@ final class SubscribeEndpoint {
             return;
         }
         MercureClaims claims = who.claims();
-        // Sent as UTF-8 by browsers, as ISO-8859-1 by fetch-based clients: see EventIds.
+        // Sent as UTF-8 by browsers, as ISO-8859-1 by fetch-based clients: see EventIds. The
+        // header wins over the parameter (lastEventID in 0.x, last_event_id in 1.0).
         String lastEventId = EventIds.decodeHeader(req.headers().get("Last-Event-ID"));
         if (lastEventId == null) {
-            List<String> q = query.parameters().get("lastEventID");
-            lastEventId = q == null || q.isEmpty() ? null : q.get(0);
+            lastEventId = request.lastEventIdParameter;
         }
 
-        List<TopicSelector> wanted = new ArrayList<>(topics.size());
-        for (String t : new java.util.LinkedHashSet<>(topics)) {
-            wanted.add(selectors.selector(t));
-        }
-        List<TopicSelector> allowed = new ArrayList<>(claims.subscribe().size());
-        for (String t : claims.subscribe()) {
-            allowed.add(selectors.selector(t));
+        List<TopicSelector> wanted = request.selectors;
+        List<TopicSelector> allowed;
+        try {
+            allowed = Matchers.selectors(selectors, claims.subscribeMatchers());
+        } catch (dev.sluice.topic.UrlPattern.InvalidPatternException e) {
+            refuse(ctx, req, HttpResponseStatus.UNAUTHORIZED, "Invalid subscriber token: " + e.getMessage(),
+                    v1 ? Challenges.invalidToken(metadataUrl) : null);
+            return;
         }
         boolean chunked = !req.protocolVersion().equals(HttpVersion.HTTP_1_0);
         // The stream ends at the instant the token verifier starts refusing this token (its exp plus
@@ -127,34 +130,95 @@ final class SubscribeEndpoint {
         String resumeFrom = lastEventId;
         if (resumeFrom != null && !resumeFrom.equals("earliest") && !hub.knows(resumeFrom)) {
             // Maybe this node has not yet read that far in a shared log: catch up first (bounded),
-            // then decide. Reading pauses meanwhile; nothing else may arrive on this connection.
+            // then decide. Reading pauses meanwhile, and the connection stops being HTTP at once:
+            // requests pipelined behind this one, already read, must not be parsed and answered
+            // while we wait (their answers would go out before this stream's head).
             ctx.channel().config().setAutoRead(false);
+            ChannelPipeline p = ctx.pipeline();
+            p.addLast(AWAITING, new DropInput());
+            p.remove(PipelineInitializer.CODEC);
+            p.remove(PipelineInitializer.AGGREGATOR);
+            p.remove(ctx.handler());
             transport.caughtUp().orTimeout(CATCH_UP_LIMIT_MILLIS, TimeUnit.MILLISECONDS)
-                    .whenComplete((ok, late) -> ctx.executor().execute(() -> open(ctx, s, resumeFrom, chunked, origin)));
+                    .whenComplete((ok, late) -> ctx.executor().execute(() -> open(ctx, s, resumeFrom, chunked, origin, v1)));
             return;
         }
-        open(ctx, s, resumeFrom, chunked, origin);
+        open(ctx, s, resumeFrom, chunked, origin, v1);
     }
 
-    private void open(ChannelHandlerContext ctx, Subscriber s, String lastEventId, boolean chunked, String origin) {
+    private void open(ChannelHandlerContext ctx, Subscriber s, String lastEventId, boolean chunked, String origin,
+                      boolean v1) {
         if (!ctx.channel().isActive()) {
             return; // gone while we checked; nothing to register
         }
         // The connection now belongs to the stream: no more HTTP parsing or encoding on it.
         ChannelPipeline p = ctx.pipeline();
-        p.addLast("stream", new StreamHandler(hub, s));
-        p.remove(PipelineInitializer.CODEC);
-        p.remove(PipelineInitializer.AGGREGATOR);
-        p.remove(ctx.handler());
+        if (p.get(AWAITING) != null) {
+            p.replace(AWAITING, "stream", new StreamHandler(hub, s));
+        } else {
+            p.addLast("stream", new StreamHandler(hub, s));
+            p.remove(PipelineInitializer.CODEC);
+            p.remove(PipelineInitializer.AGGREGATOR);
+            p.remove(ctx.handler());
+        }
 
         ctx.channel().config().setAutoRead(true);
         Hub.Resume resume = hub.register(s, lastEventId);
-        ctx.channel().write(head(chunked, resume, origin), ctx.channel().voidPromise());
+        ctx.channel().write(head(chunked, resume, origin, v1), ctx.channel().voidPromise());
         hub.start(s);
         stats.subscriptions.increment();
     }
 
-    private static ByteBuf head(boolean chunked, Hub.Resume resume, String origin) {
+    /**
+     * Holds a connection whose stream is about to open: what the client sends meanwhile is
+     * dropped, as a stream drops it, and a failing connection is closed without a word.
+     */
+    private static final class DropInput extends io.netty.channel.ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    /** Where RFC 9728 puts the protected-resource metadata of the hub at its well-known path. */
+    static final String METADATA_PATH = "/.well-known/oauth-protected-resource" + RequestRouter.HUB_PATH;
+
+    /**
+     * The protected-resource metadata (RFC 9728) of the hub, as Mercure 1.0 describes it: its
+     * resource identifier (the audience its access tokens must name: the first --token-audience,
+     * else the hub's URL), the Mercure authorization detail type, the header as the bearer method,
+     * the access token cookie and the matcher types.
+     */
+    void metadata(ChannelHandlerContext ctx, FullHttpRequest req) {
+        String resource = config.tokenAudiences().isEmpty()
+                ? Challenges.hubUrl(config, req.headers(), Tls.on(ctx)) : config.tokenAudiences().get(0);
+        Map<String, Object> doc = new java.util.LinkedHashMap<>();
+        doc.put("resource", resource);
+        doc.put("resource_name", "Sluice");
+        doc.put("authorization_details_types_supported", List.of(dev.sluice.auth.AuthorizationDetails.MERCURE_TYPE));
+        doc.put("bearer_methods_supported", List.of("header"));
+        doc.put("mercure_cookie", config.accessTokenCookie());
+        doc.put("mercure_matcher_types_supported", List.of("exact", "urlpattern"));
+        String json;
+        try {
+            json = JSON.writeValueAsString(doc);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("metadata of plain strings always serialises", e);
+        }
+        var res = Responses.text(HttpResponseStatus.OK, json);
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        cors.apply(req.headers(), res.headers());
+        Responses.send(ctx, req, res);
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    private static ByteBuf head(boolean chunked, Hub.Resume resume, String origin, boolean v1) {
         StringBuilder sb = new StringBuilder(256);
         sb.append(chunked ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.0 200 OK\r\n")
                 .append("content-type: text/event-stream\r\n")
@@ -167,7 +231,10 @@ final class SubscribeEndpoint {
             sb.append("connection: close\r\n");
         }
         if (resume.requested()) {
-            sb.append("last-event-id: ").append(resume.responseLastEventId()).append("\r\n");
+            // 0.x answers with Last-Event-ID; 1.0 with its own field, since Last-Event-ID is
+            // registered as a request field only.
+            sb.append(v1 ? "mercure-last-event-id: " : "last-event-id: ")
+                    .append(resume.responseLastEventId()).append("\r\n");
         }
         if (origin != null) {
             sb.append("access-control-allow-origin: ").append(origin).append("\r\n")
@@ -184,10 +251,13 @@ final class SubscribeEndpoint {
         Responses.send(ctx, req, res);
     }
 
-    private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String message) {
+    private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String message,
+                        String challenge) {
         var res = Responses.error(status, message);
         cors.apply(req.headers(), res.headers());
-        if (status.code() == 401) {
+        if (challenge != null) {
+            res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, challenge);
+        } else if (status.code() == 401) {
             res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"mercure\"");
         }
         Responses.send(ctx, req, res);

@@ -92,6 +92,26 @@ public final class SelectorCache {
         return false;
     }
 
+    /** As {@link #firstUncovered(List, List)}, for a grant already made of selectors. */
+    public String firstUncoveredBy(List<TopicSelector> grant, List<String> topics) {
+        for (int t = 0, n = topics.size(); t < n; t++) {
+            String topic = topics.get(t);
+            boolean covered = false;
+            for (int g = 0, m = grant.size(); g < m && !covered; g++) {
+                covered = matches(grant.get(g), topic);
+            }
+            if (!covered) {
+                return topic;
+            }
+        }
+        return null;
+    }
+
+    /** The hub's URL that relative URL patterns and topics resolve against, or null. */
+    public String baseUrl() {
+        return baseUrl;
+    }
+
     /**
      * The first topic that no selector of a grant (a token's claim, as selector strings) covers,
      * or null when the grant covers every topic: publishing needs every topic of an update covered.

@@ -53,6 +53,15 @@ public final class TopicSelector {
         return new TopicSelector(source, Kind.URL_PATTERN, null, UrlPattern.compile(source, baseUrl));
     }
 
+    /**
+     * A Mercure 1.0 {@code exact} matcher: the topic must equal it byte for byte, braces and all
+     * (in 0.x a string with braces is a URI template). {@code *} is still the wildcard.
+     */
+    public static TopicSelector exact(String source) {
+        Objects.requireNonNull(source, "source");
+        return source.equals("*") ? ANY : new TopicSelector(source, Kind.EXACT, null);
+    }
+
     /** Whether matching runs code per topic (a template or a URL pattern), so it is worth caching. */
     public boolean isComputed() {
         return kind == Kind.TEMPLATE || kind == Kind.URL_PATTERN;
@@ -93,10 +102,8 @@ public final class TopicSelector {
 
     @Override
     public boolean equals(Object o) {
-        // A URL pattern and a 0.x selector with the same text are different selectors; the 0.x
-        // kinds are all decided by the text, so comparing text is enough among them.
-        return o instanceof TopicSelector other && other.source.equals(source)
-                && (other.kind == Kind.URL_PATTERN) == (kind == Kind.URL_PATTERN);
+        // A URL pattern, a 1.0 exact matcher and a 0.x template may share a text and still differ.
+        return o instanceof TopicSelector other && other.source.equals(source) && other.kind == kind;
     }
 
     @Override

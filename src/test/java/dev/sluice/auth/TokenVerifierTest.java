@@ -150,6 +150,19 @@ class TokenVerifierTest {
                 refused("not valid yet",
                         () -> sign(JwtAlgorithm.HS256, SECRET_32, "{\"nbf\":%d}".formatted(NOW_S + 3600)),
                         "token is not valid before 2026-11-21T11:00:00Z"),
+                refused("exp too large to be a time (its milliseconds overflowed to 1969)",
+                        () -> sign(JwtAlgorithm.HS256, SECRET_32, "{\"exp\":1e300}"),
+                        "token exp claim 1.0E300 is out of range"),
+                refused("exp one past the largest time",
+                        () -> sign(JwtAlgorithm.HS256, SECRET_32, "{\"exp\":9223372036854776}"),
+                        "token exp claim 9223372036854776 is out of range: it must be seconds since"
+                                + " 1970-01-01T00:00:00Z, at most 9223372036854775"),
+                refused("nbf too large to be a time (it overflowed into the past and was accepted)",
+                        () -> sign(JwtAlgorithm.HS256, SECRET_32, "{\"nbf\":1e300}"),
+                        "token nbf claim 1.0E300 is out of range"),
+                refused("nbf far below zero",
+                        () -> sign(JwtAlgorithm.HS256, SECRET_32, "{\"nbf\":-1e300}"),
+                        "token nbf claim -1.0E300 is out of range"),
                 refused("RS256 token",
                         () -> sign(JwtAlgorithm.RS256, RSA.getPrivate(), PUBLISHER),
                         "token uses RS256 but the hub expects HS256"),
@@ -187,6 +200,13 @@ class TokenVerifierTest {
                 refused("mercure.publish holds null",
                         () -> sign(JwtAlgorithm.HS256, SECRET_32, "{\"mercure\":{\"publish\":[null]}}"),
                         "mercure.publish[0] must be a string, found null"));
+    }
+
+    @Test
+    void acceptsTheLargestTime() throws AuthException {
+        // 9223372036854775 s is in the year 292 278 994: the latest exp whose milliseconds fit a long.
+        assertThat(hs256().verify(sign(JwtAlgorithm.HS256, SECRET_32, "{\"exp\":9223372036854775}")).expiresAt())
+                .isEqualTo(Instant.ofEpochSecond(9223372036854775L));
     }
 
     @ParameterizedTest(name = "{0}")

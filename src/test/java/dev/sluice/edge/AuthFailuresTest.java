@@ -112,7 +112,9 @@ class AuthFailuresTest {
     void subscribeIsRefused(String name, String[] headers, String reason) throws Exception {
         HttpResponse<String> res = hub.subscribeRefused("topic=a", headers);
         assertThat(res.statusCode()).isEqualTo(401);
-        assertThat(res.headers().firstValue("www-authenticate")).hasValue("Bearer realm=\"mercure\"");
+        // RFC 6750: no error code when no token was sent; invalid_token when one was and failed.
+        assertThat(res.headers().firstValue("www-authenticate")).hasValue(headers.length == 0
+                ? "Bearer realm=\"mercure\"" : "Bearer realm=\"mercure\", error=\"invalid_token\"");
         assertThat(res.body()).contains(reason);
     }
 }

@@ -138,7 +138,7 @@ class BadInputTest {
         HttpResponse<String> put = hub.http.send(HttpRequest.newBuilder(hub.hubUrl)
                 .PUT(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(put.statusCode()).isEqualTo(405);
-        assertThat(put.headers().firstValue("allow")).hasValue("GET, POST, OPTIONS");
+        assertThat(put.headers().firstValue("allow")).hasValue("GET, POST, OPTIONS, QUERY");
         try (Socket s = new Socket("127.0.0.1", hub.gateway.port())) {
             s.setSoTimeout(5000);
             s.getOutputStream().write("BREW /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"

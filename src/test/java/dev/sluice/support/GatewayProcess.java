@@ -80,6 +80,10 @@ public final class GatewayProcess implements AutoCloseable {
         return output.toString();
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }

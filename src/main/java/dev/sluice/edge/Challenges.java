@@ -1,0 +1,63 @@
+package dev.sluice.edge;
+
+import dev.sluice.config.Config;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+
+/**
+ * {@code WWW-Authenticate: Bearer} challenges as RFC 6750 and Mercure 1.0 shape them: no error
+ * code when no token was sent, {@code invalid_token} for a token that fails validation (whatever
+ * the reason, which stays in the body), {@code insufficient_scope} for a valid token that does not
+ * allow the operation, {@code invalid_request} for a token presented where it may not be, and a
+ * {@code resource_metadata} pointer (RFC 9728) where the client may need to discover the hub.
+ */
+final class Challenges {
+
+    private Challenges() {
+    }
+
+    static String missing(String metadataUrl) {
+        return "Bearer realm=\"mercure\", resource_metadata=\"" + metadataUrl + "\"";
+    }
+
+    /** @param metadataUrl where the metadata is, or null to leave the pointer out */
+    static String invalidToken(String metadataUrl) {
+        return "Bearer realm=\"mercure\", error=\"invalid_token\""
+                + (metadataUrl == null ? "" : ", resource_metadata=\"" + metadataUrl + "\"");
+    }
+
+    static String insufficientScope() {
+        return "Bearer realm=\"mercure\", error=\"insufficient_scope\"";
+    }
+
+    static String invalidRequest() {
+        return "Bearer realm=\"mercure\", error=\"invalid_request\"";
+    }
+
+    /**
+     * The hub's URL: {@code --hub-url}, or the request's own scheme and Host with the well-known
+     * path when none was configured.
+     */
+    static String hubUrl(Config config, HttpHeaders headers, boolean tls) {
+        if (config.hubUrl() != null) {
+            return config.hubUrl();
+        }
+        String host = headers.get(HttpHeaderNames.HOST);
+        if (host == null || host.isBlank() || !host.matches("[A-Za-z0-9.:\\[\\]-]+")) {
+            return Config.DEFAULT_HUB_URL;
+        }
+        return (tls ? "https://" : "http://") + host + "/.well-known/mercure";
+    }
+
+    /**
+     * Where RFC 9728 puts the metadata of a resource: the well-known prefix inserted between the
+     * authority and the resource's path.
+     */
+    static String metadataUrl(String hubUrl) {
+        int schemeEnd = hubUrl.indexOf("://") + 3;
+        int pathStart = hubUrl.indexOf('/', schemeEnd);
+        String origin = pathStart < 0 ? hubUrl : hubUrl.substring(0, pathStart);
+        String path = pathStart < 0 ? "" : hubUrl.substring(pathStart);
+        return origin + "/.well-known/oauth-protected-resource" + (path.equals("/") ? "" : path);
+    }
+}
