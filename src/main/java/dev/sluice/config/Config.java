@@ -124,8 +124,8 @@ public record Config(
         check(maxSubscribers >= 1, "--max-subscribers", "must be at least 1, got " + maxSubscribers);
         check(!shutdownGrace.isNegative(), "--shutdown-grace", "must not be negative");
         check(!jwtClockSkew.isNegative(), "--jwt-clock-skew", "must not be negative");
-        check(io != null && (io.equals("auto") || io.equals("epoll") || io.equals("nio")), "--io",
-                "must be auto, epoll or nio, got " + io);
+        check(io != null && (io.equals("auto") || io.equals("epoll") || io.equals("io_uring") || io.equals("nio")),
+                "--io", "must be auto, epoll, io_uring or nio, got " + io);
         check(transport != null && !transport.isBlank(), "--transport", "must name a transport, e.g. memory");
         check(historyMaxAge != null && !historyMaxAge.isNegative(), "--history-max-age",
                 "must not be negative (0 keeps entries regardless of age)");

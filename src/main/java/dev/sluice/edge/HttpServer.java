@@ -16,12 +16,16 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.net.InetSocketAddress;
 
 /**
- * The listening socket and its event loops: native epoll where available, NIO otherwise. One
+ * The listening socket and its event loops: native epoll where available (io_uring on request),
+ * NIO otherwise. One
  * acceptor thread; {@code --workers} I/O threads that also run dispatch for the subscribers they
  * own.
  */
@@ -31,12 +35,19 @@ public final class HttpServer implements AutoCloseable {
      * The I/O kind of the event loops (--io): native epoll or Java NIO. Not to be confused with
      * the transport, which is where the log of updates lives.
      */
-    public enum IoKind { EPOLL, NIO;
+    public enum IoKind { EPOLL, IO_URING, NIO;
+        /**
+         * What {@code --io auto} picks: epoll where it loads (it measured at least as well as
+         * io_uring on the broadcast and topics benchmarks, see BENCHMARKS.md), else NIO.
+         */
         public static IoKind best() {
             return Epoll.isAvailable() ? EPOLL : NIO;
         }
 
-        /** {@code auto}, {@code epoll} or {@code nio}; epoll where it is unavailable is an error. */
+        /**
+         * {@code auto}, {@code epoll}, {@code io_uring} or {@code nio}; a native kind that this
+         * machine cannot run is an error naming the cause.
+         */
         public static IoKind choose(String name) {
             return switch (name) {
                 case "epoll" -> {
@@ -46,8 +57,33 @@ public final class HttpServer implements AutoCloseable {
                     }
                     yield EPOLL;
                 }
+                case "io_uring" -> {
+                    if (!IoUring.isAvailable()) {
+                        Throwable why = IoUring.unavailabilityCause();
+                        throw new dev.sluice.config.ConfigException("--io", "io_uring is not available here: "
+                                + (why == null ? "unknown reason" : why.getMessage())
+                                + " (it needs Linux 5.14 or newer with io_uring allowed); use --io epoll, nio or auto");
+                    }
+                    yield IO_URING;
+                }
                 case "nio" -> NIO;
                 default -> best();
+            };
+        }
+
+        IoHandlerFactory handlers() {
+            return switch (this) {
+                case EPOLL -> EpollIoHandler.newFactory();
+                case IO_URING -> IoUringIoHandler.newFactory();
+                case NIO -> NioIoHandler.newFactory();
+            };
+        }
+
+        Class<? extends ServerChannel> serverChannel() {
+            return switch (this) {
+                case EPOLL -> EpollServerSocketChannel.class;
+                case IO_URING -> IoUringServerSocketChannel.class;
+                case NIO -> NioServerSocketChannel.class;
             };
         }
     }
@@ -59,7 +95,7 @@ public final class HttpServer implements AutoCloseable {
 
     public HttpServer(IoKind io, int workerThreads) {
         this.io = io;
-        IoHandlerFactory factory = io == IoKind.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        IoHandlerFactory factory = io.handlers();
         this.boss = new MultiThreadIoEventLoopGroup(1, factory);
         this.workers = new MultiThreadIoEventLoopGroup(workerThreads, factory);
     }
@@ -84,8 +120,7 @@ public final class HttpServer implements AutoCloseable {
         var router = new RequestRouter(subscribe, publish, transport, metrics, cors,
                 config.maxTopicsPerSubscription() + 16, badRequests, PipelineInitializer.MAX_INITIAL_LINE,
                 PipelineInitializer.MAX_HEADER_SIZE, admission);
-        Class<? extends ServerChannel> channelClass =
-                io == IoKind.EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        Class<? extends ServerChannel> channelClass = io.serverChannel();
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(channelClass)

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Assumptions;
  *
  * <p>This enum is the one place that lists them: {@link IoKinds} runs each streaming test on every
  * constant, and a constant this machine cannot run is reported as skipped with the reason, never
- * failed. A new I/O kind (io_uring) is one more constant here with its availability check.
+ * failed. A new I/O kind is one more constant here with its availability check.
  */
 public enum IoKind {
     /** Java NIO: available everywhere. */
@@ -23,6 +23,14 @@ public enum IoKind {
         @Override
         public String unavailableBecause() {
             return Epoll.isAvailable() ? null : "native epoll is not available here: " + Epoll.unavailabilityCause();
+        }
+    },
+    /** Netty's io_uring: Linux 5.14+ with io_uring allowed (not by every container's seccomp profile). */
+    IO_URING("io_uring") {
+        @Override
+        public String unavailableBecause() {
+            return io.netty.channel.uring.IoUring.isAvailable() ? null
+                    : "io_uring is not available here: " + io.netty.channel.uring.IoUring.unavailabilityCause();
         }
     };
 
