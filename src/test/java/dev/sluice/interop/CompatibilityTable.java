@@ -142,7 +142,7 @@ public final class CompatibilityTable {
         if (b < 0 || e < b) {
             throw new IllegalStateException("README.md has no " + BEGIN + " ... " + END + " markers");
         }
-        return readme.substring(0, b + BEGIN.length()) + "\n" + table + readme.substring(e);
+        return readme.substring(0, b + BEGIN.length()) + "\n" + table + "\n" + readme.substring(e);
     }
 
     /** Rewrites README.md's table from the results of the last run of the suite. */
