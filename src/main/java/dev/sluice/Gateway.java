@@ -14,6 +14,8 @@ import dev.sluice.edge.HttpServer;
 import dev.sluice.hub.Hub;
 import dev.sluice.hub.HubSettings;
 import dev.sluice.metrics.GatewayMetrics;
+import dev.sluice.ops.AdminServer;
+import dev.sluice.ops.Diagnostics;
 import dev.sluice.topic.SelectorCache;
 import dev.sluice.transport.Transport;
 import dev.sluice.transport.Transports;
@@ -46,10 +48,17 @@ public final class Gateway implements AutoCloseable {
     private final String generatedPublisherToken;
     private final String generatedSecret;
     private final Keys keys;
+    private final AdminServer admin;
+    private final InetSocketAddress adminAddress;
+    private final Diagnostics diagnostics;
     private volatile boolean closed;
 
     private Gateway(Config config, HttpServer server, Hub hub, Transport transport, GatewayMetrics metrics,
-                    InetSocketAddress address, Keys keys) {
+                    InetSocketAddress address, Keys keys, AdminServer admin, InetSocketAddress adminAddress,
+                    Diagnostics diagnostics) {
+        this.admin = admin;
+        this.adminAddress = adminAddress;
+        this.diagnostics = diagnostics;
         String generatedSecret = keys.generatedSecret();
         String generatedPublisherToken = keys.generatedToken();
         this.keys = keys;
@@ -77,17 +86,39 @@ public final class Gateway implements AutoCloseable {
         Transport transport = Transports.open(config);
         HttpServer server = new HttpServer(io, config.workers());
         Hub hub = null;
+        AdminServer admin = null;
+        Diagnostics diagnostics = null;
         try {
             hub = new Hub(hubSettings(config), server.workers(),
                     new SelectorCache(config.selectorCache(), config.matchCache(), config.hubUrlOrDefault()), PooledByteBufAllocator.DEFAULT);
             transport.start(hub::accept);
             GatewayMetrics metrics = new GatewayMetrics(hub, transport);
             InetSocketAddress bound = server.bind(config, hub, transport, metrics, keys.publishers(), keys.subscribers());
-            log.info("listening on {} (I/O kind {}, {} workers, transport {})", bound,
+            InetSocketAddress adminBound = null;
+            if (config.adminListen() != null) {
+                diagnostics = config.diagnostics() ? new Diagnostics(config.maxRecording()) : null;
+                admin = new AdminServer(metrics, transport::isReady, transport::describe, diagnostics);
+                try {
+                    adminBound = admin.bind(config.adminListen());
+                } catch (Exception e) {
+                    if (e instanceof java.net.BindException || e instanceof java.net.SocketException) {
+                        throw new java.net.BindException(ADMIN_BIND_FAILURE + config.adminListen() + ": " + e.getMessage());
+                    }
+                    throw e;
+                }
+            }
+            log.info("listening on {} (I/O kind {}, {} workers, transport {}){}", bound,
                     server.io().name().toLowerCase(java.util.Locale.ROOT), config.workers(),
-                    transport.describe());
-            return new Gateway(config, server, hub, transport, metrics, bound, keys);
+                    transport.describe(), adminBound == null ? "" : "; admin listener on " + adminBound
+                            + " (" + admin.describe() + ")");
+            return new Gateway(config, server, hub, transport, metrics, bound, keys, admin, adminBound, diagnostics);
         } catch (Exception | Error e) {
+            if (admin != null) {
+                admin.close();
+            }
+            if (diagnostics != null) {
+                diagnostics.close();
+            }
             keys.close();
             transport.close();
             server.close();
@@ -225,6 +256,9 @@ public final class Gateway implements AutoCloseable {
                 config.tokenAudiences());
     }
 
+    /** How a failure to bind the admin listener's address starts its message (the serve command looks for it). */
+    public static final String ADMIN_BIND_FAILURE = "--admin-listen ";
+
     /** Connect and read timeout of a key set fetch: it may run on an event loop, so it is short. */
     private static final int JWKS_TIMEOUT_MILLIS = 2_000;
 
@@ -250,6 +284,16 @@ public final class Gateway implements AutoCloseable {
 
     public int port() {
         return address.getPort();
+    }
+
+    /** Where the admin listener listens (--admin-listen), or null when there is none. */
+    public InetSocketAddress adminAddress() {
+        return adminAddress;
+    }
+
+    /** What the admin listener serves, or null when there is none. */
+    public String adminRoutes() {
+        return admin == null ? null : admin.describe();
     }
 
     public Hub hub() {
@@ -302,6 +346,12 @@ public final class Gateway implements AutoCloseable {
         }
         transport.close();
         server.close();
+        if (admin != null) {
+            admin.close();
+        }
+        if (diagnostics != null) {
+            diagnostics.close();
+        }
         hub.close();
         metrics.close();
         keys.close();

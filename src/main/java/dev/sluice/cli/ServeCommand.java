@@ -314,6 +314,36 @@ final class ServeCommand implements Callable<Integer> {
                     + " Authorization header). Default: ${DEFAULT-VALUE}")
     String accessTokenCookie;
 
+    @Option(names = "--admin-listen", paramLabel = "[HOST]:PORT",
+            description = "A second listener for operators: /metrics, /healthz, /readyz and, with --diagnostics,"
+                    + " thread dumps and flight recordings. Bind it to a private interface. Default: none")
+    String adminListen;
+
+    @Option(names = "--metrics-on-main", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Serve /metrics on --listen too; --no-metrics-on-main keeps it on --admin-listen only."
+                    + " Default: ${DEFAULT-VALUE}")
+    boolean metricsOnMain;
+
+    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+            description = "Log lines as text or json (one JSON object per line: time, level, logger, thread,"
+                    + " message and fields). Default: ${DEFAULT-VALUE}")
+    String logFormat;
+
+    @Option(names = "--access-log", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "Log every publish and subscribe answer, stream open and stream close (logger"
+                    + " sluice.access). Default: ${DEFAULT-VALUE}")
+    boolean accessLog;
+
+    @Option(names = "--diagnostics", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "Serve a thread dump and Java Flight Recorder recordings on --admin-listen."
+                    + " Default: ${DEFAULT-VALUE}")
+    boolean diagnostics;
+
+    @Option(names = "--max-recording", paramLabel = "DURATION", defaultValue = "5m",
+            converter = Units.DurationConverter.class,
+            description = "Longest flight recording /debug/jfr may take (1s to 1h). Default: ${DEFAULT-VALUE}")
+    Duration maxRecording;
+
     Config toConfig() {
         return new Config(parseListen(listen), blankToNull(publisherJwtKey), publisherJwtAlg,
                 blankToNull(subscriberJwtKey), subscriberJwtAlg, anonymous, heartbeat, historySize, historyMaxBytes,
@@ -333,7 +363,9 @@ final class ServeCommand implements Callable<Integer> {
                 publishOrigins == null ? List.of()
                         : publishOrigins.stream().map(String::strip).filter(s -> !s.isEmpty()).toList(),
                 blankToNull(publisherJwksUrl), blankToNull(subscriberJwksUrl), jwksCacheTtl,
-                blankToNull(hubUrl), accessTokenCookie);
+                blankToNull(hubUrl), accessTokenCookie,
+                adminListen == null || adminListen.isBlank() ? null : parseListen("--admin-listen", adminListen),
+                metricsOnMain, logFormat, accessLog, diagnostics, maxRecording);
     }
 
     /** A comma-separated list without blank entries (an empty value means none). */
@@ -362,19 +394,23 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     static InetSocketAddress parseListen(String text) {
+        return parseListen("--listen", text);
+    }
+
+    static InetSocketAddress parseListen(String option, String text) {
         int colon = text.lastIndexOf(':');
         if (colon < 0) {
-            throw new ConfigException("--listen", "'" + text + "' has no port: use :8080 or 127.0.0.1:8080");
+            throw new ConfigException(option, "'" + text + "' has no port: use :8080 or 127.0.0.1:8080");
         }
         String host = text.substring(0, colon);
         int port;
         try {
             port = Integer.parseInt(text.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw new ConfigException("--listen", "'" + text + "' has no valid port: use :8080 or 127.0.0.1:8080");
+            throw new ConfigException(option, "'" + text + "' has no valid port: use :8080 or 127.0.0.1:8080");
         }
         if (port < 0 || port > 65535) {
-            throw new ConfigException("--listen", "port " + port + " is out of range 0-65535");
+            throw new ConfigException(option, "port " + port + " is out of range 0-65535");
         }
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
@@ -389,17 +425,28 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Gateway gateway;
+        Config config = toConfig(); // a ConfigException is answered by Main: one line, exit 2
+        dev.sluice.ops.Logging.configure(config.logFormat());
         try {
-            gateway = Gateway.start(toConfig()); // a ConfigException is answered by Main: one line, exit 2
+            gateway = Gateway.start(config); // a ConfigException is answered by Main: one line, exit 2
         } catch (dev.sluice.transport.TransportUnavailableException e) {
             System.err.println("sluice serve: cannot start: " + e.getMessage());
             return 1;
         } catch (io.netty.channel.unix.Errors.NativeIoException | java.net.BindException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith(Gateway.ADMIN_BIND_FAILURE)) {
+                System.err.println("sluice serve: cannot listen on " + e.getMessage().substring(
+                        Gateway.ADMIN_BIND_FAILURE.length()) + " (--admin-listen; is another process using it?)");
+                return 1;
+            }
             System.err.println("sluice serve: cannot listen on " + listen + ": " + e.getMessage()
                     + " (is another process using it? choose another with --listen)");
             return 1;
         }
         System.out.println("Sluice listening on " + gateway.address() + " (" + gateway.io() + ")");
+        if (gateway.adminAddress() != null) {
+            System.out.println("Admin listener on " + gateway.adminAddress() + " (" + gateway.adminRoutes() + ")"
+                    + (config.metricsOnMain() ? "" : "; /metrics is not served on " + gateway.address()));
+        }
         if (gateway.generatedPublisherToken() != null) {
             System.out.println();
             System.out.println("No --publisher-jwt-key was given, so this run uses a random "

@@ -72,7 +72,13 @@ public record Config(
         String subscriberJwksUrl,
         Duration jwksCacheTtl,
         String hubUrl,
-        String accessTokenCookie) {
+        String accessTokenCookie,
+        InetSocketAddress adminListen,
+        boolean metricsOnMain,
+        String logFormat,
+        boolean accessLog,
+        boolean diagnostics,
+        Duration maxRecording) {
 
     /**
      * The hub's URL when {@code --hub-url} is not given: relative URL patterns and topics resolve
@@ -181,6 +187,17 @@ public record Config(
                         + accessTokenCookie + "'");
         check(jwksCacheTtl != null && jwksCacheTtl.toMillis() >= 100, "--jwks-cache-ttl",
                 "must be at least 100ms, got " + jwksCacheTtl);
+        check(logFormat != null && (logFormat.equals("text") || logFormat.equals("json")), "--log-format",
+                "must be text or json, got " + logFormat);
+        check(metricsOnMain || adminListen != null, "--no-metrics-on-main",
+                "needs --admin-listen: without it /metrics would be served nowhere");
+        check(!diagnostics || adminListen != null, "--diagnostics",
+                "needs --admin-listen: diagnostics are served only on the admin listener, never on the public port");
+        check(maxRecording != null && maxRecording.toSeconds() >= 1 && maxRecording.toSeconds() <= 3600,
+                "--max-recording", "must be between 1s and 1h, got " + maxRecording);
+        check(adminListen == null || adminListen.getPort() == 0 || adminListen.getPort() != listen.getPort()
+                || !sameHost(adminListen, listen), "--admin-listen",
+                "must differ from --listen (" + listen + "): the admin listener is a socket of its own");
         for (String origin : corsOrigins) {
             check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--cors-origins",
                     "'" + origin + "' is not an origin: use scheme://host[:port] or *");
@@ -209,6 +226,15 @@ public record Config(
             }
         }
         return out;
+    }
+
+    /** Two listen addresses on the same interface (a wildcard address shares every interface). */
+    private static boolean sameHost(InetSocketAddress a, InetSocketAddress b) {
+        if (a.getAddress() == null || b.getAddress() == null) {
+            return true;
+        }
+        return a.getAddress().isAnyLocalAddress() || b.getAddress().isAnyLocalAddress()
+                || a.getAddress().equals(b.getAddress());
     }
 
     private static void check(boolean ok, String option, String message) {
@@ -281,6 +307,12 @@ public record Config(
         public Duration jwksCacheTtl = Duration.ofMinutes(5);
         public String hubUrl;
         public String accessTokenCookie = DEFAULT_ACCESS_TOKEN_COOKIE;
+        public InetSocketAddress adminListen;
+        public boolean metricsOnMain = true;
+        public String logFormat = "text";
+        public boolean accessLog;
+        public boolean diagnostics;
+        public Duration maxRecording = Duration.ofMinutes(5);
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -335,6 +367,12 @@ public record Config(
         public Builder jwksCacheTtl(Duration v) { jwksCacheTtl = v; return this; }
         public Builder hubUrl(String v) { hubUrl = v; return this; }
         public Builder accessTokenCookie(String v) { accessTokenCookie = v; return this; }
+        public Builder adminListen(InetSocketAddress v) { adminListen = v; return this; }
+        public Builder metricsOnMain(boolean v) { metricsOnMain = v; return this; }
+        public Builder logFormat(String v) { logFormat = v; return this; }
+        public Builder accessLog(boolean v) { accessLog = v; return this; }
+        public Builder diagnostics(boolean v) { diagnostics = v; return this; }
+        public Builder maxRecording(Duration v) { maxRecording = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -347,7 +385,8 @@ public record Config(
                     maxConnectionsPerIp, subscribeAllow, subscribeDeny, publishAllow, publishDeny,
                     trustedProxies, publishRatePerIp, publishRatePerToken,
                     tokenIssuer, tokenAudiences, publishOrigins, publisherJwksUrl, subscriberJwksUrl, jwksCacheTtl,
-                    hubUrl, accessTokenCookie);
+                    hubUrl, accessTokenCookie,
+                    adminListen, metricsOnMain, logFormat, accessLog, diagnostics, maxRecording);
         }
     }
 }

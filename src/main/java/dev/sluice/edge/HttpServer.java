@@ -113,13 +113,14 @@ public final class HttpServer implements AutoCloseable {
         Access access = new Access(publishers, subscribers, config);
         Cors cors = new Cors(config.corsOrigins());
         var admission = new dev.sluice.admission.Admission(config, metrics);
-        var subscribe = new SubscribeEndpoint(hub, transport, access, cors, config, metrics, admission);
+        AccessLog accessLog = new AccessLog(config.accessLog());
+        var subscribe = new SubscribeEndpoint(hub, transport, access, cors, config, metrics, admission, accessLog);
         BadRequestLog badRequests = new BadRequestLog();
         var publish = new PublishEndpoint(transport, access, cors, hub.selectors(), metrics,
                 config.maxTopicLength(), config.allowNonAsciiIds(), badRequests);
         var router = new RequestRouter(subscribe, publish, transport, metrics, cors,
                 config.maxTopicsPerSubscription() + 16, badRequests, PipelineInitializer.MAX_INITIAL_LINE,
-                PipelineInitializer.MAX_HEADER_SIZE, admission);
+                PipelineInitializer.MAX_HEADER_SIZE, admission, config.metricsOnMain());
         Class<? extends ServerChannel> channelClass = io.serverChannel();
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
@@ -130,7 +131,8 @@ public final class HttpServer implements AutoCloseable {
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 // Writability pauses replays early; the byte budget is enforced separately.
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 128 * 1024))
-                .childHandler(new PipelineInitializer(router, config.maxBodySize(), badRequests));
+                .childHandler(new PipelineInitializer(router, config.maxBodySize(), badRequests, metrics, accessLog,
+                        admission));
         serverChannel = b.bind(config.listen()).sync().channel();
         return (InetSocketAddress) serverChannel.localAddress();
     }

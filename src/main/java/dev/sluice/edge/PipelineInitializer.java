@@ -32,8 +32,16 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
     private final RequestRouter router;
     private final int maxBodySize;
     private final BadRequestLog badRequests;
+    private final dev.sluice.metrics.GatewayMetrics metrics;
+    private final AccessLog accessLog;
+    private final dev.sluice.admission.Admission admission;
 
-    PipelineInitializer(RequestRouter router, int maxBodySize, BadRequestLog badRequests) {
+    PipelineInitializer(RequestRouter router, int maxBodySize, BadRequestLog badRequests,
+                        dev.sluice.metrics.GatewayMetrics metrics, AccessLog accessLog,
+                        dev.sluice.admission.Admission admission) {
+        this.metrics = metrics;
+        this.accessLog = accessLog;
+        this.admission = admission;
         this.router = router;
         this.maxBodySize = maxBodySize;
         this.badRequests = badRequests;
@@ -43,6 +51,7 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
     protected void initChannel(SocketChannel ch) {
         ch.pipeline()
                 .addLast(CODEC, new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE))
+                .addLast(ResponseObserver.NAME, new ResponseObserver(metrics, accessLog, admission))
                 .addLast(AGGREGATOR, new LimitedBody(maxBodySize, badRequests))
                 .addLast("router", router);
     }

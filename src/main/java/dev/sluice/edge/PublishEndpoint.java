@@ -59,6 +59,7 @@ final class PublishEndpoint {
     }
 
     void handle(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query) {
+        long started = System.nanoTime();
         String contentType = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
         if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).trim()
                 .startsWith("application/x-www-form-urlencoded")) {
@@ -75,6 +76,7 @@ final class PublishEndpoint {
         Update update;
         try {
             update = parse(req);
+            ctx.channel().attr(ResponseObserver.TOPICS).set(update.topics().size());
             checkAllowed(who.claims(), update);
         } catch (BadUpdate e) {
             if (e.malformed) {
@@ -84,15 +86,14 @@ final class PublishEndpoint {
                     e.status.code() == 403 && who.claims().accessToken() ? Challenges.insufficientScope() : null);
             return;
         }
-        long started = System.nanoTime();
         transport.publish(update).whenComplete((stored, failure) -> {
             if (failure == null) {
                 stats.published.increment();
-                stats.publishLatency.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
                 var res = Responses.text(HttpResponseStatus.OK, stored.id());
                 res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
                 cors.apply(req.headers(), res.headers());
                 Responses.send(ctx, req, res);
+                stats.publishLatency.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
             } else {
                 stats.publishFailures.increment();
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null

@@ -49,10 +49,13 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final int maxInitialLine;
     private final int maxHeaderSize;
     private final Admission admission;
+    /** False with --no-metrics-on-main: /metrics is on the admin listener only. */
+    private final boolean metricsHere;
 
     RequestRouter(SubscribeEndpoint subscribe, PublishEndpoint publish, Transport transport, GatewayMetrics metrics,
                   Cors cors, int maxQueryParams, BadRequestLog badRequests, int maxInitialLine, int maxHeaderSize,
-                  Admission admission) {
+                  Admission admission, boolean metricsHere) {
+        this.metricsHere = metricsHere;
         this.admission = admission;
         this.badRequests = badRequests;
         this.maxInitialLine = maxInitialLine;
@@ -157,7 +160,10 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
             }
             case "/metrics" -> {
-                if (get(ctx, req)) {
+                if (!metricsHere) {
+                    Responses.send(ctx, req, Responses.error(HttpResponseStatus.NOT_FOUND,
+                            "Metrics are served on the admin listener only (--no-metrics-on-main)."));
+                } else if (get(ctx, req)) {
                     var res = Responses.text(HttpResponseStatus.OK, metrics.scrape());
                     res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                     Responses.send(ctx, req, res);

@@ -15,10 +15,16 @@ import java.io.IOException;
 final class StreamHandler extends ChannelInboundHandlerAdapter {
     private final Hub hub;
     private final Subscriber subscriber;
+    private final Opened opened;
+    private final long openedNanos = System.nanoTime();
 
-    StreamHandler(Hub hub, Subscriber subscriber) {
+    /** What the access log says of the stream when it closes. */
+    record Opened(String connection, int topics, java.net.InetAddress client, AccessLog accessLog) {}
+
+    StreamHandler(Hub hub, Subscriber subscriber, Opened opened) {
         this.hub = hub;
         this.subscriber = subscriber;
+        this.opened = opened;
     }
 
     @Override
@@ -29,6 +35,8 @@ final class StreamHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         hub.unregister(subscriber);
+        opened.accessLog().streamClosed(opened.connection(), subscriber.closeCause().label(),
+                subscriber.bytesWritten(), System.nanoTime() - openedNanos, opened.client());
     }
 
     @Override

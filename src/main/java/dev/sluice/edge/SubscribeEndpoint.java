@@ -47,9 +47,11 @@ final class SubscribeEndpoint {
     private final SelectorCache selectors;
     private final GatewayMetrics stats;
     private final Admission admission;
+    private final AccessLog accessLog;
 
     SubscribeEndpoint(Hub hub, Transport transport, Access access, Cors cors, Config config, GatewayMetrics stats,
-                      Admission admission) {
+                      Admission admission, AccessLog accessLog) {
+        this.accessLog = accessLog;
         this.admission = admission;
         this.hub = hub;
         this.transport = transport;
@@ -71,6 +73,7 @@ final class SubscribeEndpoint {
     void handle(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query,
                 Map<String, List<String>> parameters) {
         SubscribeRequest.Parsed parsed = SubscribeRequest.parse(parameters, config, selectors);
+        ctx.channel().attr(ResponseObserver.TOPICS).set(parsed.request() == null ? 0 : parsed.request().selectors.size());
         if (parsed.refusal() != null) {
             var res = Responses.error(HttpResponseStatus.BAD_REQUEST, parsed.refusal());
             if (parsed.refusal().equals(SubscribeRequest.QUERY_TOKEN)) {
@@ -127,6 +130,8 @@ final class SubscribeEndpoint {
         Subscriber s = new Subscriber(ctx.channel(), wanted, allowed, chunked, config.subscriberBudget(), expires,
                 snapshot);
         String origin = cors.allowedOrigin(req.headers());
+        StreamHandler.Opened opened = new StreamHandler.Opened(ctx.channel().id().asShortText(), wanted.size(),
+                accessLog.enabled() ? admission.client(ctx.channel(), req.headers()) : null, accessLog);
         String resumeFrom = lastEventId;
         if (resumeFrom != null && !resumeFrom.equals("earliest") && !hub.knows(resumeFrom)) {
             // Maybe this node has not yet read that far in a shared log: catch up first (bounded),
@@ -137,27 +142,29 @@ final class SubscribeEndpoint {
             ChannelPipeline p = ctx.pipeline();
             p.addLast(AWAITING, new DropInput());
             p.remove(PipelineInitializer.CODEC);
+            p.remove(ResponseObserver.NAME);
             p.remove(PipelineInitializer.AGGREGATOR);
             p.remove(ctx.handler());
             transport.caughtUp().orTimeout(CATCH_UP_LIMIT_MILLIS, TimeUnit.MILLISECONDS)
-                    .whenComplete((ok, late) -> ctx.executor().execute(() -> open(ctx, s, resumeFrom, chunked, origin, v1)));
+                    .whenComplete((ok, late) -> ctx.executor().execute(() -> open(ctx, s, resumeFrom, chunked, origin, v1, opened)));
             return;
         }
-        open(ctx, s, resumeFrom, chunked, origin, v1);
+        open(ctx, s, resumeFrom, chunked, origin, v1, opened);
     }
 
     private void open(ChannelHandlerContext ctx, Subscriber s, String lastEventId, boolean chunked, String origin,
-                      boolean v1) {
+                      boolean v1, StreamHandler.Opened opened) {
         if (!ctx.channel().isActive()) {
             return; // gone while we checked; nothing to register
         }
         // The connection now belongs to the stream: no more HTTP parsing or encoding on it.
         ChannelPipeline p = ctx.pipeline();
         if (p.get(AWAITING) != null) {
-            p.replace(AWAITING, "stream", new StreamHandler(hub, s));
+            p.replace(AWAITING, "stream", new StreamHandler(hub, s, opened));
         } else {
-            p.addLast("stream", new StreamHandler(hub, s));
+            p.addLast("stream", new StreamHandler(hub, s, opened));
             p.remove(PipelineInitializer.CODEC);
+            p.remove(ResponseObserver.NAME);
             p.remove(PipelineInitializer.AGGREGATOR);
             p.remove(ctx.handler());
         }
@@ -167,6 +174,8 @@ final class SubscribeEndpoint {
         ctx.channel().write(head(chunked, resume, origin, v1), ctx.channel().voidPromise());
         hub.start(s);
         stats.subscriptions.increment();
+        stats.response(dev.sluice.metrics.HttpRoute.SUBSCRIBE, 200);
+        accessLog.streamOpened(opened.connection(), opened.topics(), resume.requested(), opened.client());
     }
 
     /**

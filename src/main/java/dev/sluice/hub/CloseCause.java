@@ -12,6 +12,12 @@ public enum CloseCause {
     TOKEN_EXPIRED,
     /** The gateway is stopping. */
     SHUTDOWN,
+    /** The gateway is draining: streams are ended in waves so clients move to other nodes. */
+    DRAIN,
+    /** A limit ended it (a connection limit lowered, or the node shedding load). */
+    LIMIT,
+    /** It reached the longest a stream may stay open, and the client reconnects. */
+    MAX_AGE,
     /** An unexpected error on the connection. */
     ERROR;
 

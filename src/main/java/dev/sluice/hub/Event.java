@@ -44,6 +44,12 @@ public final class Event {
      * latest pending event per key), else null.
      */
     final String conflateKey;
+    /**
+     * When the hub handed the event to the event loops (System.nanoTime), for the fan-out
+     * histogram. Written under the history monitor before the event is offered; the loops' inbox
+     * (a concurrent queue) publishes it to them.
+     */
+    long offeredNanos;
 
     Event(long seq, Update update, ByteBuf chunk, String conflateKey) {
         this.conflateKey = conflateKey;

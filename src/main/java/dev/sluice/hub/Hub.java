@@ -107,6 +107,7 @@ public final class Hub implements AutoCloseable {
 
     /** Under the history monitor: one reference per loop that has subscribers. */
     private void offerToLoops(Event e) {
+        e.offeredNanos = System.nanoTime();
         for (LoopDispatcher d : dispatchers) {
             if (d.subscriberCount > 0) {
                 e.chunk.retain();

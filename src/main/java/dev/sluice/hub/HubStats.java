@@ -112,6 +112,24 @@ public final class HubStats {
         }
     }
 
+    /** Hand-over of an update to the loops → each loop's last write of it, summed over loops. */
+    public LatencyHistogram.Snapshot fanoutLatency() {
+        java.util.List<LatencyHistogram> parts = new java.util.ArrayList<>(dispatchers.length);
+        for (LoopDispatcher d : dispatchers) {
+            parts.add(d.counters.fanout);
+        }
+        return LatencyHistogram.sum(LatencyHistogram.FANOUT_BOUNDS, parts);
+    }
+
+    /** Start of a resume's replay → the stream caught up with live, summed over loops. */
+    public LatencyHistogram.Snapshot replayDuration() {
+        java.util.List<LatencyHistogram> parts = new java.util.ArrayList<>(dispatchers.length);
+        for (LoopDispatcher d : dispatchers) {
+            parts.add(d.counters.replay);
+        }
+        return LatencyHistogram.sum(LatencyHistogram.REPLAY_BOUNDS, parts);
+    }
+
     private long sum(ToLongFunction<LoopCounters> counter) {
         long n = 0;
         for (LoopDispatcher d : dispatchers) {

@@ -12,4 +12,8 @@ final class LoopCounters {
     long conflated;
     long overflows;
     final long[] closed = new long[CloseCause.values().length];
+    /** Hand-over to the loops → the loop's last write of that update; one observation per update. */
+    final LatencyHistogram fanout = new LatencyHistogram(LatencyHistogram.FANOUT_BOUNDS);
+    /** Stream start → caught up with live, for streams that resumed from history. */
+    final LatencyHistogram replay = new LatencyHistogram(LatencyHistogram.REPLAY_BOUNDS);
 }

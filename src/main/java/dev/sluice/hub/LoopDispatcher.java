@@ -122,7 +122,14 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
             while (n < BATCH && writesThisRun < MAX_WRITES_PER_RUN
                     && System.nanoTime() - batchNanos < MAX_RUN_NANOS && (e = inbox.poll()) != null) {
                 try {
+                    int writesBefore = writesThisRun;
                     index.forEachMatch(e, this);
+                    if (writesThisRun != writesBefore) {
+                        // One observation per loop per update, after its last write here: a
+                        // clock read and three increments of loop-confined longs, no allocation
+                        // and no shared atomic, however many subscribers the update reached.
+                        counters.fanout.record(System.nanoTime() - e.offeredNanos);
+                    }
                 } finally {
                     e.chunk.release();
                 }

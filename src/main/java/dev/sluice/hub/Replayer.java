@@ -82,6 +82,9 @@ final class Replayer {
         } else {
             s.writeOwned(wire.openingWithPosition(position, s.chunked), now);
         }
+        if (s.state == Subscriber.State.REPLAYING) {
+            s.replayStartedNanos = now;
+        }
         d.requestPump(s);
         if (s.dirty) {
             s.dirty = false;
@@ -158,6 +161,10 @@ final class Replayer {
                 if (s.cursor >= history.head()) {
                     s.liveFrom = s.cursor;
                     s.state = Subscriber.State.LIVE;
+                    if (s.replayStartedNanos != 0) {
+                        d.counters.replay.record(System.nanoTime() - s.replayStartedNanos);
+                        s.replayStartedNanos = 0;
+                    }
                 }
             }
             if (s.dirty) {

@@ -76,6 +76,10 @@ public final class Subscriber {
     String openingId;
     boolean dirty;
     long lastWriteNanos;
+    /** Bytes queued to the channel over the stream's life (the access log's figure). */
+    long bytesWritten;
+    /** When a resume's replay started (System.nanoTime); 0 once it is live or when it never replayed. */
+    long replayStartedNanos;
     /** Largest event written since the outbound buffer was last empty: the budget's allowance. */
     private int largestQueued;
     /** Position in its dispatcher's list of subscribers; -1 when not registered. */
@@ -205,6 +209,7 @@ public final class Subscriber {
         ByteBuf msg = chunked
                 ? e.chunk.retainedDuplicate()
                 : e.chunk.retainedSlice(SseEncoder.payloadOffset(e.chunk), SseEncoder.payloadLength(e.chunk));
+        bytesWritten += msg.readableBytes();
         channel.write(msg, channel.voidPromise());
         lastWriteNanos = nowNanos;
         dirty = true;
@@ -216,6 +221,7 @@ public final class Subscriber {
 
     /** Writes a buffer made for this subscriber alone (the channel releases it). */
     void writeOwned(ByteBuf buf, long nowNanos) {
+        bytesWritten += buf.readableBytes();
         channel.write(buf, channel.voidPromise());
         lastWriteNanos = nowNanos;
         dirty = true;
@@ -249,6 +255,16 @@ public final class Subscriber {
         dirty = false;
         Channel ch = channel;
         ch.eventLoop().schedule(() -> ch.close(), wire.closeGraceMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Why the hub ended the stream, or {@link CloseCause#CLIENT} when it did not; read on its loop. */
+    public CloseCause closeCause() {
+        return closeCause == null ? CloseCause.CLIENT : closeCause;
+    }
+
+    /** Bytes queued to the connection so far, head excluded; read on its loop. */
+    public long bytesWritten() {
+        return bytesWritten;
     }
 
     @Override

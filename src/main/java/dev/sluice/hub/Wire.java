@@ -53,6 +53,9 @@ final class Wire {
             case SLOW -> "too slow, resume from history";
             case TOKEN_EXPIRED -> "token expired, reconnect with a new token";
             case SHUTDOWN -> "hub stopping, resume elsewhere or later";
+            case DRAIN -> "hub draining, resume elsewhere";
+            case LIMIT -> "over a limit, resume later";
+            case MAX_AGE -> "stream at its maximum age, reconnect";
             case CLIENT, ERROR -> "closing";
         };
     }

@@ -12,6 +12,16 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import dev.sluice.hub.LatencyHistogram;
+import io.prometheus.metrics.model.registry.Collector;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -20,6 +30,10 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
  * The gateway's Prometheus metrics. Request-path counters are Micrometer meters; the hub's
  * hot-path counters are plain loop-confined longs read by function counters at scrape time, so
  * delivering an event never touches a shared atomic.
+ *
+ * <p>Latencies are Prometheus histograms (cumulative {@code _bucket} series with fixed bounds),
+ * never summaries: buckets from several nodes add up, so {@code histogram_quantile} over
+ * {@code sum by (le)} gives a cluster-wide percentile, which averaging per-node percentiles cannot.
  */
 public final class GatewayMetrics implements AutoCloseable {
 
@@ -32,7 +46,18 @@ public final class GatewayMetrics implements AutoCloseable {
     public final Counter subscriptions;
     public final Counter refusedSubscribers;
     public final Timer publishLatency;
+    private final ConcurrentHashMap<Integer, Counter> responses = new ConcurrentHashMap<>();
 
+    /**
+     * Publish latency buckets, request in to 200 sent: from 0.5 ms (the memory transport) through
+     * the few milliseconds of a Redis or NATS round trip and an fsync'ed file commit, to 5 s (an
+     * engine struggling, past which the publish times out anyway).
+     */
+    static final Duration[] PUBLISH_BUCKETS = {
+        Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofNanos(2_500_000), Duration.ofMillis(5),
+        Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+        Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
+        Duration.ofSeconds(5)};
     public GatewayMetrics(Hub hub, Transport transport) {
         published = Counter.builder("sluice_publish_accepted").description("Updates acknowledged to publishers")
                 .register(registry);
@@ -45,8 +70,10 @@ public final class GatewayMetrics implements AutoCloseable {
         refusedSubscribers = Counter.builder("sluice_subscriptions_refused_limit")
                 .description("Subscriptions refused because of --max-subscribers").register(registry);
         publishLatency = Timer.builder("sluice_publish_latency")
-                .description("Time from a valid publish request to the transport's acknowledgement")
-                .publishPercentiles(0.5, 0.99).register(registry);
+                .description("Time from a publish request's arrival to its 200 answer (the transport acknowledged it)")
+                .serviceLevelObjectives(PUBLISH_BUCKETS)
+                .minimumExpectedValue(PUBLISH_BUCKETS[0]).maximumExpectedValue(PUBLISH_BUCKETS[PUBLISH_BUCKETS.length - 1])
+                .register(registry);
 
         HubStats stats = hub.stats();
         Gauge.builder("sluice_subscribers", stats, HubStats::subscribers).description("Connected subscribers")
@@ -73,8 +100,12 @@ public final class GatewayMetrics implements AutoCloseable {
             FunctionCounter.builder("sluice_streams_closed", stats, st -> st.closed(cause))
                     .tag("cause", cause.label())
                     .description("SSE streams ended, by cause: client (it went away), slow (over its budget),"
-                            + " token_expired, shutdown, error").register(registry);
+                            + " token_expired, shutdown, drain, limit, max_age, error").register(registry);
         }
+        histogram("sluice_fanout_latency_seconds", "Time from the hub handing an update to the event loops to each"
+                + " loop's last write of it (one observation per loop per update)", stats::fanoutLatency);
+        histogram("sluice_replay_duration_seconds", "Time a resuming stream took to replay history and catch up"
+                + " with live updates", stats::replayDuration);
         FunctionCounter.builder("sluice_dispatch_refused", stats, HubStats::dispatchRefused)
                 .description("Events a full event-loop inbox refused (its subscribers read them from history)")
                 .register(registry);
@@ -97,6 +128,33 @@ public final class GatewayMetrics implements AutoCloseable {
         Gauge.builder("sluice_netty_pooled_direct_pinned_bytes", PooledByteBufAllocator.DEFAULT,
                 a -> a.pinnedDirectMemory()).description("Direct memory of the pooled allocator in live buffers")
                 .register(registry);
+        Gauge.builder("process_resident_memory_bytes", ProcessFigures::residentBytes)
+                .description("Resident memory of the process (VmRSS of /proc/self/status)").register(registry);
+        // An info metric (exported as sluice_build_info{...} 1): a gauge of that name would lose its
+        // _info suffix to the Prometheus naming rules.
+        io.prometheus.metrics.model.snapshots.InfoSnapshot buildInfo = io.prometheus.metrics.model.snapshots.InfoSnapshot
+                .builder().name("sluice_build").help("Versions of this gateway and what it runs on (always 1)")
+                .dataPoint(io.prometheus.metrics.model.snapshots.InfoSnapshot.InfoDataPointSnapshot.builder()
+                        .labels(io.prometheus.metrics.model.snapshots.Labels.of(
+                                "version", ProcessFigures.version(),
+                                "java", System.getProperty("java.runtime.version", "unknown"),
+                                "java_vendor", System.getProperty("java.vendor", "unknown"),
+                                "netty", ProcessFigures.nettyVersion()))
+                        .build())
+                .build();
+        registry.getPrometheusRegistry().register(new Collector() {
+            @Override
+            public MetricSnapshot collect() {
+                return buildInfo;
+            }
+
+            @Override
+            public String getPrometheusName() {
+                return "sluice_build_info";
+            }
+        });
+        new FileDescriptorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
@@ -110,6 +168,38 @@ public final class GatewayMetrics implements AutoCloseable {
     public Counter admissionRefused(String reason) {
         return Counter.builder("sluice_admission_refused").tag("reason", reason)
                 .description("Requests refused before reaching the hub, by reason").register(registry);
+    }
+
+    /**
+     * Counts one HTTP response ({@code sluice_http_responses_total{route,status}}). Both labels come
+     * from fixed sets (the routes, the statuses the gateway answers with), so the series are bounded.
+     */
+    public void response(HttpRoute route, int status) {
+        responses.computeIfAbsent(route.ordinal() * 1000 + status, k -> Counter.builder("sluice_http_responses")
+                .description("HTTP responses, by route and status").tag("route", route.label())
+                .tag("status", Integer.toString(status)).register(registry)).increment();
+    }
+
+    /** A Prometheus histogram read from the hub's loop-confined buckets at scrape time. */
+    private void histogram(String name, String help, Supplier<LatencyHistogram.Snapshot> source) {
+        registry.getPrometheusRegistry().register(new Collector() {
+            @Override
+            public MetricSnapshot collect() {
+                LatencyHistogram.Snapshot s = source.get();
+                double[] bounds = java.util.Arrays.copyOf(s.upperBounds(), s.upperBounds().length + 1);
+                bounds[bounds.length - 1] = Double.POSITIVE_INFINITY;
+                return HistogramSnapshot.builder().name(name).help(help)
+                        .dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder()
+                                .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, s.counts()))
+                                .sum(s.sumSeconds()).build())
+                        .build();
+            }
+
+            @Override
+            public String getPrometheusName() {
+                return name;
+            }
+        });
     }
 
     public String scrape() {
