@@ -7,6 +7,7 @@
 //                   [--count N] [--timeout MS] [--max-errors N] [--last-event-id ID]
 //                   [--event-types a,b] [--stop-on-data TEXT] [--no-dom-shim]
 //                   [--connections N]   (eventsource, undici: N EventSources; lines carry "conn")
+//                   [--next-url URL]    (eventsource: every reconnect goes to this URL instead)
 //
 // Lines: {"kind":"open"} once per (re)connection; {"kind":"event","type","data","lastEventId"}
 // per dispatched event; {"kind":"error","message"} per error the client reports (a reconnect
@@ -97,7 +98,16 @@ switch (client) {
         return recordingFetch(input, init);
       };
     }
-    for (let i = 0; i < connections; i++) runEventSource(new EventSource(url, options), connections > 1 ? i : undefined);
+    for (let i = 0; i < connections; i++) {
+      const own = { ...options };
+      if (args['next-url'] !== undefined) {
+        // A client-side node list: the first request goes to --url, every later one (a reconnect,
+        // carrying the library's Last-Event-ID) to --next-url.
+        let requests = 0;
+        own.fetch = (input, init) => options.fetch(requests++ === 0 ? input : args['next-url'], init);
+      }
+      runEventSource(new EventSource(url, own), connections > 1 ? i : undefined);
+    }
     break;
   }
   case 'undici': {

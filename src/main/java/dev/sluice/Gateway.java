@@ -16,6 +16,7 @@ import dev.sluice.hub.HubSettings;
 import dev.sluice.metrics.GatewayMetrics;
 import dev.sluice.ops.AdminServer;
 import dev.sluice.ops.Diagnostics;
+import dev.sluice.subscriptions.SubscriptionRegistry;
 import dev.sluice.topic.SelectorCache;
 import dev.sluice.transport.Transport;
 import dev.sluice.transport.Transports;
@@ -28,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,13 +54,16 @@ public final class Gateway implements AutoCloseable {
     private final InetSocketAddress adminAddress;
     private final Diagnostics diagnostics;
     private volatile boolean closed;
+    /** Active subscriptions (--subscriptions), or null. */
+    private final SubscriptionRegistry subscriptions;
 
     private Gateway(Config config, HttpServer server, Hub hub, Transport transport, GatewayMetrics metrics,
                     InetSocketAddress address, Keys keys, AdminServer admin, InetSocketAddress adminAddress,
-                    Diagnostics diagnostics) {
+                    Diagnostics diagnostics, SubscriptionRegistry subscriptions) {
         this.admin = admin;
         this.adminAddress = adminAddress;
         this.diagnostics = diagnostics;
+        this.subscriptions = subscriptions;
         String generatedSecret = keys.generatedSecret();
         String generatedPublisherToken = keys.generatedToken();
         this.keys = keys;
@@ -88,16 +93,36 @@ public final class Gateway implements AutoCloseable {
         Hub hub = null;
         AdminServer admin = null;
         Diagnostics diagnostics = null;
+        SubscriptionRegistry subscriptions = null;
         try {
             hub = new Hub(hubSettings(config), server.workers(),
                     new SelectorCache(config.selectorCache(), config.matchCache(), config.hubUrlOrDefault()), PooledByteBufAllocator.DEFAULT);
-            transport.start(hub::accept);
+            if (config.subscriptions()) {
+                subscriptions = new SubscriptionRegistry(transport::publish, dev.sluice.edge.Ids::newId,
+                        config.subscriptionLease(), config.subscriptionsMax());
+                SubscriptionRegistry registry = subscriptions;
+                Hub h = hub;
+                // The registry reads each entry before the hub does: see SubscriptionsEndpoint.
+                transport.start(u -> {
+                    registry.observe(u);
+                    h.accept(u);
+                });
+            } else {
+                transport.start(hub::accept);
+            }
             GatewayMetrics metrics = new GatewayMetrics(hub, transport);
-            InetSocketAddress bound = server.bind(config, hub, transport, metrics, keys.publishers(), keys.subscribers());
+            if (subscriptions != null) {
+                metrics.bindSubscriptions(subscriptions::tracked, subscriptions::untracked, subscriptions::expired);
+            }
+            InetSocketAddress bound = server.bind(config, hub, transport, metrics, keys.publishers(), keys.subscribers(),
+                    subscriptions);
             InetSocketAddress adminBound = null;
             if (config.adminListen() != null) {
                 diagnostics = config.diagnostics() ? new Diagnostics(config.maxRecording()) : null;
-                admin = new AdminServer(metrics, transport::isReady, transport::describe, diagnostics);
+                Hub h = hub;
+                // Ready as the main port says: not while draining, not while the transport is down.
+                admin = new AdminServer(metrics, () -> !h.draining() && transport.isReady(), transport::describe,
+                        diagnostics);
                 try {
                     adminBound = admin.bind(config.adminListen());
                 } catch (Exception e) {
@@ -111,13 +136,17 @@ public final class Gateway implements AutoCloseable {
                     server.io().name().toLowerCase(java.util.Locale.ROOT), config.workers(),
                     transport.describe(), adminBound == null ? "" : "; admin listener on " + adminBound
                             + " (" + admin.describe() + ")");
-            return new Gateway(config, server, hub, transport, metrics, bound, keys, admin, adminBound, diagnostics);
+            return new Gateway(config, server, hub, transport, metrics, bound, keys, admin, adminBound, diagnostics,
+                    subscriptions);
         } catch (Exception | Error e) {
             if (admin != null) {
                 admin.close();
             }
             if (diagnostics != null) {
                 diagnostics.close();
+            }
+            if (subscriptions != null) {
+                subscriptions.close();
             }
             keys.close();
             transport.close();
@@ -324,6 +353,43 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
+     * Drains before a stop (SIGTERM): {@code /readyz} answers 503 at once; new connections are
+     * still accepted for {@code --drain-delay}, so load balancers notice; then the listener closes
+     * and the open streams are ended in waves over {@code --drain-period} (each with a jittered
+     * {@code retry:} and its resume position), so clients reconnect to the other nodes spread out.
+     * Returns when the last stream is gone or the period is over; {@link #close} then stops the
+     * rest (ending any stream still open).
+     */
+    public void drain() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+        }
+        hub.markDraining();
+        long started = System.nanoTime();
+        log.info("draining: not ready from now on; accepting connections for {} ms more, then ending {} streams"
+                + " over {} ms", config.drainDelay().toMillis(), hub.subscribers(), config.drainPeriod().toMillis());
+        sleep(config.drainDelay().toNanos());
+        server.stopAccepting();
+        int waves = hub.drainStreams(config.drainPeriod());
+        long end = System.nanoTime() + config.drainPeriod().toNanos();
+        while (hub.subscribers() > 0 && System.nanoTime() < end) {
+            sleep(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+        log.info("drained in {} ms ({} waves); {} streams left", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                waves, hub.subscribers());
+    }
+
+    private static void sleep(long nanos) {
+        try {
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
      * Stops cleanly: no new connections, every stream ended with its last chunk (clients
      * reconnect elsewhere or later with their Last-Event-ID), then the transport and event loops.
      */
@@ -343,6 +409,9 @@ public final class Gateway implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 break;
             }
+        }
+        if (subscriptions != null) {
+            subscriptions.close();
         }
         transport.close();
         server.close();

@@ -343,6 +343,35 @@ final class ServeCommand implements Callable<Integer> {
             converter = Units.DurationConverter.class,
             description = "Longest flight recording /debug/jfr may take (1s to 1h). Default: ${DEFAULT-VALUE}")
     Duration maxRecording;
+    @Option(names = "--drain-delay", paramLabel = "DURATION", defaultValue = "0",
+            converter = Units.DurationConverter.class,
+            description = "On SIGTERM, /readyz answers 503 at once and new connections are still accepted for this"
+                    + " long (so load balancers take the node out), then the listener closes. Default: ${DEFAULT-VALUE}")
+    Duration drainDelay;
+
+    @Option(names = "--drain-period", paramLabel = "DURATION", defaultValue = "5s",
+            converter = Units.DurationConverter.class,
+            description = "After --drain-delay, open streams are ended in waves spread over this period, each with"
+                    + " a jittered retry and its resume position, so clients reconnect to other nodes gradually;"
+                    + " the process exits when the last stream is gone. Default: ${DEFAULT-VALUE}")
+    Duration drainPeriod;
+
+    @Option(names = "--subscriptions", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "Active subscriptions (Mercure): publish a private subscription event when a subscription"
+                    + " starts and ends, and answer GET /.well-known/mercure/subscriptions[/{topic}[/{subscriber}]]"
+                    + " for the whole cluster. Default: ${DEFAULT-VALUE}")
+    boolean subscriptions;
+
+    @Option(names = "--subscription-lease", paramLabel = "DURATION", defaultValue = "30s",
+            converter = Units.DurationConverter.class,
+            description = "With --subscriptions: each node announces itself on the log every third of this; the"
+                    + " subscriptions of a node not heard from for this long are ended (it died). Default: ${DEFAULT-VALUE}")
+    Duration subscriptionLease;
+
+    @Option(names = "--subscriptions-max", paramLabel = "N", defaultValue = "1000000",
+            description = "With --subscriptions: most active subscriptions of the whole cluster a node keeps track"
+                    + " of; past it new ones are not listed (and counted). Default: ${DEFAULT-VALUE}")
+    int subscriptionsMax;
 
     Config toConfig() {
         return new Config(parseListen(listen), blankToNull(publisherJwtKey), publisherJwtAlg,
@@ -365,7 +394,8 @@ final class ServeCommand implements Callable<Integer> {
                 blankToNull(publisherJwksUrl), blankToNull(subscriberJwksUrl), jwksCacheTtl,
                 blankToNull(hubUrl), accessTokenCookie,
                 adminListen == null || adminListen.isBlank() ? null : parseListen("--admin-listen", adminListen),
-                metricsOnMain, logFormat, accessLog, diagnostics, maxRecording);
+                metricsOnMain, logFormat, accessLog, diagnostics, maxRecording,
+                drainDelay, drainPeriod, subscriptions, subscriptionLease, subscriptionsMax);
     }
 
     /** A comma-separated list without blank entries (an empty value means none). */
@@ -459,9 +489,11 @@ final class ServeCommand implements Callable<Integer> {
         }
         System.out.flush();
         // Ctrl-C and SIGTERM start the JVM's shutdown, whose exit code would be 130 or 143. A
-        // requested stop is a success: the hook ends every stream, then ends the process with 0
+        // requested stop is a success: the hook drains (readiness off, the listener closed after
+        // --drain-delay, streams ended in waves over --drain-period), then ends the process with 0
         // (halt, as exit may not be called during shutdown). Nothing else calls exit while serving.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            gateway.drain();
             gateway.close();
             System.out.flush();
             System.err.flush();

@@ -78,7 +78,12 @@ public record Config(
         String logFormat,
         boolean accessLog,
         boolean diagnostics,
-        Duration maxRecording) {
+        Duration maxRecording,
+        Duration drainDelay,
+        Duration drainPeriod,
+        boolean subscriptions,
+        Duration subscriptionLease,
+        int subscriptionsMax) {
 
     /**
      * The hub's URL when {@code --hub-url} is not given: relative URL patterns and topics resolve
@@ -198,6 +203,14 @@ public record Config(
         check(adminListen == null || adminListen.getPort() == 0 || adminListen.getPort() != listen.getPort()
                 || !sameHost(adminListen, listen), "--admin-listen",
                 "must differ from --listen (" + listen + "): the admin listener is a socket of its own");
+        check(drainDelay != null && !drainDelay.isNegative() && drainDelay.compareTo(Duration.ofHours(1)) <= 0, "--drain-delay",
+                "must be between 0 and 1h, got " + drainDelay);
+        check(drainPeriod != null && !drainPeriod.isNegative() && drainPeriod.compareTo(Duration.ofHours(1)) <= 0, "--drain-period",
+                "must be between 0 and 1h, got " + drainPeriod);
+        check(subscriptionLease != null && subscriptionLease.compareTo(Duration.ofMillis(300)) >= 0
+                        && subscriptionLease.compareTo(Duration.ofHours(24)) <= 0,
+                "--subscription-lease", "must be between 300ms and 24h, got " + subscriptionLease);
+        check(subscriptionsMax >= 1, "--subscriptions-max", "must be at least 1, got " + subscriptionsMax);
         for (String origin : corsOrigins) {
             check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--cors-origins",
                     "'" + origin + "' is not an origin: use scheme://host[:port] or *");
@@ -313,6 +326,11 @@ public record Config(
         public boolean accessLog;
         public boolean diagnostics;
         public Duration maxRecording = Duration.ofMinutes(5);
+        public Duration drainDelay = Duration.ZERO;
+        public Duration drainPeriod = Duration.ofSeconds(5);
+        public boolean subscriptions;
+        public Duration subscriptionLease = Duration.ofSeconds(30);
+        public int subscriptionsMax = 1_000_000;
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -373,6 +391,10 @@ public record Config(
         public Builder accessLog(boolean v) { accessLog = v; return this; }
         public Builder diagnostics(boolean v) { diagnostics = v; return this; }
         public Builder maxRecording(Duration v) { maxRecording = v; return this; }
+        public Builder drain(Duration delay, Duration period) { drainDelay = delay; drainPeriod = period; return this; }
+        public Builder subscriptions(boolean v) { subscriptions = v; return this; }
+        public Builder subscriptionLease(Duration v) { subscriptionLease = v; return this; }
+        public Builder subscriptionsMax(int v) { subscriptionsMax = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -386,7 +408,8 @@ public record Config(
                     trustedProxies, publishRatePerIp, publishRatePerToken,
                     tokenIssuer, tokenAudiences, publishOrigins, publisherJwksUrl, subscriberJwksUrl, jwksCacheTtl,
                     hubUrl, accessTokenCookie,
-                    adminListen, metricsOnMain, logFormat, accessLog, diagnostics, maxRecording);
+                    adminListen, metricsOnMain, logFormat, accessLog, diagnostics, maxRecording,
+                    drainDelay, drainPeriod, subscriptions, subscriptionLease, subscriptionsMax);
         }
     }
 }

@@ -109,18 +109,21 @@ public final class HttpServer implements AutoCloseable {
     }
 
     public InetSocketAddress bind(Config config, Hub hub, Transport transport, GatewayMetrics metrics,
-                                  TokenVerifier publishers, TokenVerifier subscribers) throws InterruptedException {
+                                  TokenVerifier publishers, TokenVerifier subscribers,
+                                  dev.sluice.subscriptions.SubscriptionRegistry subscriptions) throws InterruptedException {
         Access access = new Access(publishers, subscribers, config);
         Cors cors = new Cors(config.corsOrigins());
         var admission = new dev.sluice.admission.Admission(config, metrics);
         AccessLog accessLog = new AccessLog(config.accessLog());
-        var subscribe = new SubscribeEndpoint(hub, transport, access, cors, config, metrics, admission, accessLog);
+        var subscribe = new SubscribeEndpoint(hub, transport, access, cors, config, metrics, admission, accessLog,
+                subscriptions);
+        var subscriptionsApi = subscriptions == null ? null : new SubscriptionsEndpoint(subscriptions, hub, access, cors);
         BadRequestLog badRequests = new BadRequestLog();
         var publish = new PublishEndpoint(transport, access, cors, hub.selectors(), metrics,
-                config.maxTopicLength(), config.allowNonAsciiIds(), badRequests);
+                config.maxTopicLength(), config.allowNonAsciiIds(), badRequests, subscriptions != null);
         var router = new RequestRouter(subscribe, publish, transport, metrics, cors,
                 config.maxTopicsPerSubscription() + 16, badRequests, PipelineInitializer.MAX_INITIAL_LINE,
-                PipelineInitializer.MAX_HEADER_SIZE, admission, config.metricsOnMain());
+                PipelineInitializer.MAX_HEADER_SIZE, admission, config.metricsOnMain(), hub::draining, subscriptionsApi);
         Class<? extends ServerChannel> channelClass = io.serverChannel();
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)

@@ -39,13 +39,17 @@ final class PublishEndpoint {
     private final SelectorCache selectors;
     private final GatewayMetrics stats;
     private final int maxTopicLength;
+    /** With --subscriptions, the hub's own topics (subscription events, node leases) are not for publishers. */
+    private final boolean subscriptionTopicsReserved;
     private final boolean allowNonAsciiIds;
     private final BadRequestLog badRequests;
     private final String hubUrl;
     private final dev.sluice.topic.HubNamespace reserved;
 
     PublishEndpoint(Transport transport, Access access, Cors cors, SelectorCache selectors, GatewayMetrics stats,
-                    int maxTopicLength, boolean allowNonAsciiIds, BadRequestLog badRequests) {
+                    int maxTopicLength, boolean allowNonAsciiIds, BadRequestLog badRequests,
+                    boolean subscriptionTopicsReserved) {
+        this.subscriptionTopicsReserved = subscriptionTopicsReserved;
         this.badRequests = badRequests;
         this.hubUrl = selectors.baseUrl() != null ? selectors.baseUrl() : dev.sluice.config.Config.DEFAULT_HUB_URL;
         this.reserved = new dev.sluice.topic.HubNamespace(hubUrl);
@@ -152,6 +156,12 @@ final class PublishEndpoint {
                 throw new BadUpdate(400, "A 'topic' is " + t.length() + " characters long; at most " + maxTopicLength
                         + " are allowed (--max-topic-length).");
             }
+        }
+        String canonical = topics.get(0);
+        if (subscriptionTopicsReserved && (canonical.startsWith(dev.sluice.subscriptions.SubscriptionPaths.PREFIX)
+                || canonical.startsWith(dev.sluice.subscriptions.SubscriptionRegistry.LEASE_PREFIX))) {
+            throw new BadUpdate(400, "Invalid 'topic' '" + abbreviate(canonical) + "': the hub publishes subscription"
+                    + " events and node leases there itself (--subscriptions), which only the hub publishes to.");
         }
         String data = first(form, "data");
         String id = first(form, "id");

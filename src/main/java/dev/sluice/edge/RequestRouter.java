@@ -51,12 +51,18 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Admission admission;
     /** False with --no-metrics-on-main: /metrics is on the admin listener only. */
     private final boolean metricsHere;
+    private final java.util.function.BooleanSupplier draining;
+    /** The subscriptions API, or null without --subscriptions. */
+    private final SubscriptionsEndpoint subscriptions;
 
     RequestRouter(SubscribeEndpoint subscribe, PublishEndpoint publish, Transport transport, GatewayMetrics metrics,
                   Cors cors, int maxQueryParams, BadRequestLog badRequests, int maxInitialLine, int maxHeaderSize,
-                  Admission admission, boolean metricsHere) {
+                  Admission admission, boolean metricsHere, java.util.function.BooleanSupplier draining,
+                  SubscriptionsEndpoint subscriptions) {
         this.metricsHere = metricsHere;
+        this.subscriptions = subscriptions;
         this.admission = admission;
+        this.draining = draining;
         this.badRequests = badRequests;
         this.maxInitialLine = maxInitialLine;
         this.maxHeaderSize = maxHeaderSize;
@@ -151,7 +157,10 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
             }
             case "/readyz" -> {
-                if (get(ctx, req)) {
+                if (get(ctx, req) && draining.getAsBoolean()) {
+                    Responses.send(ctx, req, Responses.text(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                            "not ready: draining (the gateway is stopping)\n"));
+                } else if (req.method().equals(HttpMethod.GET)) {
                     boolean ready = transport.isReady();
                     Responses.send(ctx, req, Responses.text(
                             ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
@@ -169,9 +178,19 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     Responses.send(ctx, req, res);
                 }
             }
-            default -> Responses.send(ctx, req, Responses.error(HttpResponseStatus.NOT_FOUND,
+            default -> {
+                if (subscriptions != null && SubscriptionsEndpoint.handles(path)) {
+                    if (method.equals(HttpMethod.OPTIONS)) {
+                        preflight(ctx, req);
+                    } else if (get(ctx, req)) {
+                        subscriptions.handle(ctx, req, query);
+                    }
+                    return;
+                }
+                Responses.send(ctx, req, Responses.error(HttpResponseStatus.NOT_FOUND,
                     "Nothing at " + abbreviate(path) + ". The hub is at " + HUB_PATH
                             + "; also /healthz, /readyz, /metrics."));
+            }
         }
     }
 

@@ -21,10 +21,18 @@ final class StreamHandler extends ChannelInboundHandlerAdapter {
     /** What the access log says of the stream when it closes. */
     record Opened(String connection, int topics, java.net.InetAddress client, AccessLog accessLog) {}
 
+    /** Runs once when the stream ends (its subscription events), or null. */
+    private Runnable onEnd;
+
     StreamHandler(Hub hub, Subscriber subscriber, Opened opened) {
         this.hub = hub;
         this.subscriber = subscriber;
         this.opened = opened;
+    }
+
+    StreamHandler(Hub hub, Subscriber subscriber, Opened opened, Runnable onEnd) {
+        this(hub, subscriber, opened);
+        this.onEnd = onEnd;
     }
 
     @Override
@@ -37,6 +45,11 @@ final class StreamHandler extends ChannelInboundHandlerAdapter {
         hub.unregister(subscriber);
         opened.accessLog().streamClosed(opened.connection(), subscriber.closeCause().label(),
                 subscriber.bytesWritten(), System.nanoTime() - openedNanos, opened.client());
+        Runnable end = onEnd;
+        if (end != null) {
+            onEnd = null;
+            end.run();
+        }
     }
 
     @Override

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import dev.sluice.transport.Transport;
+import dev.sluice.subscriptions.SubscriptionRegistry;
 
 /**
  * {@code GET /.well-known/mercure}: checks the request, then turns the connection into an SSE
@@ -48,10 +49,13 @@ final class SubscribeEndpoint {
     private final GatewayMetrics stats;
     private final Admission admission;
     private final AccessLog accessLog;
+    /** Active subscriptions (--subscriptions), or null. */
+    private final SubscriptionRegistry subscriptions;
 
     SubscribeEndpoint(Hub hub, Transport transport, Access access, Cors cors, Config config, GatewayMetrics stats,
-                      Admission admission, AccessLog accessLog) {
+                      Admission admission, AccessLog accessLog, SubscriptionRegistry subscriptions) {
         this.accessLog = accessLog;
+        this.subscriptions = subscriptions;
         this.admission = admission;
         this.hub = hub;
         this.transport = transport;
@@ -146,23 +150,38 @@ final class SubscribeEndpoint {
             p.remove(PipelineInitializer.AGGREGATOR);
             p.remove(ctx.handler());
             transport.caughtUp().orTimeout(CATCH_UP_LIMIT_MILLIS, TimeUnit.MILLISECONDS)
-                    .whenComplete((ok, late) -> ctx.executor().execute(() -> open(ctx, s, resumeFrom, chunked, origin, v1, opened)));
+                    .whenComplete((ok, late) -> ctx.executor().execute(() -> open(ctx, s, resumeFrom, chunked, origin, v1,
+                            opened, wanted, claims)));
             return;
         }
-        open(ctx, s, resumeFrom, chunked, origin, v1, opened);
+        open(ctx, s, resumeFrom, chunked, origin, v1, opened, wanted, claims);
     }
 
     private void open(ChannelHandlerContext ctx, Subscriber s, String lastEventId, boolean chunked, String origin,
-                      boolean v1, StreamHandler.Opened opened) {
+                      boolean v1, StreamHandler.Opened opened, List<TopicSelector> wanted, MercureClaims claims) {
         if (!ctx.channel().isActive()) {
             return; // gone while we checked; nothing to register
         }
         // The connection now belongs to the stream: no more HTTP parsing or encoding on it.
         ChannelPipeline p = ctx.pipeline();
+        Runnable onEnd = null;
+        if (subscriptions != null) {
+            // Not on the delivery path: a few updates when a stream opens and when it ends.
+            List<String> selectorsAsked = new ArrayList<>(wanted.size());
+            for (TopicSelector t : wanted) {
+                if (!selectorsAsked.contains(t.source())) {
+                    selectorsAsked.add(t.source());
+                }
+            }
+            String subscriber = subscriptions.newSubscriber();
+            Object payload = claims.payload();
+            subscriptions.started(subscriber, selectorsAsked, payload);
+            onEnd = () -> subscriptions.ended(subscriber, selectorsAsked, payload);
+        }
         if (p.get(AWAITING) != null) {
-            p.replace(AWAITING, "stream", new StreamHandler(hub, s, opened));
+            p.replace(AWAITING, "stream", new StreamHandler(hub, s, opened, onEnd));
         } else {
-            p.addLast("stream", new StreamHandler(hub, s, opened));
+            p.addLast("stream", new StreamHandler(hub, s, opened, onEnd));
             p.remove(PipelineInitializer.CODEC);
             p.remove(ResponseObserver.NAME);
             p.remove(PipelineInitializer.AGGREGATOR);

@@ -12,7 +12,7 @@ public enum CloseCause {
     TOKEN_EXPIRED,
     /** The gateway is stopping. */
     SHUTDOWN,
-    /** The gateway is draining: streams are ended in waves so clients move to other nodes. */
+    /** The gateway is draining (SIGTERM): ended in waves so clients reconnect elsewhere, spread out. */
     DRAIN,
     /** A limit ended it (a connection limit lowered, or the node shedding load). */
     LIMIT,

@@ -49,6 +49,9 @@ public final class Hub implements AutoCloseable {
     long published;
     /** Under the history monitor: offers a full loop inbox refused. */
     long dispatchRefused;
+    /** Set once, when the gateway starts draining; then the waves that end the streams. */
+    private volatile boolean draining;
+    private volatile Drainer drainer;
 
     public Hub(HubSettings settings, EventLoopGroup loops, SelectorCache selectorCache, ByteBufAllocator allocator) {
         this.settings = settings;
@@ -170,6 +173,64 @@ public final class Hub implements AutoCloseable {
         }
     }
 
+    /**
+     * The gateway is going away: from now on {@link #draining()} is true (readiness answers 503),
+     * nothing else changes until {@link #drainStreams} is called.
+     */
+    public void markDraining() {
+        draining = true;
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    /**
+     * Ends every stream in waves spread over the period (see {@link Drainer}); returns at once.
+     * Returns the number of waves.
+     */
+    public synchronized int drainStreams(java.time.Duration period) {
+        draining = true;
+        if (drainer == null) {
+            drainer = new Drainer(this, dispatchers, wire, period);
+        }
+        return drainer.waves();
+    }
+
+    /**
+     * The id a drained stream resumes after, or null to let the client keep its own last id. A
+     * live subscriber has been through everything its loop dispatched (its position moves past
+     * events of other topics, so a resume elsewhere reads little and never falls off history
+     * needlessly), unless it holds conflated events its socket has not taken, or throttled
+     * updates may still come out of order. A replaying one is where its replay got to. On the loop.
+     */
+    String drainPosition(Subscriber s, LoopDispatcher d) {
+        long seq;
+        if (s.state == Subscriber.State.LIVE) {
+            if (s.holdsConflated()) {
+                return null;
+            }
+            seq = Math.max(s.liveFrom, s.highestVisited);
+            if (throttler.isEmpty()) {
+                seq = Math.max(seq, d.dispatchedSeq);
+            }
+        } else {
+            seq = s.cursor;
+        }
+        synchronized (history) {
+            Event e = history.at(seq);
+            return e == null ? null : e.id;
+        }
+    }
+
+    /** The id of the newest event in the log, or {@code earliest} when there is none. */
+    public String lastEventId() {
+        synchronized (history) {
+            Event e = history.at(history.head());
+            return e == null ? "earliest" : e.id;
+        }
+    }
+
     private LoopDispatcher dispatcherOf(Subscriber s) {
         LoopDispatcher d = byLoop.get(s.channel.eventLoop());
         if (d == null) {
@@ -207,6 +268,10 @@ public final class Hub implements AutoCloseable {
     @Override
     public void close() {
         sweeper.close();
+        Drainer waves = drainer;
+        if (waves != null) {
+            waves.cancel();
+        }
         for (LoopDispatcher d : dispatchers) {
             d.discardInbox();
         }

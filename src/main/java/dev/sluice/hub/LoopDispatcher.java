@@ -71,6 +71,11 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
     /** Read by publishers to skip loops without subscribers; written on the loop. */
     volatile int subscriberCount;
     final LoopCounters counters = new LoopCounters();
+    /**
+     * Highest sequence number this loop has dispatched: its live subscribers have been through
+     * every event up to it (a drained stream's resume position). Loop-confined.
+     */
+    long dispatchedSeq;
 
     LoopDispatcher(EventLoop loop, Replayer replayer, SelectorCache selectors, int maxQueued) {
         this.loop = loop;
@@ -132,6 +137,9 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
                     }
                 } finally {
                     e.chunk.release();
+                }
+                if (e.seq > dispatchedSeq) {
+                    dispatchedSeq = e.seq;
                 }
                 n++;
                 if (unflushedWrites >= FLUSH_EVERY_WRITES) {

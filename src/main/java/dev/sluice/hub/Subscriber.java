@@ -240,14 +240,34 @@ public final class Subscriber {
      * not read even that within the grace period, the connection is cut. Idempotent.
      */
     void close(CloseCause cause, long nowNanos) {
+        close(cause, null, nowNanos);
+    }
+
+    /** True while it holds conflated events that its socket has not taken yet. */
+    boolean holdsConflated() {
+        return conflated != null && !conflated.isEmpty();
+    }
+
+    /**
+     * As {@link #close(CloseCause, long)}, with a hint made for this subscriber (its own retry and
+     * position; the channel releases it), or the cause's shared hint when null.
+     */
+    void close(CloseCause cause, ByteBuf ownHint, long nowNanos) {
         if (state == State.CLOSING || state == State.CLOSED) {
+            if (ownHint != null) {
+                ownHint.release();
+            }
             return;
         }
         state = State.CLOSING;
         closeCause = cause;
         releaseHeld();
-        ByteBuf[] hint = wire.hintFor(cause);
-        writeStatic(hint[0], hint[1], nowNanos);
+        if (ownHint != null) {
+            writeOwned(ownHint, nowNanos);
+        } else {
+            ByteBuf[] hint = wire.hintFor(cause);
+            writeStatic(hint[0], hint[1], nowNanos);
+        }
         if (chunked) {
             channel.write(wire.lastChunk.retainedDuplicate(), channel.voidPromise());
         }

@@ -53,11 +53,29 @@ final class Wire {
             case SLOW -> "too slow, resume from history";
             case TOKEN_EXPIRED -> "token expired, reconnect with a new token";
             case SHUTDOWN -> "hub stopping, resume elsewhere or later";
-            case DRAIN -> "hub draining, resume elsewhere";
+            case DRAIN -> DRAIN_REASON;
             case LIMIT -> "over a limit, resume later";
             case MAX_AGE -> "stream at its maximum age, reconnect";
             case CLIENT, ERROR -> "closing";
         };
+    }
+
+    static final String DRAIN_REASON = "hub draining, resume elsewhere";
+
+    /**
+     * The hint that ends one drained stream, made for that subscriber: why, its resume position
+     * (when known; a block the client keeps as its last event id) and its own {@code retry:}, so
+     * the clients of one wave do not all come back at the same instant.
+     */
+    ByteBuf drainHint(String position, long retry, int wave, int waves, boolean chunked) {
+        StringBuilder sb = new StringBuilder(160);
+        sb.append(": ").append(DRAIN_REASON).append(" (wave ").append(wave).append(" of ").append(waves)
+                .append(")\nretry: ").append(retry).append("\n\n");
+        if (position != null) {
+            sb.append(positionBlock(position));
+        }
+        String sse = sb.toString();
+        return chunked ? SseEncoder.chunk(sse) : SseEncoder.raw(sse);
     }
 
     /** {chunk form, raw form} of the hint sent before the hub ends a stream for this cause. */

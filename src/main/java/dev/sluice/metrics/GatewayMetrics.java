@@ -100,7 +100,8 @@ public final class GatewayMetrics implements AutoCloseable {
             FunctionCounter.builder("sluice_streams_closed", stats, st -> st.closed(cause))
                     .tag("cause", cause.label())
                     .description("SSE streams ended, by cause: client (it went away), slow (over its budget),"
-                            + " token_expired, shutdown, drain, limit, max_age, error").register(registry);
+                            + " token_expired, shutdown, drain (ended in waves by a draining gateway), limit, max_age,"
+                            + " error").register(registry);
         }
         histogram("sluice_fanout_latency_seconds", "Time from the hub handing an update to the event loops to each"
                 + " loop's last write of it (one observation per loop per update)", stats::fanoutLatency);
@@ -210,5 +211,18 @@ public final class GatewayMetrics implements AutoCloseable {
     public void close() {
         gc.close();
         registry.close();
+    }
+
+    /** The active subscriptions' figures (--subscriptions). */
+    public void bindSubscriptions(java.util.function.IntSupplier tracked, java.util.function.LongSupplier untracked,
+                                  java.util.function.LongSupplier expired) {
+        Gauge.builder("sluice_active_subscriptions", tracked, t -> t.getAsInt())
+                .description("Active subscriptions of the whole cluster this node lists (--subscriptions)")
+                .register(registry);
+        FunctionCounter.builder("sluice_active_subscriptions_untracked", untracked, u -> u.getAsLong())
+                .description("Subscriptions not listed because --subscriptions-max were tracked already")
+                .register(registry);
+        FunctionCounter.builder("sluice_active_subscriptions_expired", expired, e -> e.getAsLong())
+                .description("Subscriptions ended because their node stopped renewing its lease").register(registry);
     }
 }

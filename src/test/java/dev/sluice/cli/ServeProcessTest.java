@@ -78,7 +78,7 @@ class ServeProcessTest {
             // A drain, not a reset: the stream says why it ends and when to come back, then ends
             // as a complete response.
             assertThat(reader.failure).as("the stream ended without an error").isNull();
-            assertThat(reader.commentTexts).contains(" hub stopping, resume elsewhere or later");
+            assertThat(reader.commentTexts).contains(" hub draining, resume elsewhere (wave 1 of 50)");
             assertThat(reader.lastRetry).isNotNull();
         } finally {
             p.destroyForcibly();

@@ -88,6 +88,22 @@ public final class GatewayProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /**
+     * Sends SIGTERM (a stop request) without waiting. Not {@code Process.destroy()}, which also
+     * closes this side of the output pipe, so what the process prints while it stops is lost.
+     */
+    public void terminate() throws java.io.IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).redirectErrorStream(true).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -TERM " + process.pid() + " failed");
+        }
+    }
+
+    /** Waits for the process to end; its exit code, or null if it still runs after the wait. */
+    public Integer awaitExit(long millis) throws InterruptedException {
+        return process.waitFor(millis, TimeUnit.MILLISECONDS) ? process.exitValue() : null;
+    }
+
     /** SIGKILL, then waits until the process is gone. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();

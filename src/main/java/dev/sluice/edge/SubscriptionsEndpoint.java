@@ -1,0 +1,144 @@
+package dev.sluice.edge;
+
+import dev.sluice.auth.MercureClaims;
+import dev.sluice.hub.Hub;
+import dev.sluice.subscriptions.ActiveSubscription;
+import dev.sluice.subscriptions.MercureV0Json;
+import dev.sluice.subscriptions.SubscriptionPaths;
+import dev.sluice.subscriptions.SubscriptionRegistry;
+import dev.sluice.topic.SelectorCache;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.util.List;
+
+/**
+ * {@code GET /.well-known/mercure/subscriptions[/{topic}[/{subscriber}]]} (with
+ * {@code --subscriptions}): the active subscriptions of the whole cluster, in the Mercure 0.x
+ * JSON-LD shape, with the {@code lastEventID} from which subscription events continue the list.
+ *
+ * <p>Access needs a subscriber token whose {@code mercure.subscribe} has a selector matching the
+ * requested path (as sent, percent-encoded), e.g. {@code /.well-known/mercure/subscriptions{/topic}{/subscriber}}
+ * or {@code *}: without a token 401, with one that does not match 403.
+ *
+ * <p>The position is read before the list, so the list may already hold changes after it (a
+ * client applying events from that position sees them again, which changes nothing) but never
+ * misses one.
+ */
+final class SubscriptionsEndpoint {
+
+    private final SubscriptionRegistry registry;
+    private final Hub hub;
+    private final Access access;
+    private final Cors cors;
+    private final SelectorCache selectors;
+
+    SubscriptionsEndpoint(SubscriptionRegistry registry, Hub hub, Access access, Cors cors) {
+        this.registry = registry;
+        this.hub = hub;
+        this.access = access;
+        this.cors = cors;
+        this.selectors = hub.selectors();
+    }
+
+    /** True for the paths this endpoint answers (decoded path, as the router sees it). */
+    static boolean handles(String path) {
+        return path.equals(SubscriptionPaths.COLLECTION) || path.startsWith(SubscriptionPaths.PREFIX);
+    }
+
+    void handle(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query) {
+        String raw = rawPath(req.uri());
+        Access.Result who = access.subscriber(req, query, SubscribeRequest.Dialect.V0, null);
+        if (!who.ok()) {
+            refuse(ctx, req, HttpResponseStatus.valueOf(who.status()), who.refusal());
+            return;
+        }
+        MercureClaims claims = who.claims();
+        if (claims == MercureClaims.NONE) {
+            refuse(ctx, req, HttpResponseStatus.UNAUTHORIZED, "The subscriptions API needs a subscriber token whose"
+                    + " mercure.subscribe matches " + raw + ": send 'Authorization: Bearer <JWT>', the 'authorization'"
+                    + " query parameter or the 'mercureAuthorization' cookie.");
+            return;
+        }
+        boolean allowed = false;
+        List<dev.sluice.topic.TopicSelector> granted;
+        try {
+            granted = Matchers.selectors(selectors, claims.subscribeMatchers());
+        } catch (dev.sluice.topic.UrlPattern.InvalidPatternException e) {
+            refuse(ctx, req, HttpResponseStatus.UNAUTHORIZED, "Invalid subscriber token: " + e.getMessage());
+            return;
+        }
+        for (dev.sluice.topic.TopicSelector selector : granted) {
+            if (selectors.matches(selector, raw)) {
+                allowed = true;
+                break;
+            }
+        }
+        if (!allowed) {
+            refuse(ctx, req, HttpResponseStatus.FORBIDDEN, "The token's mercure.subscribe has no selector matching "
+                    + raw + " (e.g. " + SubscriptionPaths.COLLECTION + "{/topic}{/subscriber}).");
+            return;
+        }
+        boolean collection = raw.equals(SubscriptionPaths.COLLECTION);
+        String rest = collection || !raw.startsWith(SubscriptionPaths.PREFIX) ? null
+                : raw.substring(SubscriptionPaths.PREFIX.length());
+        String[] segments = rest == null ? new String[0] : rest.split("/", -1);
+        if ((!collection && rest == null) || segments.length > 2 || List.of(segments).contains("")) {
+            refuse(ctx, req, HttpResponseStatus.NOT_FOUND, "Nothing at " + abbreviate(raw) + ": the subscriptions API"
+                    + " has " + SubscriptionPaths.COLLECTION + ", /{topic} and /{topic}/{subscriber}, each"
+                    + " percent-encoded.");
+            return;
+        }
+        String topic = segments.length >= 1 ? SubscriptionPaths.decode(segments[0]) : null;
+        String subscriber = segments.length == 2 ? SubscriptionPaths.decode(segments[1]) : null;
+        if ((segments.length >= 1 && topic == null) || (segments.length == 2 && subscriber == null)) {
+            refuse(ctx, req, HttpResponseStatus.BAD_REQUEST, "Malformed URL: a path segment has a bad"
+                    + " percent-escape or is not UTF-8.");
+            return;
+        }
+        String lastEventId = hub.lastEventId(); // before the list: see the class comment
+        String body;
+        if (segments.length == 0) {
+            body = MercureV0Json.collection(SubscriptionPaths.COLLECTION, lastEventId, registry.all());
+        } else if (segments.length == 1) {
+            body = MercureV0Json.collection(SubscriptionPaths.of(topic), lastEventId, registry.byTopic(topic));
+        } else {
+            ActiveSubscription s = registry.one(topic, subscriber);
+            if (s == null) {
+                refuse(ctx, req, HttpResponseStatus.NOT_FOUND, "No active subscription of " + abbreviate(subscriber)
+                        + " to " + abbreviate(topic) + ".");
+                return;
+            }
+            body = MercureV0Json.one(s, lastEventId);
+        }
+        var res = Responses.text(HttpResponseStatus.OK, body);
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/ld+json");
+        res.headers().set(HttpHeaderNames.CACHE_CONTROL, "must-revalidate");
+        res.headers().set(HttpHeaderNames.ETAG, "\"" + lastEventId.replace("\"", "") + "\"");
+        cors.apply(req.headers(), res.headers());
+        Responses.send(ctx, req, res);
+    }
+
+    /** The path as sent, without the query: the API matches and decodes its segments itself. */
+    static String rawPath(String uri) {
+        int q = uri.indexOf('?');
+        String path = q < 0 ? uri : uri.substring(0, q);
+        int hash = path.indexOf('#');
+        return hash < 0 ? path : path.substring(0, hash);
+    }
+
+    private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String message) {
+        var res = Responses.error(status, message);
+        cors.apply(req.headers(), res.headers());
+        if (status.code() == 401) {
+            res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"mercure\"");
+        }
+        Responses.send(ctx, req, res);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 120 ? s : s.substring(0, 117) + "...";
+    }
+}
