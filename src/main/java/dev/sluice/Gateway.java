@@ -11,6 +11,7 @@ import dev.sluice.auth.TokenVerifier;
 import dev.sluice.config.Config;
 import dev.sluice.config.ConfigException;
 import dev.sluice.edge.HttpServer;
+import dev.sluice.edge.ServerTls;
 import dev.sluice.hub.Hub;
 import dev.sluice.hub.HubSettings;
 import dev.sluice.metrics.GatewayMetrics;
@@ -53,13 +54,15 @@ public final class Gateway implements AutoCloseable {
     private final AdminServer admin;
     private final InetSocketAddress adminAddress;
     private final Diagnostics diagnostics;
+    private final ServerTls tls;
     private volatile boolean closed;
     /** Active subscriptions (--subscriptions), or null. */
     private final SubscriptionRegistry subscriptions;
 
     private Gateway(Config config, HttpServer server, Hub hub, Transport transport, GatewayMetrics metrics,
                     InetSocketAddress address, Keys keys, AdminServer admin, InetSocketAddress adminAddress,
-                    Diagnostics diagnostics, SubscriptionRegistry subscriptions) {
+                    Diagnostics diagnostics, SubscriptionRegistry subscriptions, ServerTls tls) {
+        this.tls = tls;
         this.admin = admin;
         this.adminAddress = adminAddress;
         this.diagnostics = diagnostics;
@@ -87,6 +90,7 @@ public final class Gateway implements AutoCloseable {
     public static Gateway start(Config config) throws Exception {
         applyNettyDefaults();
         Keys keys = keys(config);
+        ServerTls tls = ServerTls.open(config);
         HttpServer.IoKind io = HttpServer.IoKind.choose(config.io());
         Transport transport = Transports.open(config);
         HttpServer server = new HttpServer(io, config.workers());
@@ -111,11 +115,12 @@ public final class Gateway implements AutoCloseable {
                 transport.start(hub::accept);
             }
             GatewayMetrics metrics = new GatewayMetrics(hub, transport);
+            metrics.subscriberLimit(config.maxSubscribers());
             if (subscriptions != null) {
                 metrics.bindSubscriptions(subscriptions::tracked, subscriptions::untracked, subscriptions::expired);
             }
             InetSocketAddress bound = server.bind(config, hub, transport, metrics, keys.publishers(), keys.subscribers(),
-                    subscriptions);
+                    subscriptions, tls);
             InetSocketAddress adminBound = null;
             if (config.adminListen() != null) {
                 diagnostics = config.diagnostics() ? new Diagnostics(config.maxRecording()) : null;
@@ -132,13 +137,17 @@ public final class Gateway implements AutoCloseable {
                     throw e;
                 }
             }
-            log.info("listening on {} (I/O kind {}, {} workers, transport {}){}", bound,
+            log.info("listening on {} (I/O kind {}, {} workers, transport {}; {}){}", bound,
                     server.io().name().toLowerCase(java.util.Locale.ROOT), config.workers(),
-                    transport.describe(), adminBound == null ? "" : "; admin listener on " + adminBound
+                    transport.describe(), tls == null ? "plain HTTP/1.1 and h2c" : tls.describe(),
+                    adminBound == null ? "" : "; admin listener on " + adminBound
                             + " (" + admin.describe() + ")");
             return new Gateway(config, server, hub, transport, metrics, bound, keys, admin, adminBound, diagnostics,
-                    subscriptions);
+                    subscriptions, tls);
         } catch (Exception | Error e) {
+            if (tls != null) {
+                tls.close();
+            }
             if (admin != null) {
                 admin.close();
             }
@@ -342,6 +351,11 @@ public final class Gateway implements AutoCloseable {
         return server.io();
     }
 
+    /** The TLS of the HTTP port (its current certificate, engine, reload), or null for plain HTTP. */
+    public ServerTls tls() {
+        return tls;
+    }
+
     /** The publisher token made at start when no key was configured, else null. */
     public String generatedPublisherToken() {
         return generatedPublisherToken;
@@ -424,6 +438,9 @@ public final class Gateway implements AutoCloseable {
         hub.close();
         metrics.close();
         keys.close();
+        if (tls != null) {
+            tls.close();
+        }
         log.info("stopped");
     }
 }

@@ -372,6 +372,26 @@ final class ServeCommand implements Callable<Integer> {
             description = "With --subscriptions: most active subscriptions of the whole cluster a node keeps track"
                     + " of; past it new ones are not listed (and counted). Default: ${DEFAULT-VALUE}")
     int subscriptionsMax;
+    // TLS and HTTP/2 (see the README, "TLS and HTTP/2").
+
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key. Read again when"
+                    + " the file changes or on SIGHUP, so certificates rotate without a restart. Default: none")
+    String tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE",
+            description = "The PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted). Default: none")
+    String tlsKey;
+
+    @Option(names = "--tls-self-signed", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "Serve HTTPS with a certificate made at start for localhost (local use only: no browser or"
+                    + " client trusts it unless told to). Default: ${DEFAULT-VALUE}")
+    boolean tlsSelfSigned;
+
+    @Option(names = "--http2-max-concurrent-streams", paramLabel = "N", defaultValue = "1000",
+            description = "Most concurrent HTTP/2 streams one connection may open (browsers put every tab's"
+                    + " EventSources to one origin on one connection). Default: ${DEFAULT-VALUE}")
+    int http2MaxConcurrentStreams;
 
     Config toConfig() {
         return new Config(parseListen(listen), blankToNull(publisherJwtKey), publisherJwtAlg,
@@ -395,7 +415,8 @@ final class ServeCommand implements Callable<Integer> {
                 blankToNull(hubUrl), accessTokenCookie,
                 adminListen == null || adminListen.isBlank() ? null : parseListen("--admin-listen", adminListen),
                 metricsOnMain, logFormat, accessLog, diagnostics, maxRecording,
-                drainDelay, drainPeriod, subscriptions, subscriptionLease, subscriptionsMax);
+                drainDelay, drainPeriod, subscriptions, subscriptionLease, subscriptionsMax,
+                blankToNull(tlsCert), blankToNull(tlsKey), tlsSelfSigned, http2MaxConcurrentStreams);
     }
 
     /** A comma-separated list without blank entries (an empty value means none). */
@@ -452,6 +473,17 @@ final class ServeCommand implements Callable<Integer> {
         return s == null || s.isBlank() ? null : s;
     }
 
+    /** SIGHUP reads the certificate and key files again (they are also watched for changes). */
+    private static void reloadOnSighup(Gateway gateway) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> gateway.tls().reload());
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            // No SIGHUP here (or the JVM keeps it): changed files are still picked up within a second.
+            System.err.println("sluice serve: SIGHUP cannot be handled here (" + e.getMessage()
+                    + "); certificate files are still read again when they change");
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         Gateway gateway;
@@ -473,6 +505,14 @@ final class ServeCommand implements Callable<Integer> {
             return 1;
         }
         System.out.println("Sluice listening on " + gateway.address() + " (" + gateway.io() + ")");
+        if (gateway.tls() != null) {
+            System.out.println("  " + gateway.tls().describe());
+            if (!gateway.tls().selfSigned()) {
+                reloadOnSighup(gateway);
+            }
+        } else {
+            System.out.println("  plain HTTP: HTTP/1.1, and HTTP/2 in cleartext (prior knowledge or Upgrade: h2c)");
+        }
         if (gateway.adminAddress() != null) {
             System.out.println("Admin listener on " + gateway.adminAddress() + " (" + gateway.adminRoutes() + ")"
                     + (config.metricsOnMain() ? "" : "; /metrics is not served on " + gateway.address()));

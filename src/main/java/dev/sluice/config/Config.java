@@ -83,7 +83,12 @@ public record Config(
         Duration drainPeriod,
         boolean subscriptions,
         Duration subscriptionLease,
-        int subscriptionsMax) {
+        int subscriptionsMax,
+
+        String tlsCert,
+        String tlsKey,
+        boolean tlsSelfSigned,
+        int http2MaxConcurrentStreams) {
 
     /**
      * The hub's URL when {@code --hub-url} is not given: relative URL patterns and topics resolve
@@ -211,6 +216,12 @@ public record Config(
                         && subscriptionLease.compareTo(Duration.ofHours(24)) <= 0,
                 "--subscription-lease", "must be between 300ms and 24h, got " + subscriptionLease);
         check(subscriptionsMax >= 1, "--subscriptions-max", "must be at least 1, got " + subscriptionsMax);
+        check((tlsCert == null) == (tlsKey == null), tlsCert == null ? "--tls-cert" : "--tls-key",
+                "--tls-cert and --tls-key go together: give both (PEM files), or neither");
+        check(!(tlsSelfSigned && tlsCert != null), "--tls-self-signed",
+                "give either --tls-cert/--tls-key or --tls-self-signed, not both");
+        check(http2MaxConcurrentStreams >= 1, "--http2-max-concurrent-streams",
+                "must be at least 1, got " + http2MaxConcurrentStreams);
         for (String origin : corsOrigins) {
             check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--cors-origins",
                     "'" + origin + "' is not an origin: use scheme://host[:port] or *");
@@ -254,6 +265,11 @@ public record Config(
         if (!ok) {
             throw new ConfigException(option, message);
         }
+    }
+
+    /** True when the HTTP port speaks TLS (certificate files or a self-signed certificate). */
+    public boolean tls() {
+        return tlsCert != null || tlsSelfSigned;
     }
 
     public static Builder builder() {
@@ -331,6 +347,10 @@ public record Config(
         public boolean subscriptions;
         public Duration subscriptionLease = Duration.ofSeconds(30);
         public int subscriptionsMax = 1_000_000;
+        public String tlsCert;
+        public String tlsKey;
+        public boolean tlsSelfSigned;
+        public int http2MaxConcurrentStreams = 1000;
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -395,6 +415,9 @@ public record Config(
         public Builder subscriptions(boolean v) { subscriptions = v; return this; }
         public Builder subscriptionLease(Duration v) { subscriptionLease = v; return this; }
         public Builder subscriptionsMax(int v) { subscriptionsMax = v; return this; }
+        public Builder tls(String certFile, String keyFile) { tlsCert = certFile; tlsKey = keyFile; return this; }
+        public Builder tlsSelfSigned(boolean v) { tlsSelfSigned = v; return this; }
+        public Builder http2MaxConcurrentStreams(int v) { http2MaxConcurrentStreams = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -409,7 +432,8 @@ public record Config(
                     tokenIssuer, tokenAudiences, publishOrigins, publisherJwksUrl, subscriberJwksUrl, jwksCacheTtl,
                     hubUrl, accessTokenCookie,
                     adminListen, metricsOnMain, logFormat, accessLog, diagnostics, maxRecording,
-                    drainDelay, drainPeriod, subscriptions, subscriptionLease, subscriptionsMax);
+                    drainDelay, drainPeriod, subscriptions, subscriptionLease, subscriptionsMax,
+                    tlsCert, tlsKey, tlsSelfSigned, http2MaxConcurrentStreams);
         }
     }
 }

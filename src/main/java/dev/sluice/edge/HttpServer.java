@@ -12,7 +12,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -110,7 +109,8 @@ public final class HttpServer implements AutoCloseable {
 
     public InetSocketAddress bind(Config config, Hub hub, Transport transport, GatewayMetrics metrics,
                                   TokenVerifier publishers, TokenVerifier subscribers,
-                                  dev.sluice.subscriptions.SubscriptionRegistry subscriptions) throws InterruptedException {
+                                  dev.sluice.subscriptions.SubscriptionRegistry subscriptions, ServerTls tls)
+            throws InterruptedException {
         Access access = new Access(publishers, subscribers, config);
         Cors cors = new Cors(config.corsOrigins());
         var admission = new dev.sluice.admission.Admission(config, metrics);
@@ -133,9 +133,9 @@ public final class HttpServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 // Writability pauses replays early; the byte budget is enforced separately.
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 128 * 1024))
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Http2Streams.WATER_MARK)
                 .childHandler(new PipelineInitializer(router, config.maxBodySize(), badRequests, metrics, accessLog,
-                        admission));
+                        admission, tls, config.http2MaxConcurrentStreams()));
         serverChannel = b.bind(config.listen()).sync().channel();
         return (InetSocketAddress) serverChannel.localAddress();
     }

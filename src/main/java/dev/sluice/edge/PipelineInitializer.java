@@ -1,6 +1,8 @@
 package dev.sluice.edge;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerAdapter;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -14,20 +16,48 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The pipeline of a new connection: HTTP/1.1 codec, body aggregation with a size limit, router.
- * A subscribe request later replaces all three with a {@link StreamHandler}.
+ * The pipeline of a new connection.
+ *
+ * <ul>
+ * <li>Plain: HTTP/1.1 codec, body aggregation with a size limit, router; a connection that opens
+ *     with the HTTP/2 preface (prior knowledge) becomes HTTP/2 instead, and a request with
+ *     {@code Upgrade: h2c} switches it to HTTP/2 with that request as stream 1.</li>
+ * <li>TLS: the handshake first; ALPN then picks HTTP/2 ({@code h2}) or HTTP/1.1.</li>
+ * <li>HTTP/2: one connection handler, and each stream a child channel with the same codec,
+ *     aggregation and router as an HTTP/1.1 connection (see {@link Http2Streams}).</li>
+ * </ul>
+ * A subscribe request later replaces the codec, aggregator and router of its connection (or its
+ * HTTP/2 stream) with a {@link StreamHandler}.
  */
 final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
 
+    private static final Logger log = LoggerFactory.getLogger(PipelineInitializer.class);
+
     static final String CODEC = "http";
     static final String AGGREGATOR = "body";
+    static final String ROUTER = "router";
+    static final String UPGRADE = "h2c-upgrade";
+    private static final String PRIOR_KNOWLEDGE = "h2-preface";
     /** Longest request line (method, URL, version); longer gets 414. */
     static final int MAX_INITIAL_LINE = 8192;
     /** Most bytes of request headers in all; more gets 431. */
     static final int MAX_HEADER_SIZE = 16384;
     private static final int MAX_CHUNK_SIZE = 8192;
+    /** What a connection opens with when it speaks HTTP/2 with prior knowledge (RFC 9113, 3.4). */
+    private static final byte[] HTTP2_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final RequestRouter router;
     private final int maxBodySize;
@@ -35,13 +65,18 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
     private final dev.sluice.metrics.GatewayMetrics metrics;
     private final AccessLog accessLog;
     private final dev.sluice.admission.Admission admission;
+    private final ServerTls tls;
+    private final Http2Streams http2;
 
     PipelineInitializer(RequestRouter router, int maxBodySize, BadRequestLog badRequests,
                         dev.sluice.metrics.GatewayMetrics metrics, AccessLog accessLog,
-                        dev.sluice.admission.Admission admission) {
+                        dev.sluice.admission.Admission admission, ServerTls tls, int maxConcurrentStreams) {
         this.metrics = metrics;
         this.accessLog = accessLog;
         this.admission = admission;
+        this.tls = tls;
+        this.http2 = new Http2Streams(router, maxBodySize, badRequests, maxConcurrentStreams, metrics, accessLog,
+                admission);
         this.router = router;
         this.maxBodySize = maxBodySize;
         this.badRequests = badRequests;
@@ -49,11 +84,107 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        ch.pipeline()
-                .addLast(CODEC, new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE))
-                .addLast(ResponseObserver.NAME, new ResponseObserver(metrics, accessLog, admission))
-                .addLast(AGGREGATOR, new LimitedBody(maxBodySize, badRequests))
-                .addLast("router", router);
+        if (tls != null) {
+            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc())).addLast("alpn", new Alpn());
+        } else {
+            http1(ch.pipeline(), true);
+        }
+    }
+
+    /** HTTP/1.1, watching for the HTTP/2 preface; in cleartext also for {@code Upgrade: h2c}. */
+    private void http1(ChannelPipeline p, boolean cleartext) {
+        HttpServerCodec codec = new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE);
+        p.addLast(PRIOR_KNOWLEDGE, new PriorKnowledge()).addLast(CODEC, codec);
+        if (cleartext) {
+            p.addLast(UPGRADE, new HttpServerUpgradeHandler(codec, this::upgrade, maxBodySize));
+        }
+        p.addLast(ResponseObserver.NAME, new ResponseObserver(metrics, accessLog, admission))
+                .addLast(AGGREGATOR, new LimitedBody(maxBodySize, badRequests)).addLast(ROUTER, router);
+    }
+
+    /** The handler of an {@code Upgrade: h2c} request: HTTP/2 in place of HTTP/1.1. */
+    private HttpServerUpgradeHandler.UpgradeCodec upgrade(CharSequence protocol) {
+        if (!AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)) {
+            return null; // not ours (e.g. websocket): the request is answered as plain HTTP/1.1
+        }
+        return new Http2ServerUpgradeCodec(http2.connectionCodec(), http2.multiplexer(), new DropHttp1());
+    }
+
+    /**
+     * Removes what is left of the HTTP/1.1 pipeline once it became HTTP/2 (the upgrade handler
+     * removes itself and the codec), then itself.
+     */
+    private static final class DropHttp1 extends ChannelHandlerAdapter {
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            ChannelPipeline p = ctx.pipeline();
+            for (String name : new String[] {ResponseObserver.NAME, AGGREGATOR, ROUTER}) {
+                if (p.get(name) != null) {
+                    p.remove(name);
+                }
+            }
+            p.remove(this);
+        }
+    }
+
+    /**
+     * Reads the first bytes of a connection: the HTTP/2 preface turns it into an HTTP/2
+     * connection (prior knowledge, as proxies and gRPC-style clients speak it); anything else goes
+     * on to the HTTP/1.1 codec untouched. Waits for at most the preface's 24 bytes.
+     */
+    private final class PriorKnowledge extends ByteToMessageDecoder {
+        @Override
+        protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+            int n = Math.min(in.readableBytes(), HTTP2_PREFACE.length);
+            for (int i = 0; i < n; i++) {
+                if (in.getByte(in.readerIndex() + i) != HTTP2_PREFACE[i]) {
+                    ctx.pipeline().remove(this); // HTTP/1.x: the bytes read so far go to the codec
+                    return;
+                }
+            }
+            if (n < HTTP2_PREFACE.length) {
+                return;
+            }
+            ChannelPipeline p = ctx.pipeline();
+            for (String name : new String[] {CODEC, UPGRADE, ResponseObserver.NAME, AGGREGATOR, ROUTER}) {
+                if (p.get(name) != null) {
+                    p.remove(name);
+                }
+            }
+            p.addLast(Http2Streams.CONNECTION, http2.connectionCodec()).addLast(Http2Streams.STREAMS, http2.multiplexer());
+            p.remove(this); // the preface and what follows go to the HTTP/2 codec
+        }
+    }
+
+    /** After the TLS handshake: HTTP/2 when the client chose h2, else HTTP/1.1. */
+    private final class Alpn extends ApplicationProtocolNegotiationHandler {
+        Alpn() {
+            super(ApplicationProtocolNames.HTTP_1_1);
+        }
+
+        @Override
+        protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+            if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                ctx.pipeline().addLast(Http2Streams.CONNECTION, http2.connectionCodec())
+                        .addLast(Http2Streams.STREAMS, http2.multiplexer());
+            } else {
+                http1(ctx.pipeline(), false);
+            }
+        }
+
+        /** A failed handshake (an untrusted certificate, plain HTTP on the TLS port) is the client's business. */
+        @Override
+        protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("TLS connection {} failed before a protocol was chosen: {}", ctx.channel().remoteAddress(),
+                    cause.toString());
+            ctx.close();
+        }
     }
 
     /**
@@ -62,7 +193,7 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
      * for large bodies), before the client sends it. An expectation other than 100-continue gets
      * a 417.
      */
-    private static final class LimitedBody extends HttpObjectAggregator {
+    static final class LimitedBody extends HttpObjectAggregator {
         private final int limit;
         private final BadRequestLog badRequests;
 

@@ -84,7 +84,8 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         if (req.protocolVersion().majorVersion() != 1) {
             malformed(ctx, null, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP version "
-                    + req.protocolVersion().text() + " is not supported: this gateway speaks HTTP/1.1 and HTTP/1.0.");
+                    + req.protocolVersion().text() + " is not supported in an HTTP/1 request line: send HTTP/1.1 or HTTP/1.0,"
+                    + " or speak HTTP/2 (ALPN h2 over TLS; prior knowledge or Upgrade: h2c in cleartext).");
             return;
         }
         int hosts = req.headers().getAll(HttpHeaderNames.HOST).size();

@@ -17,6 +17,12 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +30,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import dev.sluice.transport.Transport;
 import dev.sluice.subscriptions.SubscriptionRegistry;
+import dev.sluice.subscriptions.ActiveSubscription;
+import dev.sluice.auth.TopicMatcher;
 
 /**
  * {@code GET /.well-known/mercure}: checks the request, then turns the connection into an SSE
@@ -122,7 +130,9 @@ final class SubscribeEndpoint {
                     v1 ? Challenges.invalidToken(metadataUrl) : null);
             return;
         }
-        boolean chunked = !req.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        // An HTTP/2 stream gets the bytes HTTP/1.0 does (no chunk framing): DATA frames frame them.
+        boolean chunked = !req.protocolVersion().equals(HttpVersion.HTTP_1_0)
+                && !(ctx.channel() instanceof Http2StreamChannel);
         // The stream ends at the instant the token verifier starts refusing this token (its exp plus
         // the allowed clock skew): a client reconnecting with it then gets a 401, never a stream
         // that is closed again at once.
@@ -145,24 +155,23 @@ final class SubscribeEndpoint {
             ctx.channel().config().setAutoRead(false);
             ChannelPipeline p = ctx.pipeline();
             p.addLast(AWAITING, new DropInput());
-            p.remove(PipelineInitializer.CODEC);
-            p.remove(ResponseObserver.NAME);
-            p.remove(PipelineInitializer.AGGREGATOR);
-            p.remove(ctx.handler());
+            leaveHttp(p, ctx.handler());
             transport.caughtUp().orTimeout(CATCH_UP_LIMIT_MILLIS, TimeUnit.MILLISECONDS)
                     .whenComplete((ok, late) -> ctx.executor().execute(() -> open(ctx, s, resumeFrom, chunked, origin, v1,
-                            opened, wanted, claims)));
+                            opened, request, claims)));
             return;
         }
-        open(ctx, s, resumeFrom, chunked, origin, v1, opened, wanted, claims);
+        open(ctx, s, resumeFrom, chunked, origin, v1, opened, request, claims);
     }
 
     private void open(ChannelHandlerContext ctx, Subscriber s, String lastEventId, boolean chunked, String origin,
-                      boolean v1, StreamHandler.Opened opened, List<TopicSelector> wanted, MercureClaims claims) {
+                      boolean v1, StreamHandler.Opened opened, SubscribeRequest request, MercureClaims claims) {
+        List<TopicSelector> wanted = request.selectors;
         if (!ctx.channel().isActive()) {
             return; // gone while we checked; nothing to register
         }
-        // The connection now belongs to the stream: no more HTTP parsing or encoding on it.
+        // The connection (or HTTP/2 stream) now belongs to the stream: no more HTTP parsing or
+        // encoding on it.
         ChannelPipeline p = ctx.pipeline();
         Runnable onEnd = null;
         if (subscriptions != null) {
@@ -174,23 +183,35 @@ final class SubscribeEndpoint {
                 }
             }
             String subscriber = subscriptions.newSubscriber();
-            Object payload = claims.payload();
-            subscriptions.started(subscriber, selectorsAsked, payload);
-            onEnd = () -> subscriptions.ended(subscriber, selectorsAsked, payload);
+            if (v1) {
+                List<ActiveSubscription> opened1 = new ArrayList<>(request.matchers.size());
+                for (TopicMatcher m : request.matchers) {
+                    opened1.add(new ActiveSubscription(m.match(), subscriber, payloadFor(claims, m), true,
+                            subscriptions.node(), m.type() == TopicMatcher.Type.URL_PATTERN ? "urlpattern" : "exact"));
+                }
+                subscriptions.started(opened1);
+                onEnd = () -> subscriptions.ended(opened1);
+            } else {
+                Object payload = claims.payload();
+                subscriptions.started(subscriber, selectorsAsked, payload);
+                onEnd = () -> subscriptions.ended(subscriber, selectorsAsked, payload);
+            }
         }
+        boolean http2 = ctx.channel() instanceof Http2StreamChannel;
         if (p.get(AWAITING) != null) {
             p.replace(AWAITING, "stream", new StreamHandler(hub, s, opened, onEnd));
         } else {
             p.addLast("stream", new StreamHandler(hub, s, opened, onEnd));
-            p.remove(PipelineInitializer.CODEC);
-            p.remove(ResponseObserver.NAME);
-            p.remove(PipelineInitializer.AGGREGATOR);
-            p.remove(ctx.handler());
+            leaveHttp(p, ctx.handler());
+        }
+        if (http2) {
+            p.addFirst(Http2SseFramer.NAME, new Http2SseFramer());
         }
 
         ctx.channel().config().setAutoRead(true);
         Hub.Resume resume = hub.register(s, lastEventId);
-        ctx.channel().write(head(chunked, resume, origin, v1), ctx.channel().voidPromise());
+        ctx.channel().write(http2 ? http2Head(resume, origin, v1) : head(chunked, resume, origin, v1),
+                ctx.channel().voidPromise());
         hub.start(s);
         stats.subscriptions.increment();
         stats.response(dev.sluice.metrics.HttpRoute.SUBSCRIBE, 200);
@@ -211,6 +232,28 @@ final class SubscribeEndpoint {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             ctx.close();
         }
+    }
+
+    /**
+     * The payload of a Mercure 1.0 subscription: that of the first {@code subscribe} authorization
+     * detail one of whose matchers matches the subscription's own matcher read as a topic (a
+     * {@code *} detail serves as a default); a 0.x token's {@code mercure.payload}.
+     */
+    private Object payloadFor(MercureClaims claims, TopicMatcher subscription) {
+        if (!claims.accessToken()) {
+            return claims.payload();
+        }
+        for (dev.sluice.auth.AuthorizationDetails.Grant grant : claims.grants()) {
+            if (!grant.actions().contains("subscribe")) {
+                continue;
+            }
+            for (TopicMatcher m : grant.topics()) {
+                if (selectors.matches(Matchers.selector(selectors, m), subscription.match())) {
+                    return grant.payload();
+                }
+            }
+        }
+        return null;
     }
 
     /** Where RFC 9728 puts the protected-resource metadata of the hub at its well-known path. */
@@ -271,6 +314,41 @@ final class SubscribeEndpoint {
         }
         sb.append("\r\n");
         return io.netty.buffer.Unpooled.copiedBuffer(sb, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Takes the HTTP handlers off a connection (or HTTP/2 stream) that becomes an SSE stream: the
+     * codec, the response observer, the body aggregator, the h2c upgrade handler of a cleartext HTTP/1.1 connection, and
+     * the router.
+     */
+    private static void leaveHttp(ChannelPipeline p, io.netty.channel.ChannelHandler router) {
+        p.remove(PipelineInitializer.CODEC);
+        p.remove(ResponseObserver.NAME);
+        p.remove(PipelineInitializer.AGGREGATOR);
+        if (p.get(PipelineInitializer.UPGRADE) != null) {
+            p.remove(PipelineInitializer.UPGRADE);
+        }
+        p.remove(router);
+    }
+
+    /** The same head as {@link #head} as an HTTP/2 HEADERS frame; header values are sent as UTF-8. */
+    private static Http2HeadersFrame http2Head(Hub.Resume resume, String origin, boolean v1) {
+        Http2Headers h = new DefaultHttp2Headers()
+                .status(HttpResponseStatus.OK.codeAsText())
+                .set("content-type", "text/event-stream")
+                .set("cache-control", "private, no-cache, no-store, must-revalidate, max-age=0")
+                .set("x-accel-buffering", "no")
+                .set("x-content-type-options", "nosniff");
+        if (resume.requested()) {
+            h.set(v1 ? "mercure-last-event-id" : "last-event-id",
+                    new AsciiString(resume.responseLastEventId().getBytes(StandardCharsets.UTF_8), false));
+        }
+        if (origin != null) {
+            h.set("access-control-allow-origin", new AsciiString(origin.getBytes(StandardCharsets.UTF_8), false))
+                    .set("access-control-allow-credentials", "true")
+                    .set("vary", "Origin");
+        }
+        return new DefaultHttp2HeadersFrame(h, false);
     }
 
     private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, Refusal refusal) {

@@ -41,11 +41,15 @@ final class SubscribeRequest {
     final List<TopicSelector> selectors;
     /** {@code lastEventID} (0.x) or {@code last_event_id} (1.0) when given, else null. */
     final String lastEventIdParameter;
+    /** The distinct 1.0 matchers as asked (type and text), for subscription events; empty for 0.x. */
+    final List<TopicMatcher> matchers;
 
-    private SubscribeRequest(Dialect dialect, List<TopicSelector> selectors, String lastEventIdParameter) {
+    private SubscribeRequest(Dialect dialect, List<TopicSelector> selectors, String lastEventIdParameter,
+                             List<TopicMatcher> matchers) {
         this.dialect = dialect;
         this.selectors = selectors;
         this.lastEventIdParameter = lastEventIdParameter;
+        this.matchers = matchers;
     }
 
     static final String MIXED = "The request mixes Mercure 0.x 'topic' and Mercure 1.0 'match' parameters: use one"
@@ -99,7 +103,8 @@ final class SubscribeRequest {
             }
             selectors.add(cache.selector(t));
         }
-        return new Parsed(new SubscribeRequest(Dialect.V0, selectors, first(parameters.get("lastEventID"))), null);
+        return new Parsed(new SubscribeRequest(Dialect.V0, selectors, first(parameters.get("lastEventID")), List.of()),
+                null);
     }
 
     private static Parsed parseV1(Map<String, List<String>> parameters, List<TopicMatcher> matchers, Config config,
@@ -134,7 +139,7 @@ final class SubscribeRequest {
             }
         }
         return new Parsed(new SubscribeRequest(Dialect.V1, List.copyOf(selectors),
-                first(parameters.get("last_event_id"))), null);
+                first(parameters.get("last_event_id")), List.copyOf(new LinkedHashSet<>(matchers))), null);
     }
 
     static final String QUERY_TOKEN = "Mercure 1.0 requests do not accept a token in the query string (RFC 9700):"

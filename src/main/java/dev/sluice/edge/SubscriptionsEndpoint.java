@@ -4,6 +4,7 @@ import dev.sluice.auth.MercureClaims;
 import dev.sluice.hub.Hub;
 import dev.sluice.subscriptions.ActiveSubscription;
 import dev.sluice.subscriptions.MercureV0Json;
+import dev.sluice.subscriptions.MercureV1Json;
 import dev.sluice.subscriptions.SubscriptionPaths;
 import dev.sluice.subscriptions.SubscriptionRegistry;
 import dev.sluice.topic.SelectorCache;
@@ -34,8 +35,11 @@ final class SubscriptionsEndpoint {
     private final Access access;
     private final Cors cors;
     private final SelectorCache selectors;
+    private final String hubUrl;
 
     SubscriptionsEndpoint(SubscriptionRegistry registry, Hub hub, Access access, Cors cors) {
+        this.hubUrl = hub.selectors().baseUrl() != null ? hub.selectors().baseUrl()
+                : dev.sluice.config.Config.DEFAULT_HUB_URL;
         this.registry = registry;
         this.hub = hub;
         this.access = access;
@@ -85,6 +89,14 @@ final class SubscriptionsEndpoint {
         String rest = collection || !raw.startsWith(SubscriptionPaths.PREFIX) ? null
                 : raw.substring(SubscriptionPaths.PREFIX.length());
         String[] segments = rest == null ? new String[0] : rest.split("/", -1);
+        // Mercure 1.0's paths start with a matcher type; the collection answers in the dialect
+        // of the token (a 1.0 access token gets the 1.0 shape and the 1.0 subscriptions).
+        boolean v1 = segments.length >= 1 ? SubscriptionPaths.isMatchType(segments[0])
+                && segments.length >= 2 : claims.accessToken();
+        if (v1) {
+            answerV1(ctx, req, raw, segments);
+            return;
+        }
         if ((!collection && rest == null) || segments.length > 2 || List.of(segments).contains("")) {
             refuse(ctx, req, HttpResponseStatus.NOT_FOUND, "Nothing at " + abbreviate(raw) + ": the subscriptions API"
                     + " has " + SubscriptionPaths.COLLECTION + ", /{topic} and /{topic}/{subscriber}, each"
@@ -118,6 +130,55 @@ final class SubscriptionsEndpoint {
         res.headers().set(HttpHeaderNames.CACHE_CONTROL, "must-revalidate");
         res.headers().set(HttpHeaderNames.ETAG, "\"" + lastEventId.replace("\"", "") + "\"");
         cors.apply(req.headers(), res.headers());
+        Responses.send(ctx, req, res);
+    }
+
+    /**
+     * Mercure 1.0: {@code /subscriptions}, {@code /subscriptions/{match_type}/{match}} and
+     * {@code /subscriptions/{match_type}/{match}/{subscriber}}, as {@code application/json},
+     * with the cursor on a {@code rel="mercure"} Link header (exposed to cross-origin readers).
+     */
+    private void answerV1(ChannelHandlerContext ctx, FullHttpRequest req, String raw, String[] segments) {
+        if (segments.length > 3 || List.of(segments).contains("")) {
+            refuse(ctx, req, HttpResponseStatus.NOT_FOUND, "Nothing at " + abbreviate(raw) + ": the Mercure 1.0"
+                    + " subscriptions API has " + SubscriptionPaths.COLLECTION + ", /{match_type}/{match} and"
+                    + " /{match_type}/{match}/{subscriber}, each percent-encoded.");
+            return;
+        }
+        String match = segments.length >= 2 ? SubscriptionPaths.decode(segments[1]) : null;
+        String subscriber = segments.length == 3 ? SubscriptionPaths.decode(segments[2]) : null;
+        if ((segments.length >= 2 && match == null) || (segments.length == 3 && subscriber == null)) {
+            refuse(ctx, req, HttpResponseStatus.BAD_REQUEST, "Malformed URL: a path segment has a bad"
+                    + " percent-escape or is not UTF-8.");
+            return;
+        }
+        String lastEventId = hub.lastEventId(); // before the list: see the class comment
+        String body;
+        if (segments.length == 0) {
+            body = MercureV1Json.collection(SubscriptionPaths.COLLECTION,
+                    registry.all().stream().filter(ActiveSubscription::v1).toList());
+        } else if (segments.length == 2) {
+            body = MercureV1Json.collection(SubscriptionPaths.ofMatcher(segments[0], match),
+                    registry.byMatcher(segments[0], match));
+        } else {
+            ActiveSubscription s = registry.one(segments[0], match, subscriber);
+            if (s == null) {
+                refuse(ctx, req, HttpResponseStatus.NOT_FOUND, "No active subscription of " + abbreviate(subscriber)
+                        + " with the " + segments[0] + " matcher " + abbreviate(match) + ".");
+                return;
+            }
+            body = MercureV1Json.one(s);
+        }
+        var res = Responses.text(HttpResponseStatus.OK, body);
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        res.headers().set(HttpHeaderNames.CACHE_CONTROL, "must-revalidate");
+        res.headers().set(HttpHeaderNames.ETAG, "\"" + lastEventId.replace("\"", "") + "\"");
+        res.headers().set("link", "<" + hubUrl + ">; rel=\"mercure\"; last-event-id=\""
+                + lastEventId.replace("\"", "%22") + "\"; type=\"mercure\"; content-type=\"application/json\"");
+        cors.apply(req.headers(), res.headers());
+        if (res.headers().contains(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN)) {
+            res.headers().set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, "Link");
+        }
         Responses.send(ctx, req, res);
     }
 

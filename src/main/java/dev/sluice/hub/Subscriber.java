@@ -230,7 +230,25 @@ public final class Subscriber {
     /** Bytes written to this channel and not yet on the socket. */
     long pendingBytes() {
         ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
-        return out == null ? 0 : out.totalPendingWriteBytes();
+        return out != null ? out.totalPendingWriteBytes() : pendingOnSharedConnection(channel);
+    }
+
+    /**
+     * A channel multiplexed over a connection (an HTTP/2 stream) has no outbound buffer of its own:
+     * it counts the bytes written to it whose write to the connection has not completed (held back
+     * by the stream's flow-control window, the connection's, or the socket) and shows that count
+     * only through its water marks. Exact while the count is above the low water mark or the
+     * channel is writable; below the low mark on a channel made unwritable by flow control it is
+     * reported as 0, which only delays a cut until the count passes the low mark.
+     */
+    static long pendingOnSharedConnection(Channel ch) {
+        if (ch.isWritable()) {
+            long high = ch.config().getWriteBufferHighWaterMark() + 1L;
+            long before = ch.bytesBeforeUnwritable();
+            return before > 0 ? high - before : high;
+        }
+        long before = ch.bytesBeforeWritable();
+        return before > 0 ? before + ch.config().getWriteBufferLowWaterMark() - 1L : 0;
     }
 
     /**

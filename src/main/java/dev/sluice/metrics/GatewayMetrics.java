@@ -172,6 +172,15 @@ public final class GatewayMetrics implements AutoCloseable {
     }
 
     /**
+     * The configured {@code --max-subscribers} as the gauge {@code sluice_subscribers_limit}, so
+     * an alert can compare {@code sluice_subscribers} with it.
+     */
+    public void subscriberLimit(int maxSubscribers) {
+        Gauge.builder("sluice_subscribers_limit", () -> maxSubscribers)
+                .description("Most concurrent subscribers (--max-subscribers); more get 503").register(registry);
+    }
+
+    /**
      * Counts one HTTP response ({@code sluice_http_responses_total{route,status}}). Both labels come
      * from fixed sets (the routes, the statuses the gateway answers with), so the series are bounded.
      */

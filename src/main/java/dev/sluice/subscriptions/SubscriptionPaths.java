@@ -25,6 +25,21 @@ public final class SubscriptionPaths {
         return PREFIX + encode(topic) + "/" + encode(subscriber);
     }
 
+    /** Mercure 1.0: {@code /.well-known/mercure/subscriptions/{match_type}/{match}/{subscriber}}. */
+    public static String of(String matchType, String match, String subscriber) {
+        return PREFIX + matchType + "/" + encode(match) + "/" + encode(subscriber);
+    }
+
+    /** Mercure 1.0's per-matcher collection: {@code /.well-known/mercure/subscriptions/{match_type}/{match}}. */
+    public static String ofMatcher(String matchType, String match) {
+        return PREFIX + matchType + "/" + encode(match);
+    }
+
+    /** Whether a first path segment names a Mercure 1.0 matcher type (then the path is 1.0's). */
+    public static boolean isMatchType(String segment) {
+        return segment.equals("exact") || segment.equals("urlpattern");
+    }
+
     /** RFC 6570 simple expansion of one value: unreserved characters kept, the rest percent-encoded. */
     public static String encode(String value) {
         byte[] bytes = value.getBytes(StandardCharsets.UTF_8);

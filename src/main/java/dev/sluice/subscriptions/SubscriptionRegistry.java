@@ -128,8 +128,32 @@ public final class SubscriptionRegistry implements AutoCloseable {
         }
     }
 
+    /** Mercure 1.0 subscriptions that opened (each with its matcher type, match and payload). */
+    public void started(List<ActiveSubscription> subscriptions) {
+        for (ActiveSubscription s : subscriptions) {
+            own.put(s.key(), s);
+            send(s);
+        }
+    }
+
+    /** The same subscriptions ended. */
+    public void ended(List<ActiveSubscription> subscriptions) {
+        for (ActiveSubscription s : subscriptions) {
+            ActiveSubscription end = s.ended();
+            own.remove(end.key());
+            send(end);
+        }
+    }
+
+    /** The event of a subscription in its own dialect's shape; 1.0's under the SSE type {@code mercure}. */
+    static Update eventUpdate(String id, ActiveSubscription s) {
+        return s.v1()
+                ? new Update(id, List.of(s.path()), MercureV1Json.event(s), true, MercureV1Json.EVENT_TYPE, -1)
+                : new Update(id, List.of(s.path()), MercureV0Json.event(s), true, null, -1);
+    }
+
     private void send(ActiveSubscription s) {
-        Update u = new Update(ids.get(), List.of(s.path()), MercureV0Json.event(s), true, null, -1);
+        Update u = eventUpdate(ids.get(), s);
         publish.apply(u).whenComplete((ok, failed) -> {
             if (failed != null) {
                 // Whatever happened since, what waits is the current state of the subscription.
@@ -147,7 +171,8 @@ public final class SubscriptionRegistry implements AutoCloseable {
     public void observe(Update u) {
         String topic = u.canonicalTopic();
         if (topic.startsWith(SubscriptionPaths.PREFIX)) {
-            ActiveSubscription s = MercureV0Json.parseEvent(u.data());
+            ActiveSubscription s = MercureV1Json.EVENT_TYPE.equals(u.type()) ? MercureV1Json.parseEvent(u.data())
+                    : MercureV0Json.parseEvent(u.data());
             if (s == null || !topic.equals(s.path())) {
                 return; // not one of ours: ignored
             }
@@ -210,8 +235,7 @@ public final class SubscriptionRegistry implements AutoCloseable {
                     n++;
                     if (announce) {
                         ActiveSubscription end = s.ended();
-                        publish.apply(new Update(ids.get(), List.of(end.path()), MercureV0Json.event(end), true,
-                                null, -1));
+                        publish.apply(eventUpdate(ids.get(), end));
                     }
                 }
             }
@@ -232,11 +256,27 @@ public final class SubscriptionRegistry implements AutoCloseable {
     public List<ActiveSubscription> byTopic(String topic) {
         List<ActiveSubscription> out = new ArrayList<>();
         for (ActiveSubscription s : all.values()) {
-            if (s.topic().equals(topic)) {
+            if (!s.v1() && s.topic().equals(topic)) {
                 out.add(s);
             }
         }
         return out;
+    }
+
+    /** The active Mercure 1.0 subscriptions with exactly this matcher. */
+    public List<ActiveSubscription> byMatcher(String matchType, String match) {
+        List<ActiveSubscription> out = new ArrayList<>();
+        for (ActiveSubscription s : all.values()) {
+            if (matchType.equals(s.matchType()) && s.topic().equals(match)) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** One Mercure 1.0 subscription, or null when it is not active (anywhere in the cluster). */
+    public ActiveSubscription one(String matchType, String match, String subscriber) {
+        return all.get(SubscriptionPaths.of(matchType, match, subscriber));
     }
 
     /** One subscription, or null when it is not active (anywhere in the cluster). */

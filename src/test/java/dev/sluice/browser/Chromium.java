@@ -44,10 +44,21 @@ public final class Chromium implements AutoCloseable {
     }
 
     public Chromium(Path binary, String url) throws Exception {
+        this(binary, url, java.util.List.of());
+    }
+
+    /**
+     * With more command-line switches, e.g. {@code --ignore-certificate-errors-spki-list=HASH} to
+     * trust a test gateway's certificate (see {@code TlsTrust.spkiSha256}).
+     */
+    public Chromium(Path binary, String url, java.util.List<String> switches) throws Exception {
         profile = Files.createTempDirectory("sluice-chromium");
-        process = new ProcessBuilder(binary.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--remote-debugging-port=0", "--user-data-dir=" + profile, url)
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(binary.toString(), "--headless",
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--remote-debugging-port=0", "--user-data-dir=" + profile));
+        cmd.addAll(switches);
+        cmd.add(url);
+        process = new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(profile.resolve("chromium.log").toFile()).start();
         Path portFile = profile.resolve("DevToolsActivePort");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

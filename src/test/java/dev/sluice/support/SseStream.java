@@ -12,7 +12,7 @@ public final class SseStream implements AutoCloseable {
     public final SseReader reader = new SseReader();
     private final Thread thread;
 
-    SseStream(HttpResponse<InputStream> response) {
+    public SseStream(HttpResponse<InputStream> response) {
         this.response = response;
         this.thread = Thread.ofVirtual().start(() -> reader.readAll(response.body()));
     }

@@ -23,12 +23,47 @@ public final class TestHub implements AutoCloseable {
 
     public final Gateway gateway;
     public final URI hubUrl;
-    public final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    /** HTTP/1.1 to a plain gateway; HTTP/2 (ALPN h2), trusting its certificate, to a TLS one. */
+    public final HttpClient http;
+    /** {@code http://127.0.0.1:PORT}, or {@code https://127.0.0.1:PORT} with TLS (an address the certificate names). */
+    public final String origin;
 
     private TestHub(Gateway gateway) {
         this.gateway = gateway;
-        this.hubUrl = URI.create("http://127.0.0.1:" + gateway.port() + "/.well-known/mercure");
+        if (gateway.tls() == null) {
+            this.origin = "http://127.0.0.1:" + gateway.port();
+            this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5)).build();
+        } else {
+            this.origin = "https://127.0.0.1:" + gateway.port();
+            this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(sslContext())
+                    .connectTimeout(Duration.ofSeconds(5)).build();
+        }
+        this.hubUrl = URI.create(origin + "/.well-known/mercure");
+    }
+
+    /**
+     * A gateway serving HTTPS with a self-signed certificate made at start ({@code
+     * --tls-self-signed}, for localhost, 127.0.0.1 and ::1); {@link #certificate()} is what to
+     * trust (see {@link TlsTrust} for curl, okhttp and Chromium), and {@link #http} already does.
+     */
+    public static TestHub startTls(IoKind io, Consumer<Config.Builder> customize) throws Exception {
+        return start(io, customize.andThen(b -> b.tlsSelfSigned(true)));
+    }
+
+    /** As {@link #startTls(IoKind, Consumer)}, on the best I/O kind of this machine. */
+    public static TestHub startTls(Consumer<Config.Builder> customize) throws Exception {
+        return start(customize.andThen(b -> b.tlsSelfSigned(true)));
+    }
+
+    /** The certificate the gateway serves now (null without TLS). */
+    public java.security.cert.X509Certificate certificate() {
+        return gateway.tls() == null ? null : gateway.tls().certificate();
+    }
+
+    /** A client SSL context that trusts the gateway's certificate and nothing else. */
+    public javax.net.ssl.SSLContext sslContext() {
+        return TlsTrust.sslContext(certificate());
     }
 
     /** A gateway on the best I/O kind of this machine ({@code --io auto}). */
@@ -75,7 +110,7 @@ public final class TestHub implements AutoCloseable {
     }
 
     public URI url(String pathAndQuery) {
-        return URI.create("http://127.0.0.1:" + gateway.port() + pathAndQuery);
+        return URI.create(origin + pathAndQuery);
     }
 
     public static String token(List<String> publish, List<String> subscribe) {
