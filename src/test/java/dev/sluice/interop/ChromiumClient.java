@@ -3,6 +3,7 @@ package dev.sluice.interop;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.browser.Chromium;
+import dev.sluice.support.TlsTrust;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,7 +28,11 @@ final class ChromiumClient implements InteropClient {
 
     ChromiumClient(Target target) throws Exception {
         this.target = target;
-        this.browser = new Chromium(Chromium.require(), target.page.toString());
+        // Over TLS it trusts the gateway's self-signed certificate, and no other, by its key.
+        this.browser = target.protocol.tls
+                ? new Chromium(Chromium.require(), target.page.toString(),
+                        java.util.List.of("--ignore-certificate-errors-spki-list=" + TlsTrust.spkiSha256(target.hub.certificate())))
+                : new Chromium(Chromium.require(), target.page.toString());
         String alpn = browser.eval("performance.getEntriesByType('navigation')[0].nextHopProtocol", Duration.ofSeconds(5))
                 .asText();
         this.pageProtocol = switch (alpn) {

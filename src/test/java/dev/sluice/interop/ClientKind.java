@@ -21,6 +21,24 @@ enum ClientKind {
         this.label = label;
     }
 
+    /** Why this client does not speak the protocol at all, or null when it does. */
+    String cannotSpeak(Protocol p) {
+        return switch (p) {
+            case HTTP1, H2 -> null;
+            case H2C -> switch (this) {
+                case CHROMIUM -> "browsers speak HTTP/2 only over TLS";
+                case JDK -> "the JDK `HttpClient` reaches cleartext HTTP/2 only through `Upgrade: h2c`";
+                default -> null;
+            };
+            case H2C_UPGRADE -> switch (this) {
+                case CHROMIUM -> "browsers speak HTTP/2 only over TLS";
+                case UNDICI, EVENTSOURCE, PARSER -> "undici (and so Node's `fetch`) does not offer `Upgrade: h2c`; it speaks h2c by prior knowledge";
+                case OKHTTP -> "OkHttp does not offer `Upgrade: h2c`; it speaks h2c by prior knowledge";
+                default -> null;
+            };
+        };
+    }
+
     /** Why this client cannot run the scenario over the protocol, or null when it can. */
     String cannot(Scenario s, Protocol p) {
         switch (s) {

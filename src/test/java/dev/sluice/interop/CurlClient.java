@@ -31,9 +31,12 @@ final class CurlClient implements InteropClient {
     }
 
     /** The options that choose the protocol. */
-    private List<String> protocolOptions() {
+    private List<String> protocolOptions() throws Exception {
         return switch (target.protocol) {
             case HTTP1 -> List.of("--http1.1");
+            case H2 -> List.of("--http2", "--cacert", target.certificateFile().toString());
+            case H2C -> List.of("--http2-prior-knowledge");
+            case H2C_UPGRADE -> List.of("--http2"); // on an http:// URL: Upgrade: h2c
         };
     }
 
@@ -97,8 +100,16 @@ final class CurlClient implements InteropClient {
         return stream;
     }
 
-    /** Reads the response head printed by {@code -i}; returns its status line. */
+    /** Reads the response head printed by {@code -i}, past any 1xx (101 Switching Protocols); returns its status line. */
     private static String headerBlock(InputStream in) throws IOException {
+        String status;
+        do {
+            status = oneHead(in);
+        } while (status.matches("HTTP/\\S+ 1\\d\\d.*"));
+        return status;
+    }
+
+    private static String oneHead(InputStream in) throws IOException {
         String status = null;
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         for (int b; (b = in.read()) != -1; ) {

@@ -1,6 +1,6 @@
 package dev.sluice.interop;
 
-import dev.sluice.interop.Outcome.Status;
+import dev.sluice.support.TestHub;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,8 +29,8 @@ import org.opentest4j.TestAbortedException;
 
 /**
  * The interop suite: every scenario ({@link Scenario}) with every independent client
- * ({@link ClientKind}) over every protocol it speaks ({@link Protocol}), against one real gateway
- * per protocol. All cells start at once (bounded by each client's parallelism) and each shows up
+ * ({@link ClientKind}) over every protocol it speaks ({@link Protocol}), against two real
+ * gateways (cleartext, TLS: see {@link Target}). All cells start at once (bounded by each client's parallelism) and each shows up
  * as a test of its own; a scenario a client cannot do is reported as skipped with the reason,
  * and as n/a in the table.
  *
@@ -57,12 +57,18 @@ class InteropSuiteTest {
         executor = Executors.newVirtualThreadPerTaskExecutor();
         Semaphore all = new Semaphore(PARALLEL);
         List<DynamicNode> protocols = new ArrayList<>();
+        TestHub cleartext = Target.startGateway(false);
+        resources.add(cleartext);
+        TestHub tls = Target.startGateway(true);
+        resources.add(tls);
         for (Protocol protocol : Protocol.values()) {
-            Target target = Target.start(protocol);
-            resources.add(target);
+            Target target = new Target(protocol, protocol.tls ? tls : cleartext);
             Map<ClientKind, InteropClient> clients = new EnumMap<>(ClientKind.class);
             Map<ClientKind, String> unavailable = new EnumMap<>(ClientKind.class);
             for (ClientKind kind : ClientKind.values()) {
+                if (kind.cannotSpeak(protocol) != null) {
+                    continue;
+                }
                 try {
                     InteropClient c = kind.start(target);
                     resources.add(c);
@@ -74,6 +80,9 @@ class InteropSuiteTest {
             }
             List<DynamicNode> rows = new ArrayList<>();
             for (ClientKind kind : ClientKind.values()) {
+                if (kind.cannotSpeak(protocol) != null) {
+                    continue;
+                }
                 InteropClient client = clients.get(kind);
                 Semaphore own = client == null ? null : new Semaphore(client.parallelism());
                 List<DynamicNode> tests = new ArrayList<>();
@@ -167,6 +176,14 @@ class InteropSuiteTest {
                         case FAIL -> "fail";
                         case NA -> "n/a";
                     }, o.note()));
+        }
+        for (ClientKind kind : ClientKind.values()) {
+            for (Protocol protocol : Protocol.values()) {
+                String why = kind.cannotSpeak(protocol);
+                if (why != null) {
+                    rows.add(new CompatibilityTable.Row(kind.label, protocol.label, CompatibilityTable.ANY, "n/a", why));
+                }
+            }
         }
         Path results = Path.of(CompatibilityTable.RESULTS);
         CompatibilityTable.write(results, rows);

@@ -18,8 +18,17 @@ final class JdkClient implements InteropClient {
 
     JdkClient(Target target) {
         this.target = target;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        switch (target.protocol) {
+            case HTTP1 -> b.version(HttpClient.Version.HTTP_1_1);
+            // Over TLS, ALPN; in cleartext the JDK asks for h2c with Upgrade on the first request.
+            case H2, H2C_UPGRADE -> b.version(HttpClient.Version.HTTP_2);
+            case H2C -> throw new IllegalStateException("the JDK HttpClient does not speak h2c by prior knowledge");
+        }
+        if (target.protocol.tls) {
+            b.sslContext(target.hub.sslContext());
+        }
+        this.http = b.build();
     }
 
     @Override

@@ -75,6 +75,12 @@ final class NodeClient implements InteropClient {
             headers.put("Cookie", Subscription.COOKIE + "=" + sub.token());
         }
         sub.types().forEach(cmd.putArray("types")::add);
+        switch (target.protocol) {
+            case HTTP1 -> cmd.put("transport", "h1");
+            case H2 -> cmd.put("transport", "h2").put("ca", caPem());
+            case H2C -> cmd.put("transport", "h2c");
+            case H2C_UPGRADE -> throw new IllegalStateException(kind + " does not speak " + target.protocol);
+        }
         if (sub.lastEventId() != null) {
             cmd.put("lastEventId", sub.lastEventId());
         }
@@ -84,6 +90,11 @@ final class NodeClient implements InteropClient {
             streams.remove(id);
         });
         return stream;
+    }
+
+    /** The gateway's certificate, the one certificate the client trusts over TLS. */
+    private String caPem() throws Exception {
+        return java.nio.file.Files.readString(target.certificateFile());
     }
 
     private void send(ObjectNode cmd) throws IOException {

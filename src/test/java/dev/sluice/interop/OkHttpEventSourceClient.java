@@ -13,6 +13,8 @@ import com.launchdarkly.eventsource.StreamEvent;
 import com.launchdarkly.eventsource.StreamException;
 import com.launchdarkly.logging.LDLogger;
 import com.launchdarkly.logging.Logs;
+import dev.sluice.support.TlsTrust;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,7 +35,14 @@ final class OkHttpEventSourceClient implements InteropClient {
         ClientStream stream = new ClientStream("okhttp-eventsource", true, true);
         HttpConnectStrategy connect = ConnectStrategy.http(sub.url(target.hubUrl))
                 .readTimeout(0, TimeUnit.MILLISECONDS)
-                .clientBuilderActions(b -> b.addNetworkInterceptor(chain -> {
+                .clientBuilderActions(b -> {
+                    if (target.protocol.tls) { // ALPN offers h2 and http/1.1: OkHttp takes h2 when offered
+                        b.sslSocketFactory(target.hub.sslContext().getSocketFactory(),
+                                TlsTrust.trustManager(target.hub.certificate()));
+                    } else if (target.protocol == Protocol.H2C) {
+                        b.protocols(List.of(okhttp3.Protocol.H2_PRIOR_KNOWLEDGE));
+                    }
+                    b.addNetworkInterceptor(chain -> {
                     stream.request(chain.request().header("Last-Event-ID"));
                     okhttp3.Protocol p = chain.connection() == null ? null : chain.connection().protocol();
                     if (p != null) {
@@ -41,7 +50,8 @@ final class OkHttpEventSourceClient implements InteropClient {
                                 ? "HTTP/2" : "HTTP/1.1");
                     }
                     return chain.proceed(chain.request());
-                }));
+                    });
+                });
         if (sub.auth() == Subscription.Auth.HEADER) {
             connect = connect.header("Authorization", "Bearer " + sub.token());
         } else if (sub.auth() == Subscription.Auth.COOKIE) {
