@@ -192,7 +192,9 @@ public final class Chromium implements AutoCloseable {
         pending.put(id, answer);
         ObjectNode msg = JSON.createObjectNode().put("id", id).put("method", method);
         msg.set("params", params);
-        socket.sendText(JSON.writeValueAsString(msg), true).get(5, TimeUnit.SECONDS);
+        synchronized (socket) { // one message at a time: the WebSocket refuses overlapping sends
+            socket.sendText(JSON.writeValueAsString(msg), true).get(5, TimeUnit.SECONDS);
+        }
         return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
