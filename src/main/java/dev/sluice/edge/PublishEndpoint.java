@@ -119,8 +119,8 @@ final class PublishEndpoint {
         transport.publish(update).whenComplete((stored, failure) -> {
             if (failure == null) {
                 stats.published.increment();
+                // Responses.text answers text/plain; charset=utf-8, as Mercure 1.0 requires.
                 var res = Responses.text(HttpResponseStatus.OK, stored.id());
-                res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
                 cors.apply(req.headers(), res.headers());
                 Responses.send(ctx, req, res);
                 stats.publishLatency.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);

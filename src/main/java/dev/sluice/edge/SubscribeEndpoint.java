@@ -295,7 +295,7 @@ final class SubscribeEndpoint {
      * The protected-resource metadata (RFC 9728) of the hub, as Mercure 1.0 describes it: its
      * resource identifier (the audience its access tokens must name: the first --token-audience,
      * else the hub's URL), the Mercure authorization detail type, the header as the bearer method,
-     * the access token cookie and the matcher types.
+     * the access token cookie, the matcher types and, with --subscriptions, that active subscriptions are served.
      */
     void metadata(ChannelHandlerContext ctx, FullHttpRequest req) {
         String resource = config.tokenAudiences().isEmpty()
@@ -307,6 +307,9 @@ final class SubscribeEndpoint {
         doc.put("bearer_methods_supported", List.of("header"));
         doc.put("mercure_cookie", config.accessTokenCookie());
         doc.put("mercure_matcher_types_supported", List.of("exact", "urlpattern"));
+        if (config.subscriptions()) {
+            doc.put("mercure_subscriptions", true);
+        }
         String json;
         try {
             json = JSON.writeValueAsString(doc);

@@ -78,7 +78,7 @@ final class SubscriptionsEndpoint {
     private void authorised(ChannelHandlerContext ctx, FullHttpRequest req, Access.Result who) {
         String raw = rawPath(req.uri());
         if (!who.ok()) {
-            refuse(ctx, req, HttpResponseStatus.valueOf(who.status()), who.refusal());
+            refuse(ctx, req, HttpResponseStatus.valueOf(who.status()), who.refusal(), who.challenge());
             return;
         }
         MercureClaims claims = who.claims();
@@ -93,7 +93,8 @@ final class SubscriptionsEndpoint {
         try {
             granted = Matchers.selectors(selectors, claims.subscribeMatchers());
         } catch (dev.sluice.topic.UrlPattern.InvalidPatternException e) {
-            refuse(ctx, req, HttpResponseStatus.UNAUTHORIZED, "Invalid subscriber token: " + e.getMessage());
+            refuse(ctx, req, HttpResponseStatus.UNAUTHORIZED, "Invalid subscriber token: " + e.getMessage(),
+                    Challenges.invalidToken(null));
             return;
         }
         for (dev.sluice.topic.TopicSelector selector : granted) {
@@ -103,8 +104,10 @@ final class SubscriptionsEndpoint {
             }
         }
         if (!allowed) {
+            // Mercure 1.0: a valid access token that does not allow this is an RFC 6750 insufficient_scope.
             refuse(ctx, req, HttpResponseStatus.FORBIDDEN, "The token's mercure.subscribe has no selector matching "
-                    + raw + " (e.g. " + SubscriptionPaths.COLLECTION + "{/topic}{/subscriber}).");
+                    + raw + " (e.g. " + SubscriptionPaths.COLLECTION + "{/topic}{/subscriber}).",
+                    claims.accessToken() ? Challenges.insufficientScope() : null);
             return;
         }
         boolean collection = raw.equals(SubscriptionPaths.COLLECTION);
@@ -213,9 +216,17 @@ final class SubscriptionsEndpoint {
     }
 
     private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String message) {
+        refuse(ctx, req, status, message, null);
+    }
+
+    /** @param challenge the {@code WWW-Authenticate} value, or null for the plain one on a 401 */
+    private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String message,
+                        String challenge) {
         var res = Responses.error(status, message);
         cors.apply(req.headers(), res.headers());
-        if (status.code() == 401) {
+        if (challenge != null) {
+            res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, challenge);
+        } else if (status.code() == 401) {
             res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"mercure\"");
         }
         Responses.send(ctx, req, res);
