@@ -32,12 +32,13 @@ import org.junit.jupiter.api.Test;
 class AccessTokenRulesTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ORIGIN = "https://app.example";
     private static TestHub hub;
 
     @BeforeAll
     static void start() throws Exception {
         hub = TestHub.start(b -> b.subscriberJwt(TestHub.SECRET, "HS256").hubUrl(AccessTokens.HUB_URL)
-                .subscriptions(true));
+                .subscriptions(true).corsOrigins(List.of(ORIGIN)));
     }
 
     @AfterAll
@@ -240,6 +241,37 @@ class AccessTokenRulesTest {
     }
 
     @Test
+    void everySubscriptionsApiAnswerCarriesTheCursorLinkExposedToOtherOrigins() throws Exception {
+        String topic = "https://example.com/api/" + System.nanoTime();
+        String reader = AccessTokens.subscriber("*");
+        try (SseStream s = hub.subscribe("match=" + q(topic), "Authorization", "Bearer " + reader)) {
+            HttpResponse<String> all = get(SubscriptionPaths.COLLECTION, reader, ORIGIN);
+            JsonNode collection = JSON.readTree(all.body());
+            assertThat(collection.get("id").asText()).isEqualTo(SubscriptionPaths.COLLECTION);
+            assertThat(collection.get("type").asText()).isEqualTo("subscriptions");
+            String one = null;
+            for (JsonNode sub : collection.get("subscriptions")) {
+                if (sub.get("match").asText().equals(topic)) {
+                    one = sub.get("id").asText();
+                }
+            }
+            assertThat(one).as("the subscription is listed").isNotNull();
+            String byMatcher = SubscriptionPaths.PREFIX + "exact/" + SubscriptionPaths.encode(topic);
+            for (String path : List.of(SubscriptionPaths.COLLECTION, byMatcher, one)) {
+                HttpResponse<String> res = get(path, reader, ORIGIN);
+                assertThat(res.statusCode()).as(path).isEqualTo(200);
+                assertThat(res.headers().firstValue("Content-Type")).as(path).hasValue("application/json");
+                assertThat(res.headers().firstValue("Link").orElseThrow()).as(path)
+                        .contains("rel=\"mercure\"").contains("last-event-id=\"")
+                        .contains("type=\"mercure\"").contains("content-type=\"application/json\"");
+                assertThat(res.headers().firstValue("Access-Control-Allow-Origin")).as(path).hasValue(ORIGIN);
+                assertThat(res.headers().firstValue("Access-Control-Expose-Headers")).as(path).hasValue("Link");
+            }
+            assertThat(JSON.readTree(get(byMatcher, reader, ORIGIN).body()).get("id").asText()).isEqualTo(byMatcher);
+        }
+    }
+
+    @Test
     void aPublishIsAnsweredWithItsIdAsUtf8Text() throws Exception {
         HttpResponse<String> res = hub.publish(AccessTokens.publisher(), form("topic", "https://example.com/p"));
         assertThat(res.statusCode()).isEqualTo(200);
@@ -261,7 +293,14 @@ class AccessTokenRulesTest {
     }
 
     private static HttpResponse<String> get(String path, String token) throws Exception {
+        return get(path, token, null);
+    }
+
+    private static HttpResponse<String> get(String path, String token, String origin) throws Exception {
         HttpRequest.Builder r = HttpRequest.newBuilder(hub.url(path)).timeout(Duration.ofSeconds(10));
+        if (origin != null) {
+            r.header("Origin", origin);
+        }
         if (token != null) {
             r.header("Authorization", "Bearer " + token);
         }
