@@ -138,6 +138,18 @@ class AccessTokenRulesTest {
     }
 
     @Test
+    void anAccessTokenWithoutIssOrAudIsAnInvalidToken() throws Exception {
+        String noIss = AccessTokens.sign("at+jwt", AccessTokens.claims(List.of()).issuer(null).build());
+        String noAud = AccessTokens.sign("at+jwt", AccessTokens.claims(List.of()).audience((String) null).build());
+        for (String[] c : new String[][] {{noIss, "no iss claim"}, {noAud, "no aud claim"}}) {
+            HttpResponse<String> res = hub.subscribeRefused("match=a", "Authorization", "Bearer " + c[0]);
+            assertThat(res.statusCode()).as(c[1]).isEqualTo(401);
+            assertThat(res.headers().firstValue("WWW-Authenticate").orElseThrow()).contains("error=\"invalid_token\"");
+            assertThat(res.body()).contains(c[1]);
+        }
+    }
+
+    @Test
     void anUpdateWithOneTopicThePublisherMayNotUseIsNotDispatchedAtAll() throws Exception {
         String allowed = "https://example.com/allowed/" + System.nanoTime();
         String other = "https://example.com/other/" + System.nanoTime();
