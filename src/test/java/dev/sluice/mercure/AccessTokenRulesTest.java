@@ -209,6 +209,38 @@ class AccessTokenRulesTest {
     }
 
     @Test
+    void theLastEventIdHeaderWinsOverTheParameterAndPlusIsASpace() throws Exception {
+        String topic = "https://example.com/plus/a b/" + System.nanoTime();
+        String first = hub.publishOk("topic", topic, "data", "one");
+        String second = hub.publishOk("topic", topic, "data", "two");
+        hub.publishOk("topic", topic, "data", "three");
+        // q() encodes the space as '+', which form-urlencoded parsing turns back into a space.
+        assertThat(q(topic)).contains("+");
+        try (SseStream s = hub.subscribe("match=" + q(topic) + "&last_event_id=" + q(first),
+                "Authorization", "Bearer " + AccessTokens.subscriber("*"), "Last-Event-ID", second)) {
+            assertThat(s.header("Mercure-Last-Event-ID")).isEqualTo(second);
+            assertThat(s.next().data()).isEqualTo("three");
+        }
+    }
+
+    @Test
+    void subscriberIdentifiersAreTheHubsOwnOnePerConnection() throws Exception {
+        String topic = "https://example.com/ids/" + System.nanoTime();
+        String reader = AccessTokens.subscriber("*");
+        try (SseStream a = hub.subscribe("match=" + q(topic) + "&subscriber=" + q("urn:forged"),
+                "Authorization", "Bearer " + reader, "Mercure-Subscriber", "urn:forged");
+             SseStream b = hub.subscribe("match=" + q(topic), "Authorization", "Bearer " + reader)) {
+            JsonNode list = JSON.readTree(get(SubscriptionPaths.PREFIX + "exact/" + SubscriptionPaths.encode(topic),
+                    reader).body()).get("subscriptions");
+            assertThat(list).hasSize(2);
+            String first = list.get(0).get("subscriber").asText();
+            String second = list.get(1).get("subscriber").asText();
+            assertThat(first).isNotEqualTo(second).startsWith("urn:uuid:");
+            assertThat(second).startsWith("urn:uuid:");
+        }
+    }
+
+    @Test
     void subscriptionEventsArePrivate() throws Exception {
         String marker = "https://example.com/marker/" + System.nanoTime();
         String events = "match_urlpattern=" + q("/.well-known/mercure/subscriptions/*") + "&match=" + q(marker);
@@ -296,6 +328,7 @@ class AccessTokenRulesTest {
         JsonNode doc = JSON.readTree(get("/.well-known/oauth-protected-resource/.well-known/mercure", null).body());
         assertThat(doc.get("resource").asText()).isEqualTo(AccessTokens.HUB_URL);
         assertThat(doc.get("mercure_subscriptions").asBoolean()).isTrue();
+        assertThat(doc.get("mercure_matcher_types_supported").toString()).isEqualTo("[\"exact\",\"urlpattern\"]");
         try (TestHub plain = TestHub.start(b -> b.subscriberJwt(TestHub.SECRET, "HS256").hubUrl(AccessTokens.HUB_URL))) {
             HttpResponse<String> res = plain.http.send(HttpRequest.newBuilder(
                     plain.url("/.well-known/oauth-protected-resource/.well-known/mercure")).build(),

@@ -22,6 +22,7 @@ class SubscriptionJsonTest {
         "a b+c~d_e.f-g|a%20b%2Bc~d_e.f-g",
         "café/é|caf%C3%A9%2F%C3%A9",
         "*|%2A",
+        "https://example.com/a%2Fb|https%3A%2F%2Fexample.com%2Fa%252Fb",
     })
     void segmentsAreEncodedAsRfc6570SimpleExpansionAndDecodeBack(String value, String encoded) {
         assertThat(SubscriptionPaths.encode(value)).isEqualTo(encoded);
