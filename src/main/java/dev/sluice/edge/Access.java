@@ -62,6 +62,11 @@ final class Access {
         this.hubUrl = config.hubUrl();
     }
 
+    /** {@code --hub-url}, or null when the hub's URL is taken from each request's Host. */
+    String configuredHubUrl() {
+        return hubUrl;
+    }
+
     /**
      * Who publishes. The future is already complete unless the token must be checked against a key
      * set, which happens off the event loop (see {@link VerifiedTokens#verifyAsync}); it never

@@ -26,6 +26,15 @@ final class Challenges {
                 + (metadataUrl == null ? "" : ", resource_metadata=\"" + metadataUrl + "\"");
     }
 
+    /**
+     * The challenge with the {@code resource_metadata} pointer added when it has none: Mercure 1.0
+     * asks for it on every 401 and 403, not only when no token was sent.
+     */
+    static String withMetadata(String challenge, String metadataUrl) {
+        return challenge.contains("resource_metadata=") ? challenge
+                : challenge + ", resource_metadata=\"" + metadataUrl + "\"";
+    }
+
     static String insufficientScope() {
         return "Bearer realm=\"mercure\", error=\"insufficient_scope\"";
     }
@@ -39,8 +48,13 @@ final class Challenges {
      * path when none was configured.
      */
     static String hubUrl(Config config, HttpHeaders headers, boolean tls) {
-        if (config.hubUrl() != null) {
-            return config.hubUrl();
+        return hubUrl(config.hubUrl(), headers, tls);
+    }
+
+    /** As {@link #hubUrl(Config, HttpHeaders, boolean)}, given {@code --hub-url} or null. */
+    static String hubUrl(String configured, HttpHeaders headers, boolean tls) {
+        if (configured != null) {
+            return configured;
         }
         String host = headers.get(HttpHeaderNames.HOST);
         if (host == null || host.isBlank() || !host.matches("[A-Za-z0-9.:\\[\\]-]+")) {

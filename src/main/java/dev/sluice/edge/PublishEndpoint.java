@@ -297,10 +297,11 @@ final class PublishEndpoint {
         stats.publishRefused.increment();
         var res = Responses.error(status, message);
         cors.apply(req.headers(), res.headers());
-        if (challenge != null) {
-            res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, challenge);
-        } else if (status.code() == 401) {
-            res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"mercure\"");
+        String bearer = challenge != null ? challenge : status.code() == 401 ? "Bearer realm=\"mercure\"" : null;
+        if (bearer != null) {
+            String metadataUrl = Challenges.metadataUrl(Challenges.hubUrl(access.configuredHubUrl(), req.headers(),
+                    Tls.on(ctx)));
+            res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, Challenges.withMetadata(bearer, metadataUrl));
         }
         Responses.send(ctx, req, res);
     }

@@ -33,6 +33,8 @@ class AccessTokenRulesTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ORIGIN = "https://app.example";
+    private static final String METADATA = "resource_metadata=\"https://hub.example/.well-known/oauth-protected-resource"
+            + "/.well-known/mercure\"";
     private static TestHub hub;
 
     @BeforeAll
@@ -270,18 +272,19 @@ class AccessTokenRulesTest {
         HttpResponse<String> forbidden = get(SubscriptionPaths.COLLECTION, narrow);
         assertThat(forbidden.statusCode()).isEqualTo(403);
         assertThat(forbidden.headers().firstValue("WWW-Authenticate").orElseThrow())
-                .contains("error=\"insufficient_scope\"");
+                .contains("error=\"insufficient_scope\"").contains(METADATA);
 
         String wrongAudience = AccessTokens.sign("at+jwt", AccessTokens.claims(List.of())
                 .audience("https://other-hub.example/.well-known/mercure").build());
         HttpResponse<String> invalid = get(SubscriptionPaths.COLLECTION, wrongAudience);
         assertThat(invalid.statusCode()).isEqualTo(401);
-        assertThat(invalid.headers().firstValue("WWW-Authenticate").orElseThrow()).contains("error=\"invalid_token\"");
+        assertThat(invalid.headers().firstValue("WWW-Authenticate").orElseThrow()).contains("error=\"invalid_token\"")
+                .contains(METADATA);
 
         HttpResponse<String> none = get(SubscriptionPaths.COLLECTION, null);
         assertThat(none.statusCode()).isEqualTo(401);
         assertThat(none.headers().firstValue("WWW-Authenticate").orElseThrow()).startsWith("Bearer")
-                .doesNotContain("error=");
+                .doesNotContain("error=").contains(METADATA);
     }
 
     @Test
@@ -313,6 +316,26 @@ class AccessTokenRulesTest {
             }
             assertThat(JSON.readTree(get(byMatcher, reader, ORIGIN).body()).get("id").asText()).isEqualTo(byMatcher);
         }
+    }
+
+    @Test
+    void publishChallengesPointToTheMetadata() throws Exception {
+        HttpResponse<String> none = hub.publish(null, form("topic", "https://example.com/p"));
+        assertThat(none.statusCode()).isEqualTo(401);
+        assertThat(none.headers().firstValue("WWW-Authenticate").orElseThrow()).startsWith("Bearer")
+                .doesNotContain("error=").contains(METADATA);
+        String narrow = AccessTokens.token(List.of(detail(List.of("publish"),
+                List.of(match("https://example.com/allowed", null)))));
+        HttpResponse<String> scope = hub.publish(narrow, form("topic", "https://example.com/other"));
+        assertThat(scope.statusCode()).isEqualTo(403);
+        assertThat(scope.headers().firstValue("WWW-Authenticate").orElseThrow())
+                .contains("error=\"insufficient_scope\"").contains(METADATA);
+        String expired = AccessTokens.sign("at+jwt", AccessTokens.claims(List.of())
+                .expirationTime(Date.from(Instant.now().minusSeconds(3600))).build());
+        HttpResponse<String> invalid = hub.publish(expired, form("topic", "https://example.com/p"));
+        assertThat(invalid.statusCode()).isEqualTo(401);
+        assertThat(invalid.headers().firstValue("WWW-Authenticate").orElseThrow())
+                .contains("error=\"invalid_token\"").contains(METADATA);
     }
 
     @Test
