@@ -343,9 +343,11 @@ final class SubscribeEndpoint {
                     .append(resume.responseLastEventId()).append("\r\n");
         }
         if (origin != null) {
-            sb.append("access-control-allow-origin: ").append(origin).append("\r\n")
-                    .append("access-control-allow-credentials: true\r\n")
-                    .append("vary: Origin\r\n");
+            sb.append("access-control-allow-origin: ").append(origin).append("\r\n");
+            if (Cors.withCredentials(origin)) {
+                sb.append("access-control-allow-credentials: true\r\n");
+            }
+            sb.append("vary: Origin\r\n");
         }
         sb.append("\r\n");
         return io.netty.buffer.Unpooled.copiedBuffer(sb, StandardCharsets.UTF_8);
@@ -365,8 +367,10 @@ final class SubscribeEndpoint {
         }
         if (origin != null) {
             h.set("access-control-allow-origin", new AsciiString(origin.getBytes(StandardCharsets.UTF_8), false))
-                    .set("access-control-allow-credentials", "true")
                     .set("vary", "Origin");
+            if (Cors.withCredentials(origin)) {
+                h.set("access-control-allow-credentials", "true");
+            }
         }
         return new DefaultHttp2HeadersFrame(h, false);
     }
