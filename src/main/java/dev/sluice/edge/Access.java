@@ -1,5 +1,7 @@
 package dev.sluice.edge;
 
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.channel.ChannelHandlerContext;
 import dev.sluice.auth.AuthException;
 import dev.sluice.auth.MercureClaims;
 import dev.sluice.auth.TokenExtractor;
@@ -196,5 +198,32 @@ final class Access {
         TokenExtractor.Found found = TokenExtractor.find(header,
                 fromQuery == null || fromQuery.isEmpty() ? null : fromQuery.get(0), cookies);
         return found != null ? found : TokenExtractor.findAccessToken(null, cookies, accessTokenCookie);
+    }
+
+    /**
+     * Runs {@code then} with the outcome of a token check on the request's event loop: at once when
+     * the check is already done (a configured key, a remembered token), else when it completes off
+     * the loop (a key set being fetched). Meanwhile the connection stops reading and the request
+     * (with its body) is kept; the loop goes on serving everyone else. A connection that went away
+     * meanwhile is not answered.
+     */
+    static void whenChecked(ChannelHandlerContext ctx, FullHttpRequest req, CompletableFuture<Result> checked,
+                            java.util.function.Consumer<Result> then) {
+        if (checked.isDone()) {
+            then.accept(checked.join());
+            return;
+        }
+        req.retain();
+        ctx.channel().config().setAutoRead(false);
+        checked.thenAccept(who -> ctx.executor().execute(() -> {
+            try {
+                ctx.channel().config().setAutoRead(true);
+                if (ctx.channel().isActive()) {
+                    then.accept(who);
+                }
+            } finally {
+                req.release();
+            }
+        }));
     }
 }

@@ -78,24 +78,7 @@ final class PublishEndpoint {
             return;
         }
         CompletableFuture<Access.Result> checked = access.publisher(req, query);
-        if (checked.isDone()) {
-            authorised(ctx, req, checked.join(), started);
-            return;
-        }
-        // The token is being checked against a key set, off this event loop: the request waits
-        // (reading paused, its body kept), the loop goes on serving everyone else.
-        req.retain();
-        ctx.channel().config().setAutoRead(false);
-        checked.thenAccept(who -> ctx.executor().execute(() -> {
-            try {
-                ctx.channel().config().setAutoRead(true);
-                if (ctx.channel().isActive()) {
-                    authorised(ctx, req, who, started);
-                }
-            } finally {
-                req.release();
-            }
-        }));
+        Access.whenChecked(ctx, req, checked, who -> authorised(ctx, req, who, started));
     }
 
     private void authorised(ChannelHandlerContext ctx, FullHttpRequest req, Access.Result who, long started) {

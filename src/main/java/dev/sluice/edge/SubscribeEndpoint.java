@@ -111,24 +111,7 @@ final class SubscribeEndpoint {
         }
         String metadataUrl = Challenges.metadataUrl(Challenges.hubUrl(config, req.headers(), Tls.on(ctx)));
         CompletableFuture<Access.Result> checked = access.subscriber(req, query, request.dialect, metadataUrl);
-        if (checked.isDone()) {
-            authorised(ctx, req, query, request, metadataUrl, checked.join());
-            return;
-        }
-        // The token is being checked against a key set, off this event loop: the connection waits
-        // (reading paused), the loop goes on serving everyone else.
-        req.retain();
-        ctx.channel().config().setAutoRead(false);
-        checked.thenAccept(who -> ctx.executor().execute(() -> {
-            try {
-                ctx.channel().config().setAutoRead(true);
-                if (ctx.channel().isActive()) {
-                    authorised(ctx, req, query, request, metadataUrl, who);
-                }
-            } finally {
-                req.release();
-            }
-        }));
+        Access.whenChecked(ctx, req, checked, who -> authorised(ctx, req, query, request, metadataUrl, who));
     }
 
     private void authorised(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query,

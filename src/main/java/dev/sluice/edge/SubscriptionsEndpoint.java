@@ -55,24 +55,7 @@ final class SubscriptionsEndpoint {
     void handle(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query) {
         java.util.concurrent.CompletableFuture<Access.Result> checked =
                 access.subscriber(req, query, SubscribeRequest.Dialect.V0, null);
-        if (checked.isDone()) {
-            authorised(ctx, req, checked.join());
-            return;
-        }
-        // The token is being checked against a key set, off this event loop: the request waits
-        // (reading paused), the loop goes on serving everyone else.
-        req.retain();
-        ctx.channel().config().setAutoRead(false);
-        checked.thenAccept(who -> ctx.executor().execute(() -> {
-            try {
-                ctx.channel().config().setAutoRead(true);
-                if (ctx.channel().isActive()) {
-                    authorised(ctx, req, who);
-                }
-            } finally {
-                req.release();
-            }
-        }));
+        Access.whenChecked(ctx, req, checked, who -> authorised(ctx, req, who));
     }
 
     private void authorised(ChannelHandlerContext ctx, FullHttpRequest req, Access.Result who) {
