@@ -52,9 +52,9 @@ one() {  # case, run
                 --payload-bytes 4096 --slow-share 0.05 --slow-read-rate 4096 --duration 20s ;;
     slow0)    serve --subscriber-budget 256KiB; bench "$c-$r" --scenario slow --subscribers 2000 --rate 10 \
                 --payload-bytes 4096 --slow-share 0 --duration 20s ;;
-    market)   serve --subscriber-budget 64KiB; bench "$c-$r" --scenario market --subscribers 100 --topics 500 \
+    market)   serve --subscriber-budget 64KiB --socket-send-buffer 32KiB; bench "$c-$r" --scenario market --subscribers 100 --topics 500 \
                 --rate 2000 --payload-bytes 400 --slow-share 0.05 --slow-read-rate 4096 --warmup 3s --duration 10s ;;
-    market-conflate) serve --subscriber-budget 64KiB --conflate 'https://example.com/bench/market/{group}/{symbol}'
+    market-conflate) serve --subscriber-budget 64KiB --socket-send-buffer 32KiB --conflate 'https://example.com/bench/market/{group}/{symbol}'
               bench "$c-$r" --scenario market --subscribers 100 --topics 500 \
                 --rate 2000 --payload-bytes 400 --slow-share 0.05 --slow-read-rate 4096 --warmup 3s --duration 10s ;;
     *) echo "unknown case $c" >&2; exit 2 ;;

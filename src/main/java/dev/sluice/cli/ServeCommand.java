@@ -436,6 +436,13 @@ final class ServeCommand implements Callable<Integer> {
             description = "End each SSE stream after this age plus a random 0-10 %%, with a retry hint; the client"
                     + " resumes from its last event id on any node (0: no limit). Default: ${DEFAULT-VALUE}")
     Duration maxConnectionAge;
+
+    @Option(names = "--socket-send-buffer", paramLabel = "SIZE", defaultValue = "0", converter = Units.IntSizeConverter.class,
+            description = "Kernel send buffer of each client connection (SO_SNDBUF); 0 keeps the system's autotuning."
+                    + " A small one (e.g. 32KiB) makes a slow subscriber's backlog reach the gateway, where"
+                    + " --subscriber-budget and --conflate act on it, instead of waiting in megabytes of kernel"
+                    + " buffers. Default: ${DEFAULT-VALUE}")
+    int socketSendBuffer;
     // The market demo and the dashboard (see the README, "Market demo and dashboard").
 
     @Option(names = "--demo", negatable = true, defaultValue = "false", fallbackValue = "true",
@@ -509,7 +516,7 @@ final class ServeCommand implements Callable<Integer> {
                 drainDelay, drainPeriod, subscriptions, subscriptionLease, subscriptionsMax,
                 blankToNull(tlsCert), blankToNull(tlsKey), tlsSelfSigned, http2MaxConcurrentStreams,
                 maxUrlLength, maxHeaderSize, maxTopicsPerUpdate, maxIdLength, maxTypeLength, headerTimeout,
-                idleTimeout, maxConnectionAge);
+                idleTimeout, maxConnectionAge, socketSendBuffer);
     }
 
     /**

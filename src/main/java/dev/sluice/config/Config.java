@@ -96,7 +96,8 @@ public record Config(
         int maxTypeLength,
         Duration headerTimeout,
         Duration idleTimeout,
-        Duration maxConnectionAge) {
+        Duration maxConnectionAge,
+        int socketSendBuffer) {
 
     /**
      * The hub's URL when {@code --hub-url} is not given: relative URL patterns and topics resolve
@@ -242,6 +243,9 @@ public record Config(
         check(headerTimeout != null && !headerTimeout.isNegative(), "--header-timeout",
                 "must not be negative (0 disables it)");
         check(idleTimeout != null && !idleTimeout.isNegative(), "--idle-timeout", "must not be negative (0 disables it)");
+        check(socketSendBuffer == 0 || (socketSendBuffer >= 4096 && socketSendBuffer <= (64 << 20)),
+                "--socket-send-buffer", "must be 0 (the system's autotuning) or between 4KiB and 64MiB, got "
+                        + socketSendBuffer);
         check(maxConnectionAge != null && !maxConnectionAge.isNegative()
                 && (maxConnectionAge.isZero() || maxConnectionAge.toMillis() >= 1000), "--max-connection-age",
                 "must be 0 (no limit) or at least 1s, got " + maxConnectionAge);
@@ -382,6 +386,7 @@ public record Config(
         public Duration headerTimeout = Duration.ofSeconds(10);
         public Duration idleTimeout = Duration.ofSeconds(60);
         public Duration maxConnectionAge = Duration.ZERO;
+        public int socketSendBuffer;
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -457,6 +462,7 @@ public record Config(
         public Builder headerTimeout(Duration v) { headerTimeout = v; return this; }
         public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
         public Builder maxConnectionAge(Duration v) { maxConnectionAge = v; return this; }
+        public Builder socketSendBuffer(int v) { socketSendBuffer = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -474,7 +480,7 @@ public record Config(
                     drainDelay, drainPeriod, subscriptions, subscriptionLease, subscriptionsMax,
                     tlsCert, tlsKey, tlsSelfSigned, http2MaxConcurrentStreams,
                     maxUrlLength, maxHeaderSize, maxTopicsPerUpdate, maxIdLength, maxTypeLength, headerTimeout,
-                    idleTimeout, maxConnectionAge);
+                    idleTimeout, maxConnectionAge, socketSendBuffer);
         }
     }
 }

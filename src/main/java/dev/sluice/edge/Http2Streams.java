@@ -28,6 +28,16 @@ final class Http2Streams {
     /** The socket's water marks (see HttpServer), for each stream as for a connection. */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 128 * 1024);
 
+    /**
+     * The water marks for a subscriber budget: a channel must turn unwritable no later than its
+     * queue reaches the budget, or a subscriber on a conflated topic would be cut as slow (the
+     * budget) before conflation (which starts when the channel is unwritable) ever began.
+     */
+    static WriteBufferWaterMark waterMark(long subscriberBudget) {
+        int high = (int) Math.min(WATER_MARK.high(), subscriberBudget);
+        return new WriteBufferWaterMark(Math.min(WATER_MARK.low(), high / 2), high);
+    }
+
     private final RequestRouter router;
     private final int maxBodySize;
     private final BadRequestLog badRequests;

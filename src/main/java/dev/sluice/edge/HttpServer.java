@@ -145,7 +145,8 @@ public final class HttpServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 // Writability pauses replays early; the byte budget is enforced separately.
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Http2Streams.WATER_MARK)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Http2Streams.waterMark(config.subscriberBudget()))
+                .childOption(ChannelOption.SO_SNDBUF, config.socketSendBuffer() > 0 ? config.socketSendBuffer() : null)
                 .childHandler(new PipelineInitializer(router, config.maxBodySize(), badRequests, metrics, accessLog,
                         admission, tls, config.http2MaxConcurrentStreams(), limits, timeouts));
         serverChannel = b.bind(config.listen()).sync().channel();

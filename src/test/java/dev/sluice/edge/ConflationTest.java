@@ -88,6 +88,34 @@ class ConflationTest {
         }
     }
 
+    /**
+     * With a small kernel send buffer, a reader that stops is conflated after a few hundred KB
+     * instead of after the megabytes the kernel would otherwise buffer for it; and with a budget
+     * below the socket's usual water mark (64 KiB) it is conflated, not cut as slow: the channel
+     * turns unwritable (where conflation starts) before its queue reaches the budget.
+     */
+    @Test
+    void aSmallSocketSendBufferBringsTheBacklogToTheGatewaySoon() throws Exception {
+        try (TestHub hub = TestHub.start(io, b -> b.anonymous(true).subscriberBudget(64 * 1024)
+                .conflate(List.of("quotes/{sym}")).socketSendBuffer(16 * 1024))) {
+            Socket slow = new Socket();
+            slow.setReceiveBufferSize(4096);
+            slow.connect(new InetSocketAddress("127.0.0.1", hub.gateway.port()));
+            slow.getOutputStream().write(("GET /.well-known/mercure?topic=" + q("quotes/{sym}")
+                    + " HTTP/1.0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            Awaitility.await().until(() -> hub.gateway.hub().subscribers() == 1);
+            String pad = "q".repeat(4000);
+            for (int i = 0; i < 100; i++) { // 400 KB in all
+                hub.publishOk("topic", "quotes/S" + (i % 5), "data", i + ":" + pad);
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> hub.gateway.hub().stats().conflated() > 0
+                    || hub.gateway.hub().stats().slowDisconnects() > 0);
+            assertThat(hub.gateway.hub().stats().slowDisconnects()).isZero();
+            assertThat(hub.gateway.hub().stats().conflated()).isPositive();
+            slow.close();
+        }
+    }
+
     @Test
     void nonConflatedTopicsStillFollowTheDisconnectPolicy() throws Exception {
         try (TestHub hub = TestHub.start(io, b -> b.anonymous(true).subscriberBudget(64 * 1024)
