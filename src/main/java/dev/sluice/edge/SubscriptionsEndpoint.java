@@ -111,13 +111,12 @@ final class SubscriptionsEndpoint {
                     + " percent-encoded.");
             return;
         }
-        String topic = segments.length >= 1 ? SubscriptionPaths.decode(segments[0]) : null;
-        String subscriber = segments.length == 2 ? SubscriptionPaths.decode(segments[1]) : null;
-        if ((segments.length >= 1 && topic == null) || (segments.length == 2 && subscriber == null)) {
-            refuse(ctx, req, HttpResponseStatus.BAD_REQUEST, "Malformed URL: a path segment has a bad"
-                    + " percent-escape or is not UTF-8.");
+        String[] decoded = decoded(ctx, req, segments, 0);
+        if (decoded == null) {
             return;
         }
+        String topic = segments.length >= 1 ? decoded[0] : null;
+        String subscriber = segments.length == 2 ? decoded[1] : null;
         String lastEventId = hub.lastEventId(); // before the list: see the class comment
         String body;
         if (segments.length == 0) {
@@ -153,13 +152,12 @@ final class SubscriptionsEndpoint {
                     + " /{match_type}/{match}/{subscriber}, each percent-encoded.");
             return;
         }
-        String match = segments.length >= 2 ? SubscriptionPaths.decode(segments[1]) : null;
-        String subscriber = segments.length == 3 ? SubscriptionPaths.decode(segments[2]) : null;
-        if ((segments.length >= 2 && match == null) || (segments.length == 3 && subscriber == null)) {
-            refuse(ctx, req, HttpResponseStatus.BAD_REQUEST, "Malformed URL: a path segment has a bad"
-                    + " percent-escape or is not UTF-8.");
+        String[] decoded = decoded(ctx, req, segments, 1);
+        if (decoded == null) {
             return;
         }
+        String match = segments.length >= 2 ? decoded[1] : null;
+        String subscriber = segments.length == 3 ? decoded[2] : null;
         String lastEventId = hub.lastEventId(); // before the list: see the class comment
         String body;
         if (segments.length == 0) {
@@ -188,6 +186,20 @@ final class SubscriptionsEndpoint {
             res.headers().set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, "Link");
         }
         Responses.send(ctx, req, res);
+    }
+
+    /** The segments from {@code from} on, percent-decoded; null after a 400 when one is malformed. */
+    private String[] decoded(ChannelHandlerContext ctx, FullHttpRequest req, String[] segments, int from) {
+        String[] out = new String[segments.length];
+        for (int i = from; i < segments.length; i++) {
+            out[i] = SubscriptionPaths.decode(segments[i]);
+            if (out[i] == null) {
+                refuse(ctx, req, HttpResponseStatus.BAD_REQUEST, "Malformed URL: a path segment has a bad"
+                        + " percent-escape or is not UTF-8.");
+                return null;
+            }
+        }
+        return out;
     }
 
     /** The path as sent, without the query: the API matches and decodes its segments itself. */

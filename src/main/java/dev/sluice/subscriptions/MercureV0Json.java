@@ -22,7 +22,7 @@ import java.util.Collection;
 public final class MercureV0Json {
 
     static final String CONTEXT = "https://mercure.rocks/";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonParts.JSON;
 
     private MercureV0Json() {}
 
@@ -64,9 +64,7 @@ public final class MercureV0Json {
         o.put("topic", s.topic());
         o.put("subscriber", s.subscriber());
         o.put("active", s.active());
-        if (s.payload() != null) {
-            o.set("payload", JSON.valueToTree(s.payload()));
-        }
+        JsonParts.putPayload(o, s);
         return o;
     }
 
@@ -75,27 +73,18 @@ public final class MercureV0Json {
      * published on these topics by someone else is ignored).
      */
     public static ActiveSubscription parseEvent(String data) {
-        JsonNode o;
-        try {
-            o = JSON.readTree(data);
-        } catch (JsonProcessingException e) {
-            return null;
-        }
-        if (o == null || !o.isObject() || !"Subscription".equals(o.path("type").asText(null))
+        JsonNode o = JsonParts.object(data);
+        if (o == null || !"Subscription".equals(o.path("type").asText(null))
                 || !o.path("topic").isTextual() || !o.path("subscriber").isTextual()
                 || !o.path("active").isBoolean() || !o.path("node").isTextual()) {
             return null;
         }
-        Object payload = o.has("payload") ? JSON.convertValue(o.get("payload"), Object.class) : null;
+        Object payload = JsonParts.payload(o);
         return new ActiveSubscription(o.get("topic").asText(), o.get("subscriber").asText(), payload,
                 o.get("active").asBoolean(), o.get("node").asText());
     }
 
     private static String write(ObjectNode o) {
-        try {
-            return JSON.writeValueAsString(o);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write JSON", e);
-        }
+        return JsonParts.write(o);
     }
 }

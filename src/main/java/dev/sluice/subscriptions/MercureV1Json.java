@@ -19,7 +19,7 @@ public final class MercureV1Json {
 
     /** The SSE event type of hub-generated events, reserved by Mercure 1.0. */
     public static final String EVENT_TYPE = "mercure";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonParts.JSON;
 
     private MercureV1Json() {}
 
@@ -52,36 +52,25 @@ public final class MercureV1Json {
         o.put("match", s.topic());
         o.put("subscriber", s.subscriber());
         o.put("active", s.active());
-        if (s.payload() != null) {
-            o.set("payload", JSON.valueToTree(s.payload()));
-        }
+        JsonParts.putPayload(o, s);
         return o;
     }
 
     /** Reads a 1.0 subscription event back from the log; null when the data is not one. */
     public static ActiveSubscription parseEvent(String data) {
-        JsonNode o;
-        try {
-            o = JSON.readTree(data);
-        } catch (JsonProcessingException e) {
-            return null;
-        }
-        if (o == null || !o.isObject() || !"subscription".equals(o.path("type").asText(null))
+        JsonNode o = JsonParts.object(data);
+        if (o == null || !"subscription".equals(o.path("type").asText(null))
                 || !o.path("match").isTextual() || !o.path("match_type").isTextual()
                 || !SubscriptionPaths.isMatchType(o.get("match_type").asText())
                 || !o.path("subscriber").isTextual() || !o.path("active").isBoolean() || !o.path("node").isTextual()) {
             return null;
         }
-        Object payload = o.has("payload") ? JSON.convertValue(o.get("payload"), Object.class) : null;
+        Object payload = JsonParts.payload(o);
         return new ActiveSubscription(o.get("match").asText(), o.get("subscriber").asText(), payload,
                 o.get("active").asBoolean(), o.get("node").asText(), o.get("match_type").asText());
     }
 
     private static String write(ObjectNode o) {
-        try {
-            return JSON.writeValueAsString(o);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write JSON", e);
-        }
+        return JsonParts.write(o);
     }
 }
