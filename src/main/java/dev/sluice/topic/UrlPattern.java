@@ -228,12 +228,10 @@ public final class UrlPattern {
     static final class Component {
         final Pattern regexp;
         final List<String> names;
-        final boolean hasRegexpGroups;
 
-        Component(Pattern regexp, List<String> names, boolean hasRegexpGroups) {
+        Component(Pattern regexp, List<String> names) {
             this.regexp = regexp;
             this.names = names;
-            this.hasRegexpGroups = hasRegexpGroups;
         }
 
         /** The groups when {@code value} matches, else null (also when the budget ran out). */
@@ -870,7 +868,6 @@ public final class UrlPattern {
         List<Part> parts = new PatternParser(input, callback, options).parse();
         StringBuilder regexp = new StringBuilder("^");
         List<String> names = new ArrayList<>();
-        boolean hasRegexpGroups = false;
         for (Part part : parts) {
             if (part.type() == PartType.FIXED_TEXT) {
                 if (part.modifier() == Modifier.NONE) {
@@ -887,9 +884,6 @@ public final class UrlPattern {
                 case FULL_WILDCARD -> ".*";
                 default -> toJavaRegexp(part.value());
             };
-            if (part.type() == PartType.REGEXP) {
-                hasRegexpGroups = true;
-            }
             Modifier modifier = part.modifier();
             if (part.prefix().isEmpty() && part.suffix().isEmpty()) {
                 if (modifier == Modifier.NONE || modifier == Modifier.OPTIONAL) {
@@ -915,7 +909,7 @@ public final class UrlPattern {
         regexp.append('$');
         try {
             int flags = ignoreCase ? Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE : 0;
-            return new Component(Pattern.compile(regexp.toString(), flags), List.copyOf(names), hasRegexpGroups);
+            return new Component(Pattern.compile(regexp.toString(), flags), List.copyOf(names));
         } catch (PatternSyntaxException invalid) {
             throw new InvalidPatternException("not a valid regular expression in '" + input + "': "
                     + invalid.getDescription());

@@ -1063,32 +1063,26 @@ final class WhatwgUrl {
     }
 
     static String canonicalizeOpaquePathname(String value) {
-        if (value.isEmpty()) {
-            return value;
-        }
-        WhatwgUrl url = new WhatwgUrl();
-        url.opaquePath = "";
-        url.run(value, null, State.OPAQUE_PATH);
-        return url.opaquePath;
+        return runFrom(value, State.OPAQUE_PATH, url -> url.opaquePath = "", url -> url.opaquePath);
     }
 
     static String canonicalizeSearch(String value) {
-        if (value.isEmpty()) {
-            return value;
-        }
-        WhatwgUrl url = new WhatwgUrl();
-        url.query = "";
-        url.run(value, null, State.QUERY);
-        return url.query;
+        return runFrom(value, State.QUERY, url -> url.query = "", url -> url.query);
     }
 
     static String canonicalizeHash(String value) {
+        return runFrom(value, State.FRAGMENT, url -> url.fragment = "", url -> url.fragment);
+    }
+
+    /** Runs the parser over a non-empty value from one state of an empty URL, and reads one component back. */
+    private static String runFrom(String value, State state, java.util.function.Consumer<WhatwgUrl> empty,
+                                  java.util.function.Function<WhatwgUrl, String> component) {
         if (value.isEmpty()) {
             return value;
         }
         WhatwgUrl url = new WhatwgUrl();
-        url.fragment = "";
-        url.run(value, null, State.FRAGMENT);
-        return url.fragment;
+        empty.accept(url);
+        url.run(value, null, state);
+        return component.apply(url);
     }
 }
