@@ -101,33 +101,36 @@ public final class RequestLimits {
         topicsPerSubscription.increment();
     }
 
-    /** Null when an update may have this many {@code topic} fields, else a 400. */
+    /**
+     * Null when an update may have this many {@code topic} fields, else a 413 (Mercure 1.0: a
+     * publish over a topic count or field length limit is "Content Too Large", as its body size).
+     */
     public Refusal topicsPerUpdate(int topics) {
         if (topics <= maxTopicsPerUpdate) {
             return null;
         }
         topicsPerUpdate.increment();
-        return new Refusal(400, TOPICS_PER_UPDATE, "Too many 'topic' fields: " + topics + " given, at most "
+        return new Refusal(413, TOPICS_PER_UPDATE, "Too many 'topic' fields: " + topics + " given, at most "
                 + maxTopicsPerUpdate + " allowed in one update (--max-topics-per-update).", 0);
     }
 
-    /** Null when an update's {@code id} is short enough, else a 400. */
+    /** Null when an update's {@code id} is short enough, else a 413. */
     public Refusal idLength(String id) {
         if (id == null || id.length() <= maxIdLength) {
             return null;
         }
         idLength.increment();
-        return new Refusal(400, ID_LENGTH, "Invalid 'id': it is " + id.length() + " characters long; at most "
+        return new Refusal(413, ID_LENGTH, "Invalid 'id': it is " + id.length() + " characters long; at most "
                 + maxIdLength + " are allowed (--max-id-length).", 0);
     }
 
-    /** Null when an update's {@code type} is short enough, else a 400. */
+    /** Null when an update's {@code type} is short enough, else a 413. */
     public Refusal typeLength(String type) {
         if (type == null || type.length() <= maxTypeLength) {
             return null;
         }
         typeLength.increment();
-        return new Refusal(400, TYPE_LENGTH, "Invalid 'type': it is " + type.length() + " characters long; at most "
+        return new Refusal(413, TYPE_LENGTH, "Invalid 'type': it is " + type.length() + " characters long; at most "
                 + maxTypeLength + " are allowed (--max-type-length).", 0);
     }
 }

@@ -143,7 +143,7 @@ final class PublishEndpoint {
             throw new BadUpdate(400, "The body is not valid application/x-www-form-urlencoded: " + e.getMessage(), true);
         }
         if (RequestRouter.count(form) > MAX_FIELDS) {
-            throw new BadUpdate(400, "The form has more than " + MAX_FIELDS + " fields; an update may carry at most "
+            throw new BadUpdate(413, "The form has more than " + MAX_FIELDS + " fields; an update may carry at most "
                     + MAX_FIELDS + " (topics included).");
         }
         List<String> topics = form.get("topic");
@@ -163,7 +163,7 @@ final class PublishEndpoint {
                         + "the path of " + hubUrl + " and below), which only the hub publishes to.");
             }
             if (t.length() > maxTopicLength) {
-                throw new BadUpdate(400, "A 'topic' is " + t.length() + " characters long; at most " + maxTopicLength
+                throw new BadUpdate(413, "A 'topic' is " + t.length() + " characters long; at most " + maxTopicLength
                         + " are allowed (--max-topic-length).");
             }
         }

@@ -34,11 +34,12 @@ final class Responses {
 
     /**
      * Sends the response, keeping the connection open when the request allows it. Thread-safe:
-     * may be called from a publish completion on another thread.
+     * may be called from a publish completion on another thread. A 413 sent here (a publish over
+     * a topic count or field length limit) follows a body that was read whole, so the connection
+     * stays usable; a body over {@code --max-body-size} is answered by the aggregator, which closes.
      */
     static void send(ChannelHandlerContext ctx, HttpRequest req, FullHttpResponse res) {
-        boolean keepAlive = req != null && HttpUtil.isKeepAlive(req) && res.status().code() < 500
-                && res.status().code() != 413;
+        boolean keepAlive = req != null && HttpUtil.isKeepAlive(req) && res.status().code() < 500;
         if (keepAlive) {
             if (req.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
                 res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);

@@ -89,12 +89,12 @@ class RequestLimitsTest {
     }
 
     @Test
-    void moreTopicsThanMaxTopicsPerUpdateGet400() throws Exception {
+    void moreTopicsThanMaxTopicsPerUpdateGet413() throws Exception {
         try (RawClient ok = publish("topic", "a", "topic", "b", "data", "x")) {
             assertThat(ok.status).isEqualTo(200);
         }
         try (RawClient tooMany = publish("topic", "a", "topic", "b", "topic", "c", "data", "x")) {
-            assertThat(tooMany.status).isEqualTo(400);
+            assertThat(tooMany.status).isEqualTo(413);
             assertThat(tooMany.body).isEqualTo("Too many 'topic' fields: 3 given, at most 2 allowed in one update"
                     + " (--max-topics-per-update).\n");
         }
@@ -102,18 +102,18 @@ class RequestLimitsTest {
     }
 
     @Test
-    void idsAndTypesOverTheirLimitsGet400() throws Exception {
+    void idsAndTypesOverTheirLimitsGet413() throws Exception {
         try (RawClient ok = publish("topic", "a", "id", "i".repeat(40), "type", "t".repeat(8))) {
             assertThat(ok.status).isEqualTo(200);
             assertThat(ok.body).isEqualTo("i".repeat(40));
         }
         try (RawClient longId = publish("topic", "a", "id", "i".repeat(41))) {
-            assertThat(longId.status).isEqualTo(400);
+            assertThat(longId.status).isEqualTo(413);
             assertThat(longId.body).isEqualTo("Invalid 'id': it is 41 characters long; at most 40 are allowed"
                     + " (--max-id-length).\n");
         }
         try (RawClient longType = publish("topic", "a", "type", "t".repeat(9))) {
-            assertThat(longType.status).isEqualTo(400);
+            assertThat(longType.status).isEqualTo(413);
             assertThat(longType.body).isEqualTo("Invalid 'type': it is 9 characters long; at most 8 are allowed"
                     + " (--max-type-length).\n");
         }

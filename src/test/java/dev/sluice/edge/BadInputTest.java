@@ -75,7 +75,7 @@ class BadInputTest {
                 Arguments.of("retry with LF", TestHub.form("topic", "a", "retry", "1\ndata: x"), 400, "'retry'"),
                 Arguments.of("no topic", TestHub.form("data", "x"), 400, "Missing 'topic'"),
                 Arguments.of("empty topic", TestHub.form("topic", ""), 400, "Empty 'topic'"),
-                Arguments.of("topic too long", TestHub.form("topic", "t".repeat(1025)), 400, "--max-topic-length"),
+                Arguments.of("topic too long", TestHub.form("topic", "t".repeat(1025)), 413, "--max-topic-length"),
                 Arguments.of("bad escape", "topic=a&data=%zz", 400, "form-urlencoded"),
                 Arguments.of("over-size body", TestHub.form("topic", "a", "data", "x".repeat(5000)), 413, "4096 bytes"));
     }

@@ -333,10 +333,10 @@ class HostileInputTest {
                 c("body: only separators", publish("&&&;;"), 400, "Missing 'topic' field", Ending.KEPT),
                 c("body: empty topic", publish("topic=&data=x"), 400, "Empty 'topic' field", Ending.KEPT),
                 c("body: topic without '='", publish("topic"), 400, "Empty 'topic' field", Ending.KEPT),
-                c("body: 1000 topics", publish(formFields.substring(0, formFields.indexOf("&topic=f1000"))), 400,
+                c("body: 1000 topics", publish(formFields.substring(0, formFields.indexOf("&topic=f1000"))), 413,
                         "Too many 'topic' fields: 1000 given, at most 100 allowed in one update"
                                 + " (--max-topics-per-update).", Ending.KEPT),
-                c("body: 1025 fields, 'private' last", publish(formFields + "&private=on"), 400,
+                c("body: 1025 fields, 'private' last", publish(formFields + "&private=on"), 413,
                         "The form has more than 1024 fields", Ending.KEPT));
     }
 
