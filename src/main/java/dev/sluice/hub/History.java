@@ -8,8 +8,10 @@ import java.util.HashMap;
  *
  * <p>Sequence numbers are local, contiguous and increasing, so the event with sequence {@code s}
  * sits at {@code ring[s % capacity]} while {@code oldest <= s <= head}. Publishers may repeat an
- * id; the index then points at the newest event carrying it, so a resume from a repeated id
- * continues after its latest occurrence.
+ * id; the index then points at the oldest kept event carrying it, so a resume from a repeated id
+ * continues after its earliest occurrence in history and sends every later event, the reuses of
+ * the id included (Mercure 1.0, Reconnection). When that occurrence is evicted, the next one
+ * kept becomes the earliest: each occurrence links to the next with the same id.
  *
  * <p>Not thread-safe by itself: every caller ({@link Hub} appending, {@link Replayer} reading,
  * {@link HubStats} observing, {@link Throttler}'s timer) holds the history's monitor, which is
@@ -19,7 +21,10 @@ final class History {
 
     private final Event[] ring;
     private final long maxBytes;
-    private final HashMap<String, Long> seqById = new HashMap<>();
+    /** Per kept id: {sequence number of its oldest kept occurrence, of its newest}. */
+    private final HashMap<String, long[]> occurrencesById = new HashMap<>();
+    /** Only for ids kept more than once: sequence number of an occurrence → that of the next one. */
+    private final HashMap<Long, Long> nextOccurrence = new HashMap<>();
     /** Newest kept event per topic (canonical and alternates), for latest-value snapshots. */
     private final HashMap<String, Long> latestByTopic = new HashMap<>();
     private long oldest = 1;
@@ -56,7 +61,13 @@ final class History {
         }
         ring[(int) (e.seq % ring.length)] = e;
         bytes += e.size;
-        seqById.put(e.id, e.seq);
+        long[] occurrences = occurrencesById.get(e.id);
+        if (occurrences == null) {
+            occurrencesById.put(e.id, new long[] {e.seq, e.seq});
+        } else {
+            nextOccurrence.put(occurrences[1], e.seq);
+            occurrences[1] = e.seq;
+        }
         for (int i = 0, n = e.topics.size(); i < n; i++) {
             latestByTopic.put(e.topics.get(i), e.seq);
         }
@@ -75,13 +86,29 @@ final class History {
         if (e != null && e.seq == oldest) {
             ring[slot] = null;
             bytes -= e.size;
-            seqById.remove(e.id, e.seq);
+            forgetOccurrence(e);
             for (int i = 0, n = e.topics.size(); i < n; i++) {
                 latestByTopic.remove(e.topics.get(i), e.seq);
             }
             e.chunk.release();
         }
         oldest++;
+    }
+
+    /**
+     * The evicted event was the oldest kept one, so it is the oldest kept occurrence of its id;
+     * the next occurrence, if any, takes its place.
+     */
+    private void forgetOccurrence(Event e) {
+        long[] occurrences = occurrencesById.get(e.id);
+        if (occurrences == null || occurrences[0] != e.seq) {
+            return;
+        }
+        if (occurrences[1] == e.seq) {
+            occurrencesById.remove(e.id);
+        } else {
+            occurrences[0] = nextOccurrence.remove(e.seq);
+        }
     }
 
     long head() {
@@ -101,10 +128,10 @@ final class History {
         return e != null && e.seq == seq ? e : null;
     }
 
-    /** Sequence number of the newest kept event with this id, or -1. */
+    /** Sequence number of the oldest kept event with this id, or -1. */
     long seqOf(String id) {
-        Long seq = seqById.get(id);
-        return seq == null ? -1 : seq;
+        long[] occurrences = occurrencesById.get(id);
+        return occurrences == null ? -1 : occurrences[0];
     }
 
 

@@ -41,16 +41,42 @@ class HistoryTest {
     }
 
     @Test
-    void repeatedIdPointsAtTheNewestAndSurvivesEvictionOfTheOlder() {
-        History h = new History(3, 1 << 20);
-        h.append(event(h, "same", 10));
-        h.append(event(h, "x", 10));
-        h.append(event(h, "same", 10));
-        assertThat(h.seqOf("same")).isEqualTo(3);
-        h.append(event(h, "y", 10)); // evicts seq 1 ("same"), must not forget seq 3
-        assertThat(h.seqOf("same")).isEqualTo(3);
+    void aRepeatedIdPointsAtItsOldestKeptOccurrenceThenAtTheNextOneKept() {
+        History h = new History(4, 1 << 20);
+        h.append(event(h, "same", 10)); // 1
+        h.append(event(h, "x", 10));    // 2
+        h.append(event(h, "same", 10)); // 3
+        h.append(event(h, "same", 10)); // 4
+        assertThat(h.seqOf("same")).isEqualTo(1);
+        h.append(event(h, "y", 10)); // evicts seq 1: the next occurrence kept is seq 3
         assertThat(h.at(1)).isNull();
-        assertThat(h.at(3).id).isEqualTo("same");
+        assertThat(h.seqOf("same")).isEqualTo(3);
+        h.append(event(h, "z", 10)); // evicts seq 2 ("x")
+        assertThat(h.seqOf("x")).isEqualTo(-1);
+        assertThat(h.seqOf("same")).isEqualTo(3);
+        h.append(event(h, "w", 10)); // evicts seq 3
+        assertThat(h.seqOf("same")).isEqualTo(4);
+        h.append(event(h, "same", 10)); // 8, evicts seq 4
+        assertThat(h.seqOf("same")).isEqualTo(8);
+        h.append(event(h, "v", 10));
+        h.append(event(h, "u", 10));
+        h.append(event(h, "t", 10));
+        assertThat(h.seqOf("same")).isEqualTo(8);
+        h.append(event(h, "s", 10)); // evicts seq 8, the last occurrence kept
+        assertThat(h.seqOf("same")).isEqualTo(-1);
+    }
+
+    @Test
+    void anIdReusedByTheEventThatEvictsItsOnlyOccurrenceIsFoundAgain() {
+        History h = new History(1, 1 << 20);
+        h.append(event(h, "same", 10));
+        h.append(event(h, "same", 10)); // evicts seq 1 first, then keeps seq 2
+        assertThat(h.seqOf("same")).isEqualTo(2);
+        History bytes = new History(10, 25);
+        bytes.append(event(bytes, "same", 10));
+        bytes.append(event(bytes, "other", 10));
+        bytes.append(event(bytes, "same", 10)); // over 25 bytes: evicts seq 1 after keeping seq 3
+        assertThat(bytes.seqOf("same")).isEqualTo(3);
     }
 
     @Test

@@ -53,4 +53,29 @@ abstract class RetainedLogContract extends TransportContract {
             assertThat(s.next().id()).isEqualTo(live);
         }
     }
+
+    /**
+     * A repeated id resolves to its earliest occurrence in the history the later node read back
+     * from the log: an occurrence older than the retained part no longer counts.
+     */
+    @Test
+    void aNodeStartedLaterResumesARepeatedIdAfterItsEarliestRetainedOccurrence() throws Exception {
+        TestHub first = node();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            boolean reused = i == 5 || i == 12 || i == 25;
+            ids.add(first.publishOk("topic", "hr", "data", "d" + i, "id", reused ? "again" : "hr-" + i));
+        }
+        if (!aLaterNodeRunsBesideTheFirst()) {
+            close(first);
+        }
+        TestHub later = node(b -> b.historySize(20));
+        try (SseStream s = later.subscribe("topic=hr", "Last-Event-ID", "again")) {
+            assertThat(s.header("Last-Event-ID")).isEqualTo("again");
+            List<SseEvent> got = s.take(17);
+            assertThat(got).extracting(SseEvent::id).containsExactlyElementsOf(ids.subList(13, 30));
+            assertThat(got).extracting(SseEvent::id).contains("again");
+            assertThat(got.get(0).data()).isEqualTo("d13");
+        }
+    }
 }

@@ -250,6 +250,28 @@ abstract class TransportContract {
     }
 
     /**
+     * Resume positions are the updates' own ids (the publisher's, else the hub's), never the
+     * log's entry ids, and each node resolves them in its history the same way: a repeated id
+     * resumes after its earliest occurrence, and the later reuses of it are sent (Mercure 1.0).
+     */
+    @Test
+    void aResumeFromARepeatedIdStartsAfterItsEarliestOccurrenceOnEveryNode() throws Exception {
+        List<TestHub> all = nodes();
+        TestHub publisher = all.get(0);
+        publisher.publishOk("topic", "rep", "id", "again", "data", "1");
+        String two = publisher.publishOk("topic", "rep", "data", "2");
+        publisher.publishOk("topic", "rep", "id", "again", "data", "3");
+        String four = publisher.publishOk("topic", "rep", "data", "4");
+        for (int i = 0; i < all.size(); i++) {
+            try (SseStream s = all.get(i).subscribe("topic=rep", "Last-Event-ID", "again")) {
+                assertThat(s.header("Last-Event-ID")).as("node %d", i).isEqualTo("again");
+                assertThat(s.take(3)).as("node %d", i).containsExactly(new SseEvent(two, "message", "2", null),
+                        new SseEvent("again", "message", "3", null), new SseEvent(four, "message", "4", null));
+            }
+        }
+    }
+
+    /**
      * {@link Transport#caughtUp()} completes only once the node has handed its hub every update
      * acknowledged before it was called. (For transports whose publish delivers before it
      * acknowledges, this holds at once; a shared log must wait for its reader.)
