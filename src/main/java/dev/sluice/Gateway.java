@@ -8,6 +8,7 @@ import dev.sluice.auth.JwtAlgorithm;
 import dev.sluice.auth.JwtKey;
 import dev.sluice.auth.TokenIssuer;
 import dev.sluice.auth.TokenVerifier;
+import dev.sluice.auth.TrustedIssuers;
 import dev.sluice.config.Config;
 import dev.sluice.config.ConfigException;
 import dev.sluice.edge.HttpServer;
@@ -28,7 +29,9 @@ import java.net.URI;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -129,6 +132,7 @@ public final class Gateway implements AutoCloseable {
                 metrics.bindSubscriptions(subscriptions::tracked, subscriptions::untracked, subscriptions::expired);
             }
             InetSocketAddress bound = server.bind(config, hub, transport, metrics, keys.publishers(), keys.subscribers(),
+                    keys.issuers(),
                     subscriptions, tls, extras.apply(metrics));
             InetSocketAddress adminBound = null;
             if (config.adminListen() != null) {
@@ -207,12 +211,13 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The token verifiers, and the secret and token made for this run when no key was given. */
-    private record Keys(TokenVerifier publishers, TokenVerifier subscribers, String generatedSecret,
-                        String generatedToken) {
+    private record Keys(TokenVerifier publishers, TokenVerifier subscribers, TrustedIssuers issuers,
+                        String generatedSecret, String generatedToken) {
         /** Stops the background refresh of key sets fetched from a URL; nothing for configured keys. */
         void close() {
             publishers.close();
             subscribers.close();
+            issuers.close();
         }
     }
 
@@ -252,7 +257,61 @@ public final class Gateway implements AutoCloseable {
             String subAlg = config.subscriberJwtKey() != null ? config.subscriberJwtAlg() : pubAlg;
             subscribers = verifier("subscriber", "--subscriber-jwt", subKey, subAlg, config);
         }
-        return new Keys(publishers, subscribers, generatedSecret, generatedToken);
+        TrustedIssuers issuers;
+        try {
+            issuers = trustedIssuers(config);
+        } catch (RuntimeException e) {
+            publishers.close();
+            subscribers.close();
+            throw e;
+        }
+        return new Keys(publishers, subscribers, issuers, generatedSecret, generatedToken);
+    }
+
+    /**
+     * The issuers of Mercure 1.0 access tokens, each bound to its keys: {@code --trusted-issuer}
+     * ones with keys of their own, and the {@code --token-issuer} with the publisher and subscriber
+     * keys. Says once at start-up when there is none, since every access token is then refused.
+     */
+    private static TrustedIssuers trustedIssuers(Config config) {
+        Map<String, TokenVerifier> byIssuer = new LinkedHashMap<>();
+        try {
+            config.trustedIssuerKeys().forEach((issuer, key) -> byIssuer.put(issuer, issuerVerifier(issuer, key, config)));
+        } catch (RuntimeException e) {
+            byIssuer.values().forEach(TokenVerifier::close);
+            throw e;
+        }
+        TrustedIssuers issuers = new TrustedIssuers(byIssuer, config.tokenIssuer());
+        if (issuers.none()) {
+            log.info("Mercure 1.0 access tokens (typ at+jwt) need a trusted issuer: none is configured, so they are"
+                    + " refused; set --trusted-issuer ISSUER=KEY, or --token-issuer ISSUER to verify them with the"
+                    + " publisher and subscriber keys (Mercure 0.x tokens are not affected)");
+        }
+        return issuers;
+    }
+
+    /** A {@code --trusted-issuer} key: a JWKS URL, else {@code [ALG:]KEY} as {@code --publisher-jwt-key}. */
+    private static TokenVerifier issuerVerifier(String issuer, String key, Config config) {
+        String role = "'" + issuer + "' issuer";
+        if (key.matches("(?i)https?://\\S+")) {
+            return jwksVerifier(role, "--trusted-issuer", key, config, issuer);
+        }
+        JwtAlgorithm algorithm = JwtAlgorithm.HS256;
+        int colon = key.indexOf(':');
+        if (colon > 0) {
+            try {
+                algorithm = JwtAlgorithm.parse(key.substring(0, colon));
+                key = key.substring(colon + 1);
+            } catch (IllegalArgumentException notAnAlgorithm) {
+                // A secret or a path that happens to contain ':', with the default algorithm.
+            }
+        }
+        try {
+            return new TokenVerifier(role, JwtKey.parse(algorithm, key), config.jwtClockSkew(), Clock.systemUTC(),
+                    issuer, config.tokenAudiences());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--trusted-issuer", "issuer '" + issuer + "': " + e.getMessage());
+        }
     }
 
     /** The hub's part of the configuration. */
@@ -281,6 +340,10 @@ public final class Gateway implements AutoCloseable {
      * unknown kid, and kept for up to ten cache lifetimes while the URL cannot be reached.
      */
     private static TokenVerifier jwksVerifier(String role, String option, String url, Config config) {
+        return jwksVerifier(role, option, url, config, config.tokenIssuer());
+    }
+
+    private static TokenVerifier jwksVerifier(String role, String option, String url, Config config, String issuer) {
         URL location;
         try {
             location = URI.create(url).toURL();
@@ -300,7 +363,7 @@ public final class Gateway implements AutoCloseable {
                         .rateLimited(Math.min(ttl / 2, JWKSourceBuilder.DEFAULT_RATE_LIMIT_MIN_INTERVAL))
                         .outageTolerant(ttl * 10)
                         .build();
-        return TokenVerifier.jwks(role, source, config.jwtClockSkew(), Clock.systemUTC(), config.tokenIssuer(),
+        return TokenVerifier.jwks(role, source, config.jwtClockSkew(), Clock.systemUTC(), issuer,
                 config.tokenAudiences());
     }
 

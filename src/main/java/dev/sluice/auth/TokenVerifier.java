@@ -236,11 +236,13 @@ public final class TokenVerifier implements AutoCloseable {
 
     /** {@code typ} is {@code at+jwt} or {@code application/at+jwt}, case-insensitively (RFC 9068). */
     static boolean isAccessToken(com.nimbusds.jose.JOSEObjectType type) {
-        if (type == null) {
-            return false;
-        }
-        String typ = type.getType().toLowerCase(java.util.Locale.ROOT);
-        return typ.equals("at+jwt") || typ.equals("application/at+jwt");
+        return type != null && isAccessTokenType(type.getType());
+    }
+
+    /** As {@link #isAccessToken}, for the header's {@code typ} as a string. */
+    static boolean isAccessTokenType(String typ) {
+        String lower = typ.toLowerCase(java.util.Locale.ROOT);
+        return lower.equals("at+jwt") || lower.equals("application/at+jwt");
     }
 
     /**

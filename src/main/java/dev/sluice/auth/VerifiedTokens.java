@@ -23,12 +23,24 @@ import java.util.concurrent.RejectedExecutionException;
 public final class VerifiedTokens {
 
     private final TokenVerifier verifier;
+    private final TrustedIssuers issuers;
     private final Duration clockSkew;
     private final Clock clock;
     private final Cache<String, MercureClaims> verified;
 
     public VerifiedTokens(TokenVerifier verifier, Duration clockSkew, Clock clock, long maxTokens, Duration keepFor) {
+        this(verifier, TrustedIssuers.NONE, clockSkew, clock, maxTokens, keepFor);
+    }
+
+    /**
+     * @param verifier the keys of the role (publisher or subscriber), for 0.x tokens and for access
+     *                 tokens of the {@code --token-issuer}
+     * @param issuers  picks the keys of an access token's issuer (see {@link TrustedIssuers})
+     */
+    public VerifiedTokens(TokenVerifier verifier, TrustedIssuers issuers, Duration clockSkew, Clock clock,
+                          long maxTokens, Duration keepFor) {
         this.verifier = verifier;
+        this.issuers = issuers;
         this.clockSkew = clockSkew;
         this.clock = clock;
         this.verified = Caffeine.newBuilder().maximumSize(maxTokens).expireAfterWrite(keepFor).build();
@@ -39,7 +51,11 @@ public final class VerifiedTokens {
         if (claims != null) {
             return claims;
         }
-        claims = verifier.verify(compactJwt); // throws for an expired one, with its message
+        return verifyWith(issuers.select(compactJwt, verifier), compactJwt);
+    }
+
+    private MercureClaims verifyWith(TokenVerifier chosen, String compactJwt) throws AuthException {
+        MercureClaims claims = chosen.verify(compactJwt); // throws for an expired one, with its message
         verified.put(compactJwt, claims);
         return claims;
     }
@@ -57,10 +73,16 @@ public final class VerifiedTokens {
         if (claims != null) {
             return CompletableFuture.completedFuture(claims);
         }
-        Executor executor = verifier.blockingExecutor();
+        TokenVerifier chosen;
+        try {
+            chosen = issuers.select(compactJwt, verifier);
+        } catch (AuthException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Executor executor = chosen.blockingExecutor();
         if (executor == null) {
             try {
-                return CompletableFuture.completedFuture(verify(compactJwt));
+                return CompletableFuture.completedFuture(verifyWith(chosen, compactJwt));
             } catch (AuthException e) {
                 return CompletableFuture.failedFuture(e);
             }
@@ -68,7 +90,7 @@ public final class VerifiedTokens {
         try {
             return CompletableFuture.supplyAsync(() -> {
                 try {
-                    return verify(compactJwt);
+                    return verifyWith(chosen, compactJwt);
                 } catch (AuthException e) {
                     throw new CompletionException(e);
                 }

@@ -273,8 +273,17 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--token-issuer", paramLabel = "ISS",
             description = "Publisher and subscriber tokens must carry exactly this iss claim; others get 401."
-                    + " Default: any issuer")
+                    + " Mercure 1.0 access tokens of this issuer are verified with the publisher and subscriber"
+                    + " keys. Default: any issuer for 0.x tokens, none for access tokens")
     String tokenIssuer;
+
+    @Option(names = "--trusted-issuer", paramLabel = "ISSUER=KEY",
+            description = "An issuer of Mercure 1.0 access tokens (typ at+jwt) and its keys: ISSUER is the exact iss"
+                    + " of its tokens, KEY a JWKS URL (http or https), or [ALG:]KEY as for --publisher-jwt-key (an"
+                    + " HMAC secret, a PEM public key or the path of a PEM file; ALG defaults to HS256). An access"
+                    + " token is verified with the keys of the issuer its iss names and no other; its rights are its"
+                    + " authorization_details. Repeatable. 0.x tokens are not affected. Default: none")
+    List<String> trustedIssuers;
 
     @Option(names = "--token-audience", paramLabel = "AUD", split = ",",
             description = "Publisher and subscriber tokens must name one of these in their aud claim; others get"
@@ -516,7 +525,8 @@ final class ServeCommand implements Callable<Integer> {
                 drainDelay, drainPeriod, subscriptions, subscriptionLease, subscriptionsMax,
                 blankToNull(tlsCert), blankToNull(tlsKey), tlsSelfSigned, http2MaxConcurrentStreams,
                 maxUrlLength, maxHeaderSize, maxTopicsPerUpdate, maxIdLength, maxTypeLength, headerTimeout,
-                idleTimeout, maxConnectionAge, socketSendBuffer);
+                idleTimeout, maxConnectionAge, socketSendBuffer,
+                trustedIssuers == null ? List.of() : trustedIssuers.stream().map(String::strip).toList());
     }
 
     /**

@@ -97,7 +97,8 @@ public record Config(
         Duration headerTimeout,
         Duration idleTimeout,
         Duration maxConnectionAge,
-        int socketSendBuffer) {
+        int socketSendBuffer,
+        List<String> trustedIssuers) {
 
     /**
      * The hub's URL when {@code --hub-url} is not given: relative URL patterns and topics resolve
@@ -253,6 +254,35 @@ public record Config(
             check(origin.equals("*") || origin.matches("https?://[^/\\s]+"), "--cors-origins",
                     "'" + origin + "' is not an origin: use scheme://host[:port] or *");
         }
+        trustedIssuers = List.copyOf(trustedIssuers == null ? List.of() : trustedIssuers);
+        trustedIssuerKeys(trustedIssuers);
+    }
+
+    /**
+     * {@code --trusted-issuer} values ({@code ISSUER=KEY}, split at the first {@code =}) as issuer
+     * to key, in the order given. The key is checked by the gateway, which knows the key formats;
+     * here, that each value has both parts and that no issuer is given twice. Messages never show
+     * the key, which may be a secret.
+     */
+    public Map<String, String> trustedIssuerKeys() {
+        return trustedIssuerKeys(trustedIssuers);
+    }
+
+    private static Map<String, String> trustedIssuerKeys(List<String> values) {
+        Map<String, String> keys = new java.util.LinkedHashMap<>();
+        for (String value : values) {
+            int eq = value == null ? -1 : value.indexOf('=');
+            check(eq > 0 && !value.substring(0, eq).isBlank(), "--trusted-issuer",
+                    "must be ISSUER=KEY (the exact iss of the issuer's tokens, then its secret, PEM public key or"
+                            + " file, or JWKS URL), got a value " + (eq < 0 ? "without '='" : "without an issuer"));
+            String issuer = value.substring(0, eq).strip();
+            String key = value.substring(eq + 1).strip();
+            check(!key.isEmpty(), "--trusted-issuer", "issuer '" + issuer + "' has no key after '='");
+            check(!keys.containsKey(issuer), "--trusted-issuer", "issuer '" + issuer + "' is given twice; give all"
+                    + " its keys in one JWKS URL instead");
+            keys.put(issuer, key);
+        }
+        return keys;
     }
 
     /** A rate such as 100/s (null: no limit): it must parse, or start-up stops naming the option. */
@@ -387,6 +417,7 @@ public record Config(
         public Duration idleTimeout = Duration.ofSeconds(60);
         public Duration maxConnectionAge = Duration.ZERO;
         public int socketSendBuffer;
+        public List<String> trustedIssuers = List.of();
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -463,6 +494,7 @@ public record Config(
         public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
         public Builder maxConnectionAge(Duration v) { maxConnectionAge = v; return this; }
         public Builder socketSendBuffer(int v) { socketSendBuffer = v; return this; }
+        public Builder trustedIssuers(List<String> v) { trustedIssuers = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -480,7 +512,7 @@ public record Config(
                     drainDelay, drainPeriod, subscriptions, subscriptionLease, subscriptionsMax,
                     tlsCert, tlsKey, tlsSelfSigned, http2MaxConcurrentStreams,
                     maxUrlLength, maxHeaderSize, maxTopicsPerUpdate, maxIdLength, maxTypeLength, headerTimeout,
-                    idleTimeout, maxConnectionAge, socketSendBuffer);
+                    idleTimeout, maxConnectionAge, socketSendBuffer, trustedIssuers);
         }
     }
 }

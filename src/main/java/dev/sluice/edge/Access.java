@@ -6,6 +6,7 @@ import dev.sluice.auth.AuthException;
 import dev.sluice.auth.MercureClaims;
 import dev.sluice.auth.TokenExtractor;
 import dev.sluice.auth.TokenVerifier;
+import dev.sluice.auth.TrustedIssuers;
 import dev.sluice.auth.VerifiedTokens;
 import dev.sluice.config.Config;
 import java.time.Clock;
@@ -52,10 +53,10 @@ final class Access {
     private final List<String> tokenAudiences;
     private final String hubUrl;
 
-    Access(TokenVerifier publishers, TokenVerifier subscribers, Config config) {
-        this.publishers = new VerifiedTokens(publishers, config.jwtClockSkew(), Clock.systemUTC(),
+    Access(TokenVerifier publishers, TokenVerifier subscribers, TrustedIssuers issuers, Config config) {
+        this.publishers = new VerifiedTokens(publishers, issuers, config.jwtClockSkew(), Clock.systemUTC(),
                 config.publisherTokenCache(), config.tokenCacheTtl());
-        this.subscribers = new VerifiedTokens(subscribers, config.jwtClockSkew(), Clock.systemUTC(),
+        this.subscribers = new VerifiedTokens(subscribers, issuers, config.jwtClockSkew(), Clock.systemUTC(),
                 config.subscriberTokenCache(), config.tokenCacheTtl());
         this.anonymous = config.anonymous();
         this.publishOrigins = new PublishOrigins(config.publishOrigins());
@@ -80,7 +81,7 @@ final class Access {
         String referer = req.headers().get(HttpHeaderNames.REFERER);
         return verify(req, query, publishers, "publisher", "A publisher token is required: send"
                 + " 'Authorization: Bearer <JWT>' with a mercure.publish claim (Mercure 0.x) or publish"
-                + " authorization_details (Mercure 1.0 access token) signed with the publisher key.", false)
+                + " authorization_details (Mercure 1.0 access token) signed with the publisher key.", false, false)
                 .thenApply(who -> {
                     if (who.ok() && who.claims().publishMatchers().isEmpty()) {
                         return who.claims().accessToken()
@@ -99,12 +100,21 @@ final class Access {
                 });
     }
 
+    /** As {@link #subscriber(HttpRequest, QueryStringDecoder, SubscribeRequest.Dialect, String, boolean)}, 1.0 for V1. */
+    CompletableFuture<Result> subscriber(HttpRequest req, QueryStringDecoder query, SubscribeRequest.Dialect dialect,
+                                         String metadataUrl) {
+        return subscriber(req, query, dialect, metadataUrl, dialect == SubscribeRequest.Dialect.V1);
+    }
+
     /**
      * A subscriber of either dialect; a 1.0 request gets RFC 6750 challenges and no query token.
      * Completes as {@link #publisher} does.
+     *
+     * @param oneO the request uses Mercure 1.0 (its matchers, {@code last_event_id} or the QUERY
+     *             method), so its token must be an access token ({@code typ: at+jwt})
      */
     CompletableFuture<Result> subscriber(HttpRequest req, QueryStringDecoder query, SubscribeRequest.Dialect dialect,
-                                         String metadataUrl) {
+                                         String metadataUrl, boolean oneO) {
         boolean v1 = dialect == SubscribeRequest.Dialect.V1;
         String missing = anonymous ? null : v1
                 ? "An access token is required (anonymous subscribers are not allowed on this hub): send"
@@ -112,34 +122,52 @@ final class Access {
                 : "A subscriber token is required"
                         + " (anonymous subscribers are not allowed on this hub): send 'Authorization: Bearer <JWT>', the"
                         + " 'authorization' query parameter or the 'mercureAuthorization' cookie.";
-        return verify(req, query, subscribers, "subscriber", missing, v1).thenApply(who -> {
-            if (!v1 || who.ok()) {
+        return verify(req, query, subscribers, "subscriber", missing, v1, oneO).thenApply(who -> {
+            if (!(v1 || oneO) || who.ok() || metadataUrl == null) {
                 return who;
             }
             String challenge = who.status() == 401 && who.refusal().equals(missing)
                     ? Challenges.missing(metadataUrl)
-                    : Challenges.invalidToken(metadataUrl);
+                    : Challenges.withMetadata(who.challenge() != null ? who.challenge()
+                            : Challenges.invalidToken(null), metadataUrl);
             return new Result(null, who.status(), who.refusal(), false, challenge);
         });
     }
 
-    /** @param whenMissing the refusal when no token was sent, or null to admit the client anonymously */
+    /**
+     * @param whenMissing       the refusal when no token was sent, or null to admit the client anonymously
+     * @param needsAccessToken  a Mercure 1.0 request: a JWT without {@code typ: at+jwt} is refused
+     *                          instead of read as a 0.x token (as it is whenever it comes from the
+     *                          access token cookie, which holds 1.0 tokens only)
+     */
     private CompletableFuture<Result> verify(HttpRequest req, QueryStringDecoder query, VerifiedTokens tokens,
-                                             String role, String whenMissing, boolean accessTokenPlacesOnly) {
-        TokenExtractor.Found found;
+                                             String role, String whenMissing, boolean accessTokenPlacesOnly,
+                                             boolean needsAccessToken) {
+        Presented presented;
         try {
-            found = token(req, query, accessTokenPlacesOnly);
+            presented = token(req, query, accessTokenPlacesOnly);
         } catch (AuthException e) {
             return CompletableFuture.completedFuture(new Result(null, 401, "Invalid " + role + " token: "
                     + e.getMessage(), false, Challenges.invalidToken(null)));
         }
-        if (found == null) {
+        if (presented == null) {
             return CompletableFuture.completedFuture(whenMissing == null
                     ? new Result(MercureClaims.NONE, 200, null) : new Result(null, 401, whenMissing));
         }
+        TokenExtractor.Found found = presented.found();
         boolean fromCookie = found.source() == TokenExtractor.Source.COOKIE;
         return tokens.verifyAsync(found.token()).handle((claims, failure) -> {
             if (failure == null) {
+                if (!claims.accessToken() && (needsAccessToken || presented.accessTokenCookie())) {
+                    String why = presented.accessTokenCookie()
+                            ? "the " + accessTokenCookie + " cookie holds Mercure 1.0 access tokens, which"
+                            : "a Mercure 1.0 request (match, match_exact, match_urlpattern, last_event_id or the QUERY"
+                                    + " method) needs an access token, which";
+                    String message = why + " must have typ at+jwt; this JWT has none, so it would be read as a"
+                            + " Mercure 0.x token";
+                    return new Result(null, 401, "Invalid " + role + " token: " + message, false,
+                            Challenges.invalidToken(null, message));
+                }
                 if (claims.accessToken()) {
                     String wrongAudience = audienceProblem(claims.audiences());
                     if (wrongAudience != null) {
@@ -153,7 +181,8 @@ final class Access {
                     ? failure.getCause() : failure;
             if (cause instanceof AuthException e) {
                 return new Result(null, 401, "Invalid " + role + " token: " + e.getMessage(), false,
-                        Challenges.invalidToken(null));
+                        e.getMessage().equals(TrustedIssuers.NO_ISSUER) ? Challenges.invalidToken(null, e.getMessage())
+                                : Challenges.invalidToken(null));
             }
             if (cause instanceof RejectedExecutionException) {
                 return new Result(null, 503, "Too many " + role + " tokens are waiting to be checked against the key"
@@ -186,18 +215,29 @@ final class Access {
      * cookie, then the access token cookie. 1.0 places: header, the access token cookie, then the
      * 0.x cookie (so a browser moving its EventSource to {@code match=} keeps its cookie).
      */
-    private TokenExtractor.Found token(HttpRequest req, QueryStringDecoder query, boolean accessTokenPlacesOnly)
+    private Presented token(HttpRequest req, QueryStringDecoder query, boolean accessTokenPlacesOnly)
             throws AuthException {
         String header = req.headers().get(HttpHeaderNames.AUTHORIZATION);
         String cookies = req.headers().get(HttpHeaderNames.COOKIE);
         if (accessTokenPlacesOnly) {
             TokenExtractor.Found found = TokenExtractor.findAccessToken(header, cookies, accessTokenCookie);
-            return found != null ? found : TokenExtractor.find(null, null, cookies);
+            if (found != null) {
+                return new Presented(found, found.source() == TokenExtractor.Source.COOKIE);
+            }
+            return Presented.of(TokenExtractor.find(null, null, cookies), false);
         }
         List<String> fromQuery = query.parameters().get("authorization");
         TokenExtractor.Found found = TokenExtractor.find(header,
                 fromQuery == null || fromQuery.isEmpty() ? null : fromQuery.get(0), cookies);
-        return found != null ? found : TokenExtractor.findAccessToken(null, cookies, accessTokenCookie);
+        return found != null ? new Presented(found, false)
+                : Presented.of(TokenExtractor.findAccessToken(null, cookies, accessTokenCookie), true);
+    }
+
+    /** A token found, and whether it came from the access token cookie (the 1.0 one). */
+    private record Presented(TokenExtractor.Found found, boolean accessTokenCookie) {
+        static Presented of(TokenExtractor.Found found, boolean accessTokenCookie) {
+            return found == null ? null : new Presented(found, accessTokenCookie);
+        }
     }
 
     /**

@@ -27,6 +27,21 @@ final class Challenges {
     }
 
     /**
+     * {@code invalid_token} with an {@code error_description} (RFC 6750 section 3): for refusals
+     * whose reason a client library should show as it is. Characters a quoted description may not
+     * hold (double quote, backslash, controls, non-ASCII) become {@code '} or {@code ?}.
+     */
+    static String invalidToken(String metadataUrl, String description) {
+        StringBuilder safe = new StringBuilder(description.length());
+        for (int i = 0; i < description.length(); i++) {
+            char c = description.charAt(i);
+            safe.append(c == '"' ? '\'' : c == 0x20 || c == 0x21 || (c >= 0x23 && c <= 0x7E && c != '\\') ? c : '?');
+        }
+        return "Bearer realm=\"mercure\", error=\"invalid_token\", error_description=\"" + safe + "\""
+                + (metadataUrl == null ? "" : ", resource_metadata=\"" + metadataUrl + "\"");
+    }
+
+    /**
      * The challenge with the {@code resource_metadata} pointer added when it has none: Mercure 1.0
      * asks for it on every 401 and 403, not only when no token was sent.
      */

@@ -3,6 +3,7 @@ package dev.sluice.edge;
 import dev.sluice.admission.RequestLimits;
 import dev.sluice.admission.RequestTimeouts;
 import dev.sluice.auth.TokenVerifier;
+import dev.sluice.auth.TrustedIssuers;
 import dev.sluice.config.Config;
 import dev.sluice.hub.Hub;
 import dev.sluice.metrics.GatewayMetrics;
@@ -110,18 +111,21 @@ public final class HttpServer implements AutoCloseable {
     }
 
     public InetSocketAddress bind(Config config, Hub hub, Transport transport, GatewayMetrics metrics,
-                                  TokenVerifier publishers, TokenVerifier subscribers,
+                                  TokenVerifier publishers, TokenVerifier subscribers, TrustedIssuers issuers,
                                   dev.sluice.subscriptions.SubscriptionRegistry subscriptions, ServerTls tls)
             throws InterruptedException {
-        return bind(config, hub, transport, metrics, publishers, subscribers, subscriptions, tls, Extras.NONE);
+        return bind(config, hub, transport, metrics, publishers, subscribers, issuers, subscriptions, tls, Extras.NONE);
     }
 
-    /** Binds the listener; {@code extras} are served beside the hub. */
+    /**
+     * Binds the listener; {@code extras} are served beside the hub. Tokens are verified with the
+     * publisher or subscriber keys, or, for a Mercure 1.0 access token, with its issuer's keys.
+     */
     public InetSocketAddress bind(Config config, Hub hub, Transport transport, GatewayMetrics metrics,
-                                  TokenVerifier publishers, TokenVerifier subscribers,
+                                  TokenVerifier publishers, TokenVerifier subscribers, TrustedIssuers issuers,
                                   dev.sluice.subscriptions.SubscriptionRegistry subscriptions, ServerTls tls, Extras extras)
             throws InterruptedException {
-        Access access = new Access(publishers, subscribers, config);
+        Access access = new Access(publishers, subscribers, issuers, config);
         Cors cors = new Cors(config.corsOrigins());
         var admission = new dev.sluice.admission.Admission(config, metrics);
         var limits = new RequestLimits(config, metrics);

@@ -110,7 +110,11 @@ final class SubscribeEndpoint {
             return;
         }
         String metadataUrl = Challenges.metadataUrl(Challenges.hubUrl(config, req.headers(), Tls.on(ctx)));
-        CompletableFuture<Access.Result> checked = access.subscriber(req, query, request.dialect, metadataUrl);
+        // Mercure 1.0 by its matchers, its last_event_id or its method (QUERY has no 0.x form): the
+        // token must then be an access token (typ at+jwt), not a JWT read as a 0.x token.
+        boolean oneO = request.dialect == SubscribeRequest.Dialect.V1 || parameters.containsKey("last_event_id")
+                || req.method().name().equals("QUERY");
+        CompletableFuture<Access.Result> checked = access.subscriber(req, query, request.dialect, metadataUrl, oneO);
         Access.whenChecked(ctx, req, checked, who -> authorised(ctx, req, query, request, metadataUrl, who));
     }
 

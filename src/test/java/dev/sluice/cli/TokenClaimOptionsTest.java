@@ -51,6 +51,28 @@ class TokenClaimOptionsTest {
     }
 
     @Test
+    void trustedIssuersAreReadAndCheckedWithoutShowingTheirKeys() {
+        assertThat(parsed(Map.of()).trustedIssuers()).isEmpty();
+        Config c = parsed(Map.of(), "--trusted-issuer", "https://a.example=secret=with=equals",
+                "--trusted-issuer", " https://b.example = RS256:/etc/b.pem ");
+        assertThat(c.trustedIssuerKeys()).containsExactly(Map.entry("https://a.example", "secret=with=equals"),
+                Map.entry("https://b.example", "RS256:/etc/b.pem"));
+        assertThat(parsed(Map.of("SLUICE_TRUSTED_ISSUER", "https://c.example=https://c.example/jwks.json"))
+                .trustedIssuerKeys()).containsExactly(Map.entry("https://c.example", "https://c.example/jwks.json"));
+        assertThatThrownBy(() -> parsed(Map.of(), "--trusted-issuer", "no-equals-sign"))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("--trusted-issuer:")
+                .hasMessageContaining("must be ISSUER=KEY").hasMessageNotContaining("no-equals-sign");
+        assertThatThrownBy(() -> parsed(Map.of(), "--trusted-issuer", "=the-secret"))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("--trusted-issuer:")
+                .hasMessageNotContaining("the-secret");
+        assertThatThrownBy(() -> parsed(Map.of(), "--trusted-issuer", "https://a.example="))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'https://a.example' has no key");
+        assertThatThrownBy(() -> parsed(Map.of(), "--trusted-issuer", "https://a.example=k1",
+                "--trusted-issuer", "https://a.example=k2")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'https://a.example' is given twice").hasMessageNotContaining("k1");
+    }
+
+    @Test
     void publishOriginsAreReadAndChecked() {
         assertThat(parsed(Map.of()).publishOrigins()).isEmpty();
         assertThat(parsed(Map.of(), "--publish-origins", "https://a.example, http://b.example:8080").publishOrigins())

@@ -82,7 +82,8 @@ class GeneratedRequestsTest {
                 "--subscriber-budget", "16MiB", "--selector-cache", "1000", "--match-cache", "5000",
                 "--publisher-token-cache", "200", "--subscriber-token-cache", "200",
                 "--cors-origins", "https://app.example", "--publish-origins", "https://app.example",
-                "--hub-url", dev.sluice.mercure.AccessTokens.HUB_URL)) {
+                "--hub-url", dev.sluice.mercure.AccessTokens.HUB_URL,
+                "--trusted-issuer", dev.sluice.mercure.AccessTokens.TRUSTED)) {
             int port = gateway.awaitPort();
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             List<Watcher> watchers = List.of(

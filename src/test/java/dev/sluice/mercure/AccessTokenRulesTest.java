@@ -39,7 +39,7 @@ class AccessTokenRulesTest {
 
     @BeforeAll
     static void start() throws Exception {
-        hub = TestHub.start(b -> b.subscriberJwt(TestHub.SECRET, "HS256").hubUrl(AccessTokens.HUB_URL)
+        hub = TestHub.start(b -> b.subscriberJwt(TestHub.SECRET, "HS256").trustedIssuers(List.of(AccessTokens.TRUSTED)).hubUrl(AccessTokens.HUB_URL)
                 .subscriptions(true).corsOrigins(List.of(ORIGIN)));
     }
 
@@ -352,7 +352,7 @@ class AccessTokenRulesTest {
         assertThat(doc.get("resource").asText()).isEqualTo(AccessTokens.HUB_URL);
         assertThat(doc.get("mercure_subscriptions").asBoolean()).isTrue();
         assertThat(doc.get("mercure_matcher_types_supported").toString()).isEqualTo("[\"exact\",\"urlpattern\"]");
-        try (TestHub plain = TestHub.start(b -> b.subscriberJwt(TestHub.SECRET, "HS256").hubUrl(AccessTokens.HUB_URL))) {
+        try (TestHub plain = TestHub.start(b -> b.subscriberJwt(TestHub.SECRET, "HS256").trustedIssuers(List.of(AccessTokens.TRUSTED)).hubUrl(AccessTokens.HUB_URL))) {
             HttpResponse<String> res = plain.http.send(HttpRequest.newBuilder(
                     plain.url("/.well-known/oauth-protected-resource/.well-known/mercure")).build(),
                     HttpResponse.BodyHandlers.ofString());

@@ -22,6 +22,8 @@ public final class AccessTokens {
     public static final String HUB_URL = "https://hub.example/.well-known/mercure";
     public static final String ISSUER = "https://app.example";
     public static final String TYPE = "https://mercure.rocks/authorization-detail";
+    /** The {@code --trusted-issuer} value binding {@link #ISSUER} to the test secret (HS256). */
+    public static final String TRUSTED = ISSUER + "=" + TestHub.SECRET;
 
     private AccessTokens() {
     }

@@ -35,7 +35,7 @@ class BrowserDialectsTest {
         }
         Assumptions.assumeTrue(binary != null, "Chromium is not installed: apt-get install chromium");
         // A cookie name without the __Secure- prefix: the page is plain http on 127.0.0.1.
-        hub = TestHub.start(b -> b.subscriberJwt(TestHub.SECRET, "HS256").hubUrl(AccessTokens.HUB_URL)
+        hub = TestHub.start(b -> b.subscriberJwt(TestHub.SECRET, "HS256").trustedIssuers(List.of(AccessTokens.TRUSTED)).hubUrl(AccessTokens.HUB_URL)
                 .accessTokenCookie(COOKIE));
         browser = new Chromium(binary, "http://127.0.0.1:" + hub.gateway.port() + "/healthz");
         String zeroX = TestHub.subscriber("https://example.com/books/{id}");

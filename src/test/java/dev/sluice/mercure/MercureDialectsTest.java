@@ -29,7 +29,7 @@ class MercureDialectsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        hub = TestHub.start(b -> b.subscriberJwt(TestHub.SECRET, "HS256").hubUrl(AccessTokens.HUB_URL));
+        hub = TestHub.start(b -> b.subscriberJwt(TestHub.SECRET, "HS256").trustedIssuers(List.of(AccessTokens.TRUSTED)).hubUrl(AccessTokens.HUB_URL));
     }
 
     @AfterAll
@@ -237,7 +237,7 @@ class MercureDialectsTest {
 
     @Test
     void withoutAHubUrlAccessTokensAreRefusedWithTheFix() throws Exception {
-        try (TestHub bare = TestHub.start(b -> b.subscriberJwt(TestHub.SECRET, "HS256"))) {
+        try (TestHub bare = TestHub.start(b -> b.subscriberJwt(TestHub.SECRET, "HS256").trustedIssuers(List.of(AccessTokens.TRUSTED)))) {
             HttpResponse<String> res = bare.subscribeRefused("match=a", "Authorization",
                     auth(AccessTokens.subscriber("*")));
             assertThat(res.statusCode()).isEqualTo(401);

@@ -25,7 +25,7 @@ class RequestRulesTest {
 
     @BeforeAll
     static void start() throws Exception {
-        hub = TestHub.start(b -> b.subscriberJwt(TestHub.SECRET, "HS256").hubUrl(AccessTokens.HUB_URL)
+        hub = TestHub.start(b -> b.subscriberJwt(TestHub.SECRET, "HS256").trustedIssuers(List.of(AccessTokens.TRUSTED)).hubUrl(AccessTokens.HUB_URL)
                 .maxTopicsPerSubscription(3));
         token = "Bearer " + AccessTokens.subscriber("*");
     }

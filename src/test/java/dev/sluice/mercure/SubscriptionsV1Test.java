@@ -29,7 +29,7 @@ class SubscriptionsV1Test {
 
     @Test
     void oneOSubscriptionsHaveOneOEventsAndApi() throws Exception {
-        try (TestHub hub = TestHub.start(b -> b.subscriberJwt(TestHub.SECRET, "HS256").hubUrl(AccessTokens.HUB_URL)
+        try (TestHub hub = TestHub.start(b -> b.subscriberJwt(TestHub.SECRET, "HS256").trustedIssuers(List.of(AccessTokens.TRUSTED)).hubUrl(AccessTokens.HUB_URL)
                 .subscriptions(true))) {
             // The collection URL is matched as a topic too, so the watcher is also granted it exactly.
             String watcherToken = AccessTokens.token(List.of(detail(List.of("subscribe"),
