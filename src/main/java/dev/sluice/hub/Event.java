@@ -50,6 +50,11 @@ public final class Event {
      * (a concurrent queue) publishes it to them.
      */
     long offeredNanos;
+    /**
+     * The sequence number of the next kept event with the same id, or 0 when there is none (yet).
+     * Read and written by {@link History} only, under its monitor.
+     */
+    long nextOccurrence;
 
     Event(long seq, Update update, ByteBuf chunk, String conflateKey) {
         this.conflateKey = conflateKey;

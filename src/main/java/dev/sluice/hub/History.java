@@ -21,10 +21,11 @@ final class History {
 
     private final Event[] ring;
     private final long maxBytes;
-    /** Per kept id: {sequence number of its oldest kept occurrence, of its newest}. */
+    /**
+     * Per kept id: {sequence number of its oldest kept occurrence, of its newest}. Each occurrence
+     * links to the next in {@link Event#nextOccurrence}, so a reuse allocates nothing.
+     */
     private final HashMap<String, long[]> occurrencesById = new HashMap<>();
-    /** Only for ids kept more than once: sequence number of an occurrence → that of the next one. */
-    private final HashMap<Long, Long> nextOccurrence = new HashMap<>();
     /** Newest kept event per topic (canonical and alternates), for latest-value snapshots. */
     private final HashMap<String, Long> latestByTopic = new HashMap<>();
     private long oldest = 1;
@@ -65,7 +66,8 @@ final class History {
         if (occurrences == null) {
             occurrencesById.put(e.id, new long[] {e.seq, e.seq});
         } else {
-            nextOccurrence.put(occurrences[1], e.seq);
+            // The newest occurrence is kept (evicting it would have removed the entry).
+            at(occurrences[1]).nextOccurrence = e.seq;
             occurrences[1] = e.seq;
         }
         for (int i = 0, n = e.topics.size(); i < n; i++) {
@@ -107,7 +109,7 @@ final class History {
         if (occurrences[1] == e.seq) {
             occurrencesById.remove(e.id);
         } else {
-            occurrences[0] = nextOccurrence.remove(e.seq);
+            occurrences[0] = e.nextOccurrence;
         }
     }
 
