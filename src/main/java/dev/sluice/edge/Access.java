@@ -213,7 +213,8 @@ final class Access {
     /**
      * 0.x places: header, {@code authorization} query parameter, {@code mercureAuthorization}
      * cookie, then the access token cookie. 1.0 places: header, the access token cookie, then the
-     * 0.x cookie (so a browser moving its EventSource to {@code match=} keeps its cookie).
+     * 0.x cookie (so a browser moving its EventSource to {@code match=} keeps its cookie, which must
+     * then hold an access token).
      */
     private Presented token(HttpRequest req, QueryStringDecoder query, boolean accessTokenPlacesOnly)
             throws AuthException {

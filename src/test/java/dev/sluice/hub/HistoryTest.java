@@ -67,6 +67,29 @@ class HistoryTest {
     }
 
     @Test
+    void everyIdPointsAtItsOldestKeptOccurrenceWhateverTheEvictions() {
+        java.util.Random random = new java.util.Random(42);
+        for (int round = 0; round < 50; round++) {
+            History h = new History(1 + random.nextInt(20), 50 + random.nextInt(500));
+            for (int i = 0; i < 300; i++) {
+                h.append(event(h, "id" + random.nextInt(6), 1 + random.nextInt(random.nextInt(10) == 0 ? 600 : 60)));
+                for (int id = 0; id < 6; id++) {
+                    long oldest = -1;
+                    for (long seq = h.oldest(); seq <= h.head() && oldest < 0; seq++) {
+                        Event e = h.at(seq);
+                        if (e != null && e.id.equals("id" + id)) {
+                            oldest = seq;
+                        }
+                    }
+                    assertThat(h.seqOf("id" + id)).as("round %d, append %d, id%d", round, i, id).isEqualTo(oldest);
+                }
+            }
+            h.clear();
+        }
+        assertThat(buffers).allMatch(b -> b.refCnt() == 0);
+    }
+
+    @Test
     void anIdReusedByTheEventThatEvictsItsOnlyOccurrenceIsFoundAgain() {
         History h = new History(1, 1 << 20);
         h.append(event(h, "same", 10));
