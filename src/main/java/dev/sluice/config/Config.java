@@ -97,7 +97,8 @@ public record Config(
         Duration headerTimeout,
         Duration idleTimeout,
         Duration maxConnectionAge,
-        int socketSendBuffer) {
+        int socketSendBuffer,
+        String http3) {
 
     /**
      * The hub's URL when {@code --hub-url} is not given: relative URL patterns and topics resolve
@@ -243,6 +244,10 @@ public record Config(
         check(headerTimeout != null && !headerTimeout.isNegative(), "--header-timeout",
                 "must not be negative (0 disables it)");
         check(idleTimeout != null && !idleTimeout.isNegative(), "--idle-timeout", "must not be negative (0 disables it)");
+        check(http3 != null && (http3.equals("auto") || http3.equals("on") || http3.equals("off")), "--http3",
+                "must be on or off, got " + http3);
+        check(!"on".equals(http3) || tls(), "--http3",
+                "HTTP/3 runs over QUIC, which is always TLS: give --tls-cert/--tls-key or --tls-self-signed, or --http3 off");
         check(socketSendBuffer == 0 || (socketSendBuffer >= 4096 && socketSendBuffer <= (64 << 20)),
                 "--socket-send-buffer", "must be 0 (the system's autotuning) or between 4KiB and 64MiB, got "
                         + socketSendBuffer);
@@ -387,6 +392,8 @@ public record Config(
         public Duration idleTimeout = Duration.ofSeconds(60);
         public Duration maxConnectionAge = Duration.ZERO;
         public int socketSendBuffer;
+        /** {@code auto} (on with TLS where QUIC loads), {@code on} or {@code off}. */
+        public String http3 = "auto";
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -463,6 +470,7 @@ public record Config(
         public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
         public Builder maxConnectionAge(Duration v) { maxConnectionAge = v; return this; }
         public Builder socketSendBuffer(int v) { socketSendBuffer = v; return this; }
+        public Builder http3(String v) { http3 = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -480,7 +488,7 @@ public record Config(
                     drainDelay, drainPeriod, subscriptions, subscriptionLease, subscriptionsMax,
                     tlsCert, tlsKey, tlsSelfSigned, http2MaxConcurrentStreams,
                     maxUrlLength, maxHeaderSize, maxTopicsPerUpdate, maxIdLength, maxTypeLength, headerTimeout,
-                    idleTimeout, maxConnectionAge, socketSendBuffer);
+                    idleTimeout, maxConnectionAge, socketSendBuffer, http3);
         }
     }
 }
