@@ -96,6 +96,13 @@ public final class H3Client implements AutoCloseable {
         return request("GET", pathAndQuery, null, false, headers);
     }
 
+    /** A GET whose body is counted (see {@link Stream#bytes}) but not kept, for long runs. */
+    public Stream getCounting(String pathAndQuery) throws Exception {
+        Stream stream = new Stream(false);
+        open(stream, "GET", pathAndQuery, null, true);
+        return stream;
+    }
+
     /** A POST with a form body. */
     public Stream postForm(String pathAndQuery, String form, String... headers) throws Exception {
         return request("POST", pathAndQuery, form, true, headers);
@@ -107,7 +114,13 @@ public final class H3Client implements AutoCloseable {
      */
     public Stream request(String method, String pathAndQuery, String body, boolean read, String... headers)
             throws Exception {
-        Stream stream = new Stream();
+        Stream stream = new Stream(true);
+        open(stream, method, pathAndQuery, body, read, headers);
+        return stream;
+    }
+
+    private void open(Stream stream, String method, String pathAndQuery, String body, boolean read, String... headers)
+            throws Exception {
         QuicStreamChannel ch = Http3.newRequestStream(connection, stream).get(10, TimeUnit.SECONDS);
         ch.config().setAutoRead(read);
         stream.channel = ch;
@@ -126,7 +139,6 @@ public final class H3Client implements AutoCloseable {
         } else {
             ch.writeAndFlush(head).addListener(QuicStreamChannel.SHUTDOWN_OUTPUT).sync();
         }
-        return stream;
     }
 
     @Override
@@ -149,6 +161,13 @@ public final class H3Client implements AutoCloseable {
         /** Completes with the application error code when the server resets the stream. */
         public final CompletableFuture<Long> reset = new CompletableFuture<>();
         public volatile QuicStreamChannel channel;
+        /** Body bytes received so far. */
+        public final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+        private final boolean keepText;
+
+        Stream(boolean keepText) {
+            this.keepText = keepText;
+        }
 
         public String text() {
             return body.toString();
@@ -177,7 +196,10 @@ public final class H3Client implements AutoCloseable {
         @Override
         protected void channelRead(ChannelHandlerContext ctx, Http3DataFrame frame) {
             try {
-                body.append(frame.content().toString(StandardCharsets.UTF_8));
+                bytes.addAndGet(frame.content().readableBytes());
+                if (keepText) {
+                    body.append(frame.content().toString(StandardCharsets.UTF_8));
+                }
             } finally {
                 ReferenceCountUtil.release(frame);
             }
