@@ -65,16 +65,21 @@ public final class Admission {
      * {@code --trusted-proxies}, the client its forwarding headers name (see {@link ClientAddress}).
      */
     public InetAddress client(Channel channel, HttpHeaders headers) {
-        InetAddress peer = peer(channel).getAddress();
+        InetSocketAddress socketPeer = peer(channel);
+        if (socketPeer == null) {
+            throw new IllegalStateException("no socket address for " + channel);
+        }
+        InetAddress peer = socketPeer.getAddress();
         return clients.resolve(peer, headers.getAll("Forwarded"),
                 headers.getAll("X-Forwarded-For"));
     }
 
     /**
      * The socket peer of a connection, of the connection an HTTP/2 stream belongs to, or of the
-     * QUIC connection an HTTP/3 stream belongs to (whose own address is a stream or connection id).
+     * QUIC connection an HTTP/3 stream belongs to (whose own address is a stream or connection id);
+     * null for a channel with no socket.
      */
-    static InetSocketAddress peer(Channel channel) {
+    public static InetSocketAddress peer(Channel channel) {
         for (Channel c = channel; c != null; c = c.parent()) {
             if (c.remoteAddress() instanceof InetSocketAddress a) {
                 return a;
@@ -84,7 +89,7 @@ public final class Admission {
                 return a;
             }
         }
-        throw new IllegalStateException("no socket address for " + channel);
+        return null;
     }
 
     /**

@@ -55,6 +55,14 @@ class Http3Test {
                     HttpResponse.BodyHandlers.ofInputStream());
             assertThat(sse.headers().firstValue("alt-svc")).hasValue("h3=\":" + port + "\"; ma=86400");
             sse.body().close();
+            // ... and over HTTP/1.1 with TLS, whose SSE head is written without the HTTP codec.
+            var http1 = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
+                    .sslContext(hub.sslContext()).build();
+            var sse1 = http1.send(HttpRequest.newBuilder(URI.create(hub.hubUrl + "?topic=x")).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(sse1.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_1_1);
+            assertThat(sse1.headers().firstValue("alt-svc")).hasValue("h3=\":" + port + "\"; ma=86400");
+            sse1.body().close();
 
             H3Client.Stream healthz = client.get("/healthz");
             assertThat(healthz.status.get(10, TimeUnit.SECONDS)).isEqualTo("200");
