@@ -42,6 +42,9 @@ import javax.net.ssl.SSLSocket;
  *     and RSS, before and after, divided by the streams.</li>
  * </ul>
  *
+ * With {@code h3} as the second argument: HTTP/2 over TLS and HTTP/3 (200 request streams of one
+ * QUIC connection), alternating, for the CPU figure only.
+ *
  * Run: {@code java -cp target/test-classes:target/classes:$(cat cp.txt) dev.sluice.bench.EdgeProtocolBench}
  * (cp.txt from {@code ./mvnw dependency:build-classpath -Dmdep.outputFile=cp.txt}).
  */
