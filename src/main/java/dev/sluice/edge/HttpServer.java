@@ -28,7 +28,8 @@ import java.net.InetSocketAddress;
  * The listening socket and its event loops: native epoll where available (io_uring on request),
  * NIO otherwise. One
  * acceptor thread; {@code --workers} I/O threads that also run dispatch for the subscribers they
- * own.
+ * own. With TLS, also HTTP/3: a UDP socket on the same port number, on one of the workers (see
+ * {@link Http3Server}).
  */
 public final class HttpServer implements AutoCloseable {
 
@@ -170,6 +171,9 @@ public final class HttpServer implements AutoCloseable {
                 http3Address = h3.bind(workers, io, bound);
                 http3 = h3;
                 altSvc.advertise(http3Address.getPort());
+            } catch (InterruptedException e) {
+                serverChannel.close().syncUninterruptibly();
+                throw e;
             } catch (Exception e) {
                 // The UDP port may be taken while the TCP port is free: asked for, that stops
                 // start-up; by default the gateway serves TCP alone and says why.
