@@ -82,7 +82,7 @@ final class Http3Server {
             Throwable why = Quic.unavailabilityCause();
             String reason = "the QUIC native library does not load here: "
                     + (why == null ? "unknown reason" : why.getMessage())
-                    + " (it is built for Linux x86-64)";
+                    + " (Sluice ships it for Linux x86-64 and aarch64)";
             if (config.http3().equals("on")) {
                 throw new ConfigException("--http3", reason + "; use --http3 off");
             }
