@@ -152,7 +152,10 @@ public final class Gateway implements AutoCloseable {
             }
             log.info("listening on {} (I/O kind {}, {} workers, transport {}; {}){}", bound,
                     server.io().name().toLowerCase(java.util.Locale.ROOT), config.workers(),
-                    transport.describe(), tls == null ? "plain HTTP/1.1 and h2c" : tls.describe(),
+                    transport.describe(), tls == null ? "plain HTTP/1.1 and h2c"
+                            : tls.describe() + "; " + (server.http3Address() != null
+                                    ? "HTTP/3 on UDP port " + server.http3Address().getPort()
+                                    : "HTTP/3 not served: " + server.http3Missing()),
                     adminBound == null ? "" : "; admin listener on " + adminBound
                             + " (" + admin.describe() + ")");
             return new Gateway(config, server, hub, transport, metrics, bound, keys, admin, adminBound, diagnostics,
@@ -430,6 +433,18 @@ public final class Gateway implements AutoCloseable {
     /** The TLS of the HTTP port (its current certificate, engine, reload), or null for plain HTTP. */
     public ServerTls tls() {
         return tls;
+    }
+
+    /** The UDP address HTTP/3 (QUIC) is served on, or null when it is not. */
+    public InetSocketAddress http3Address() {
+        return server.http3Address();
+    }
+
+    /** One line for the start-up message: where HTTP/3 is served, or why it is not. */
+    public String describeHttp3() {
+        InetSocketAddress h3 = server.http3Address();
+        return h3 != null ? "HTTP/3 (QUIC, ALPN h3) on UDP port " + h3.getPort() + ", advertised with Alt-Svc"
+                : "HTTP/3 not served: " + server.http3Missing();
     }
 
     /** The publisher token made at start when no key was configured, else null. */

@@ -65,9 +65,31 @@ public final class Admission {
      * {@code --trusted-proxies}, the client its forwarding headers name (see {@link ClientAddress}).
      */
     public InetAddress client(Channel channel, HttpHeaders headers) {
-        InetAddress peer = ((InetSocketAddress) channel.remoteAddress()).getAddress();
+        InetSocketAddress socketPeer = peer(channel);
+        if (socketPeer == null) {
+            throw new IllegalStateException("no socket address for " + channel);
+        }
+        InetAddress peer = socketPeer.getAddress();
         return clients.resolve(peer, headers.getAll("Forwarded"),
                 headers.getAll("X-Forwarded-For"));
+    }
+
+    /**
+     * The socket peer of a connection, of the connection an HTTP/2 stream belongs to, or of the
+     * QUIC connection an HTTP/3 stream belongs to (whose own address is a stream or connection id);
+     * null for a channel with no socket.
+     */
+    public static InetSocketAddress peer(Channel channel) {
+        for (Channel c = channel; c != null; c = c.parent()) {
+            if (c.remoteAddress() instanceof InetSocketAddress a) {
+                return a;
+            }
+            if (c instanceof io.netty.handler.codec.quic.QuicChannel quic
+                    && quic.remoteSocketAddress() instanceof InetSocketAddress a) {
+                return a;
+            }
+        }
+        return null;
     }
 
     /**

@@ -403,6 +403,13 @@ final class ServeCommand implements Callable<Integer> {
                     + " EventSources to one origin on one connection). Default: ${DEFAULT-VALUE}")
     int http2MaxConcurrentStreams;
 
+    @Option(names = "--http3", paramLabel = "on|off",
+            description = "Serve HTTP/3 (QUIC) on the UDP port of the same number as the TLS port, and advertise it"
+                    + " with Alt-Svc. Default: on when TLS is on and the QUIC native library loads (the start-up line"
+                    + " says whether it is served, and why not); --http2-max-concurrent-streams also bounds the"
+                    + " concurrent request streams of one QUIC connection")
+    String http3;
+
     // Request limits and timeouts (see the README, "Security").
 
     @Option(names = "--max-url-length", paramLabel = "SIZE", defaultValue = "8KiB", converter = Units.IntSizeConverter.class,
@@ -526,7 +533,8 @@ final class ServeCommand implements Callable<Integer> {
                 blankToNull(tlsCert), blankToNull(tlsKey), tlsSelfSigned, http2MaxConcurrentStreams,
                 maxUrlLength, maxHeaderSize, maxTopicsPerUpdate, maxIdLength, maxTypeLength, headerTimeout,
                 idleTimeout, maxConnectionAge, socketSendBuffer,
-                trustedIssuers == null ? List.of() : trustedIssuers.stream().map(String::strip).toList());
+                trustedIssuers == null ? List.of() : trustedIssuers.stream().map(String::strip).toList(),
+                http3 == null ? "auto" : http3);
     }
 
     /**
@@ -669,6 +677,7 @@ final class ServeCommand implements Callable<Integer> {
         System.out.println("Sluice listening on " + gateway.address() + " (" + gateway.io() + ")");
         if (gateway.tls() != null) {
             System.out.println("  " + gateway.tls().describe());
+            System.out.println("  " + gateway.describeHttp3());
             if (!gateway.tls().selfSigned()) {
                 reloadOnSighup(gateway);
             }

@@ -98,7 +98,8 @@ public record Config(
         Duration idleTimeout,
         Duration maxConnectionAge,
         int socketSendBuffer,
-        List<String> trustedIssuers) {
+        List<String> trustedIssuers,
+        String http3) {
 
     /**
      * The hub's URL when {@code --hub-url} is not given: relative URL patterns and topics resolve
@@ -244,6 +245,10 @@ public record Config(
         check(headerTimeout != null && !headerTimeout.isNegative(), "--header-timeout",
                 "must not be negative (0 disables it)");
         check(idleTimeout != null && !idleTimeout.isNegative(), "--idle-timeout", "must not be negative (0 disables it)");
+        check(http3 != null && (http3.equals("auto") || http3.equals("on") || http3.equals("off")), "--http3",
+                "must be on or off, got " + http3);
+        check(!"on".equals(http3) || tls(), "--http3",
+                "HTTP/3 runs over QUIC, which is always TLS: give --tls-cert/--tls-key or --tls-self-signed, or --http3 off");
         check(socketSendBuffer == 0 || (socketSendBuffer >= 4096 && socketSendBuffer <= (64 << 20)),
                 "--socket-send-buffer", "must be 0 (the system's autotuning) or between 4KiB and 64MiB, got "
                         + socketSendBuffer);
@@ -418,6 +423,8 @@ public record Config(
         public Duration maxConnectionAge = Duration.ZERO;
         public int socketSendBuffer;
         public List<String> trustedIssuers = List.of();
+        /** {@code auto} (on with TLS where QUIC loads), {@code on} or {@code off}. */
+        public String http3 = "auto";
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -495,6 +502,7 @@ public record Config(
         public Builder maxConnectionAge(Duration v) { maxConnectionAge = v; return this; }
         public Builder socketSendBuffer(int v) { socketSendBuffer = v; return this; }
         public Builder trustedIssuers(List<String> v) { trustedIssuers = v; return this; }
+        public Builder http3(String v) { http3 = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -512,7 +520,7 @@ public record Config(
                     drainDelay, drainPeriod, subscriptions, subscriptionLease, subscriptionsMax,
                     tlsCert, tlsKey, tlsSelfSigned, http2MaxConcurrentStreams,
                     maxUrlLength, maxHeaderSize, maxTopicsPerUpdate, maxIdLength, maxTypeLength, headerTimeout,
-                    idleTimeout, maxConnectionAge, socketSendBuffer, trustedIssuers);
+                    idleTimeout, maxConnectionAge, socketSendBuffer, trustedIssuers, http3);
         }
     }
 }

@@ -45,7 +45,9 @@ final class BadRequestLog {
 
     /** Logs (or counts) one malformed request from the channel's peer. */
     void warn(ChannelHandlerContext ctx, int status, String reason) {
-        warn(String.valueOf(ctx.channel().remoteAddress()), status, reason);
+        // The socket peer, also for a stream of an HTTP/2 or HTTP/3 connection.
+        java.net.InetSocketAddress peer = dev.sluice.admission.Admission.peer(ctx.channel());
+        warn(String.valueOf(peer != null ? peer : ctx.channel().remoteAddress()), status, reason);
     }
 
     void warn(String client, int status, String reason) {

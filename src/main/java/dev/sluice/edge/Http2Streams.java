@@ -48,10 +48,12 @@ final class Http2Streams {
     private final dev.sluice.admission.Admission admission;
 
     private final dev.sluice.admission.RequestLimits limits;
+    private final AltSvc altSvc;
 
     Http2Streams(RequestRouter router, int maxBodySize, BadRequestLog badRequests, int maxConcurrentStreams,
                  dev.sluice.metrics.GatewayMetrics metrics, AccessLog accessLog, dev.sluice.admission.Admission admission,
-                 dev.sluice.admission.RequestLimits limits) {
+                 dev.sluice.admission.RequestLimits limits, AltSvc altSvc) {
+        this.altSvc = altSvc;
         this.limits = limits;
         this.metrics = metrics;
         this.accessLog = accessLog;
@@ -82,7 +84,7 @@ final class Http2Streams {
             ch.config().setWriteBufferWaterMark(WATER_MARK);
             ch.pipeline()
                     .addLast(PipelineInitializer.CODEC, new Http2StreamFrameToHttpObjectCodec(true))
-                    .addLast(ResponseObserver.NAME, new ResponseObserver(metrics, accessLog, admission))
+                    .addLast(ResponseObserver.NAME, new ResponseObserver(metrics, accessLog, admission, altSvc))
                     .addLast(PipelineInitializer.AGGREGATOR, new PipelineInitializer.LimitedBody(maxBodySize, badRequests, limits))
                     .addLast(PipelineInitializer.ROUTER, router);
         }

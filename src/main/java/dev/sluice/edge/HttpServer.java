@@ -29,7 +29,8 @@ import java.net.InetSocketAddress;
  * The listening socket and its event loops: native epoll where available (io_uring on request),
  * NIO otherwise. One
  * acceptor thread; {@code --workers} I/O threads that also run dispatch for the subscribers they
- * own.
+ * own. With TLS, also HTTP/3: a UDP socket on the same port number, on one of the workers (see
+ * {@link Http3Server}).
  */
 public final class HttpServer implements AutoCloseable {
 
@@ -81,6 +82,14 @@ public final class HttpServer implements AutoCloseable {
             };
         }
 
+        Class<? extends io.netty.channel.socket.DatagramChannel> datagramChannel() {
+            return switch (this) {
+                case EPOLL -> io.netty.channel.epoll.EpollDatagramChannel.class;
+                case IO_URING -> io.netty.channel.uring.IoUringDatagramChannel.class;
+                case NIO -> io.netty.channel.socket.nio.NioDatagramChannel.class;
+            };
+        }
+
         Class<? extends ServerChannel> serverChannel() {
             return switch (this) {
                 case EPOLL -> EpollServerSocketChannel.class;
@@ -94,6 +103,9 @@ public final class HttpServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private Channel serverChannel;
+    private Http3Server http3;
+    private InetSocketAddress http3Address;
+    private String http3Missing;
 
     public HttpServer(IoKind io, int workerThreads) {
         this.io = io;
@@ -131,8 +143,9 @@ public final class HttpServer implements AutoCloseable {
         var limits = new RequestLimits(config, metrics);
         var timeouts = new RequestTimeouts(config.headerTimeout(), config.idleTimeout(), limits, metrics.idleClosed);
         AccessLog accessLog = new AccessLog(config.accessLog());
+        AltSvc altSvc = new AltSvc();
         var subscribe = new SubscribeEndpoint(hub, transport, access, cors, config, metrics, admission, accessLog,
-                subscriptions, limits);
+                subscriptions, limits, altSvc);
         var subscriptionsApi = subscriptions == null ? null : new SubscriptionsEndpoint(subscriptions, hub, access, cors);
         BadRequestLog badRequests = new BadRequestLog();
         var publish = new PublishEndpoint(transport, access, cors, hub.selectors(), metrics,
@@ -152,9 +165,42 @@ public final class HttpServer implements AutoCloseable {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Http2Streams.waterMark(config.subscriberBudget()))
                 .childOption(ChannelOption.SO_SNDBUF, config.socketSendBuffer() > 0 ? config.socketSendBuffer() : null)
                 .childHandler(new PipelineInitializer(router, config.maxBodySize(), badRequests, metrics, accessLog,
-                        admission, tls, config.http2MaxConcurrentStreams(), limits, timeouts));
+                        admission, tls, config.http2MaxConcurrentStreams(), limits, timeouts, altSvc));
+        http3Missing = Http3Server.notServed(config);
         serverChannel = b.bind(config.listen()).sync().channel();
-        return (InetSocketAddress) serverChannel.localAddress();
+        InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
+        if (http3Missing == null) {
+            Http3Server h3 = new Http3Server(config, tls, router, badRequests, metrics, accessLog, admission, limits);
+            try {
+                http3Address = h3.bind(workers, io, bound);
+                http3 = h3;
+                altSvc.advertise(http3Address.getPort());
+            } catch (InterruptedException e) {
+                serverChannel.close().syncUninterruptibly();
+                throw e;
+            } catch (Exception e) {
+                // The UDP port may be taken while the TCP port is free: asked for, that stops
+                // start-up; by default the gateway serves TCP alone and says why.
+                if (config.http3().equals("on")) {
+                    serverChannel.close().syncUninterruptibly();
+                    throw new dev.sluice.config.ConfigException("--http3", "cannot listen on UDP " + bound + ": " + e
+                            + " (is another process using that UDP port?)");
+                }
+                http3Missing = "cannot listen on UDP " + bound + ": " + e;
+                org.slf4j.LoggerFactory.getLogger(HttpServer.class).warn("HTTP/3 not served: {}", http3Missing);
+            }
+        }
+        return bound;
+    }
+
+    /** The UDP address HTTP/3 is served on, or null when it is not (see {@link #http3Missing}). */
+    public InetSocketAddress http3Address() {
+        return http3Address;
+    }
+
+    /** Why HTTP/3 is not served, or null when it is. */
+    public String http3Missing() {
+        return http3Missing;
     }
 
     /** Stops accepting new connections; open ones stay. */
@@ -162,11 +208,17 @@ public final class HttpServer implements AutoCloseable {
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
         }
+        if (http3 != null) {
+            http3.stopAccepting();
+        }
     }
 
     @Override
     public void close() {
         stopAccepting();
+        if (http3 != null) {
+            http3.close();
+        }
         var a = boss.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS);
         var b = workers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS);
         a.syncUninterruptibly();

@@ -69,11 +69,13 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
     private final Http2Streams http2;
     private final RequestLimits limits;
     private final RequestTimeouts timeouts;
+    private final AltSvc altSvc;
 
     PipelineInitializer(RequestRouter router, int maxBodySize, BadRequestLog badRequests,
                         dev.sluice.metrics.GatewayMetrics metrics, AccessLog accessLog,
                         dev.sluice.admission.Admission admission, ServerTls tls, int maxConcurrentStreams,
-                        RequestLimits limits, RequestTimeouts timeouts) {
+                        RequestLimits limits, RequestTimeouts timeouts, AltSvc altSvc) {
+        this.altSvc = altSvc;
         this.limits = limits;
         this.timeouts = timeouts;
         this.metrics = metrics;
@@ -81,7 +83,7 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
         this.admission = admission;
         this.tls = tls;
         this.http2 = new Http2Streams(router, maxBodySize, badRequests, maxConcurrentStreams, metrics, accessLog,
-                admission, limits);
+                admission, limits, altSvc);
         this.router = router;
         this.maxBodySize = maxBodySize;
         this.badRequests = badRequests;
@@ -108,7 +110,7 @@ final class PipelineInitializer extends ChannelInitializer<SocketChannel> {
             p.addLast(UPGRADE, new HttpServerUpgradeHandler(codec, this::upgrade, maxBodySize));
         }
         p.addLast(RequestTimeouts.DECODED, clock.decoded)
-                .addLast(ResponseObserver.NAME, new ResponseObserver(metrics, accessLog, admission))
+                .addLast(ResponseObserver.NAME, new ResponseObserver(metrics, accessLog, admission, altSvc))
                 .addLast(AGGREGATOR, new LimitedBody(maxBodySize, badRequests, limits)).addLast(ROUTER, router);
     }
 

@@ -380,9 +380,11 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof PrematureChannelClosureException || cause instanceof IOException) {
+        if (cause instanceof PrematureChannelClosureException || cause instanceof IOException
+                || cause instanceof io.netty.handler.codec.quic.QuicException) {
             log.debug("{} went away: {}", ctx.channel().remoteAddress(), cause.toString());
-        } else if (cause instanceof DecoderException || cause instanceof IllegalArgumentException) {
+        } else if (cause instanceof DecoderException || cause instanceof IllegalArgumentException
+                || cause instanceof io.netty.handler.codec.http3.Http3Exception) {
             // Input the codec or a decoder could not take: the client's mistake, one line.
             badRequests.warn(ctx, 400, "closed: " + cause.getMessage());
         } else {

@@ -36,8 +36,11 @@ final class ResponseObserver extends ChannelDuplexHandler {
     private long startedNanos;
     private long requestBytes;
     private InetAddress client;
+    /** What a TCP response advertises of HTTP/3; null on HTTP/3 itself. */
+    private final AltSvc altSvc;
 
-    ResponseObserver(GatewayMetrics metrics, AccessLog accessLog, Admission admission) {
+    ResponseObserver(GatewayMetrics metrics, AccessLog accessLog, Admission admission, AltSvc altSvc) {
+        this.altSvc = altSvc;
         this.metrics = metrics;
         this.accessLog = accessLog;
         this.admission = admission;
@@ -77,6 +80,10 @@ final class ResponseObserver extends ChannelDuplexHandler {
         if (msg instanceof HttpResponse res && res.status().code() >= 200) {
             int status = res.status().code();
             metrics.response(route, status);
+            String alternative = altSvc == null ? null : altSvc.value();
+            if (alternative != null) {
+                res.headers().set("alt-svc", alternative);
+            }
             if (client != null) {
                 Integer topics = ctx.channel().attr(TOPICS).get();
                 long bytes = route == HttpRoute.PUBLISH ? requestBytes

@@ -63,7 +63,7 @@ public final class ServerTls implements AutoCloseable {
     /** The file contents a failed load was last reported for, so a broken pair is reported once. */
     private byte[][] reportedFailure;
 
-    private record Loaded(SslContext context, X509Certificate[] chain, byte[] certBytes, byte[] keyBytes) { }
+    private record Loaded(SslContext context, X509Certificate[] chain, PrivateKey key, byte[] certBytes, byte[] keyBytes) { }
 
     private ServerTls(Path certFile, Path keyFile, SslProvider provider, Loaded first) {
         this.certFile = certFile;
@@ -93,7 +93,7 @@ public final class ServerTls implements AutoCloseable {
             LocalCertificate self = LocalCertificate.generate("localhost");
             return new ServerTls(null, null, provider,
                     new Loaded(context(provider, self.key(), self.certificate()),
-                            new X509Certificate[] {self.certificate()}, null, null));
+                            new X509Certificate[] {self.certificate()}, self.key(), null, null));
         }
         Path cert = Path.of(config.tlsCert());
         Path key = Path.of(config.tlsKey());
@@ -105,6 +105,67 @@ public final class ServerTls implements AutoCloseable {
     /** A server-side TLS handler for a new connection, with the current certificate. */
     SslHandler newHandler(ByteBufAllocator alloc) {
         return current.context().newHandler(alloc);
+    }
+
+    /**
+     * The TLS of the HTTP/3 listener: ALPN {@code h3}, and the certificate and key taken from what
+     * is served at each handshake (see {@link CurrentKey}), so a rotation reaches new QUIC
+     * connections as it reaches new TCP connections, whatever name the client asks for (or none,
+     * as for an IP address).
+     */
+    io.netty.handler.codec.quic.QuicSslContext quicContext() {
+        return io.netty.handler.codec.quic.QuicSslContextBuilder.forServer(new CurrentKey(), null)
+                .applicationProtocols(io.netty.handler.codec.http3.Http3.supportedApplicationProtocols())
+                .build();
+    }
+
+    /**
+     * A key manager with one entry, the pair served now. QUIC's BoringSSL asks it at every
+     * handshake (not once when the context is built), which is what makes the rotation work there.
+     */
+    private final class CurrentKey extends javax.net.ssl.X509ExtendedKeyManager {
+        private static final String ALIAS = "current";
+
+        @Override
+        public String chooseEngineServerAlias(String keyType, java.security.Principal[] issuers,
+                                              javax.net.ssl.SSLEngine engine) {
+            return chooseServerAlias(keyType, issuers, null);
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, java.security.Principal[] issuers, java.net.Socket socket) {
+            String algorithm = current.key().getAlgorithm();
+            // RSA and EC keys answer the handshake's matching kind only; another kind (Ed25519) is
+            // offered whatever is asked, and the handshake says whether the client takes it.
+            boolean known = algorithm.equals("RSA") || algorithm.equals("EC");
+            return !known || algorithm.equals(keyType) ? ALIAS : null;
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return ALIAS.equals(alias) ? current.chain().clone() : null;
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return ALIAS.equals(alias) ? current.key() : null;
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+            String alias = chooseServerAlias(keyType, issuers, null);
+            return alias == null ? null : new String[] {alias};
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, java.net.Socket socket) {
+            return null;
+        }
     }
 
     /** The leaf certificate new connections are served. */
@@ -210,7 +271,7 @@ public final class ServerTls implements AutoCloseable {
             throw new ConfigException("--tls-key", "the key does not belong to the certificate in --tls-cert ("
                     + chain[0].getSubjectX500Principal().getName() + "): give the key the certificate was made for");
         }
-        return new Loaded(context(provider, key, chain), chain, certBytes, keyBytes);
+        return new Loaded(context(provider, key, chain), chain, key, certBytes, keyBytes);
     }
 
     private static SslContext context(SslProvider provider, PrivateKey key, X509Certificate... chain) {

@@ -61,8 +61,9 @@ final class StreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // A reset by the peer is how most subscribers leave; anything else is worth a close too.
-        if (!(cause instanceof IOException)) {
+        // A reset by the peer (of the connection, or of the HTTP/3 stream) is how most subscribers
+        // leave; anything else is worth a close too.
+        if (!(cause instanceof IOException) && !(cause instanceof io.netty.handler.codec.quic.QuicStreamResetException)) {
             hub.failed(subscriber);
             org.slf4j.LoggerFactory.getLogger(StreamHandler.class).debug("stream error, closing {}", subscriber, cause);
         }

@@ -23,6 +23,11 @@ import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http3.DefaultHttp3Headers;
+import io.netty.handler.codec.http3.DefaultHttp3HeadersFrame;
+import io.netty.handler.codec.http3.Http3Headers;
+import io.netty.handler.codec.http3.Http3HeadersFrame;
+import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -62,10 +67,13 @@ final class SubscribeEndpoint {
     private final AccessLog accessLog;
     /** Active subscriptions (--subscriptions), or null. */
     private final SubscriptionRegistry subscriptions;
+    /** What an SSE head over TCP advertises of HTTP/3. */
+    private final AltSvc altSvc;
 
     SubscribeEndpoint(Hub hub, Transport transport, Access access, Cors cors, Config config, GatewayMetrics stats,
                       Admission admission, AccessLog accessLog, SubscriptionRegistry subscriptions,
-                      RequestLimits limits) {
+                      RequestLimits limits, AltSvc altSvc) {
+        this.altSvc = altSvc;
         this.accessLog = accessLog;
         this.subscriptions = subscriptions;
         this.admission = admission;
@@ -147,9 +155,10 @@ final class SubscribeEndpoint {
                     v1 ? Challenges.invalidToken(metadataUrl) : null);
             return;
         }
-        // An HTTP/2 stream gets the bytes HTTP/1.0 does (no chunk framing): DATA frames frame them.
+        // An HTTP/2 or HTTP/3 stream gets the bytes HTTP/1.0 does (no chunk framing): DATA frames
+        // frame them.
         boolean chunked = !req.protocolVersion().equals(HttpVersion.HTTP_1_0)
-                && !(ctx.channel() instanceof Http2StreamChannel);
+                && !(ctx.channel() instanceof Http2StreamChannel) && !(ctx.channel() instanceof QuicStreamChannel);
         // The stream ends at the instant the token verifier starts refusing this token (its exp plus
         // the allowed clock skew): a client reconnecting with it then gets a 401, never a stream
         // that is closed again at once.
@@ -223,14 +232,23 @@ final class SubscribeEndpoint {
             PipelineInitializer.becomeStream(p);
             p.remove(ctx.handler());
         }
+        boolean http3 = ctx.channel() instanceof QuicStreamChannel;
         if (http2) {
             p.addFirst(Http2SseFramer.NAME, new Http2SseFramer());
+        } else if (http3) {
+            // After Netty's HTTP/3 codec (which the stream's pipeline starts with), so it sees the
+            // event buffers before they are frames.
+            Http3SseFramer framer = new Http3SseFramer();
+            p.addLast(Http3SseFramer.NAME, framer);
+            s.countQueuedBytesWith(framer);
         }
 
         ctx.channel().config().setAutoRead(true);
         Hub.Resume resume = hub.register(s, lastEventId);
-        ctx.channel().write(http2 ? http2Head(resume, origin, v1) : head(chunked, resume, origin, v1),
-                ctx.channel().voidPromise());
+        String alternative = http3 ? null : altSvc.value();
+        Object head = http2 ? http2Head(resume, origin, v1, alternative)
+                : http3 ? http3Head(resume, origin, v1) : head(chunked, resume, origin, v1, alternative);
+        ctx.channel().write(head, ctx.channel().voidPromise());
         hub.start(s);
         stats.subscriptions.increment();
         stats.response(dev.sluice.metrics.HttpRoute.SUBSCRIBE, 200);
@@ -311,7 +329,7 @@ final class SubscribeEndpoint {
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
-    private static ByteBuf head(boolean chunked, Hub.Resume resume, String origin, boolean v1) {
+    private static ByteBuf head(boolean chunked, Hub.Resume resume, String origin, boolean v1, String altSvc) {
         StringBuilder sb = new StringBuilder(256);
         sb.append(chunked ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.0 200 OK\r\n")
                 .append("content-type: text/event-stream\r\n")
@@ -336,30 +354,49 @@ final class SubscribeEndpoint {
             }
             sb.append("vary: Origin\r\n");
         }
+        if (altSvc != null) {
+            sb.append("alt-svc: ").append(altSvc).append("\r\n");
+        }
         sb.append("\r\n");
         return io.netty.buffer.Unpooled.copiedBuffer(sb, StandardCharsets.UTF_8);
     }
 
     /** The same head as {@link #head} as an HTTP/2 HEADERS frame; header values are sent as UTF-8. */
-    private static Http2HeadersFrame http2Head(Hub.Resume resume, String origin, boolean v1) {
-        Http2Headers h = new DefaultHttp2Headers()
-                .status(HttpResponseStatus.OK.codeAsText())
-                .set("content-type", "text/event-stream")
-                .set("cache-control", "private, no-cache, no-store, must-revalidate, max-age=0")
-                .set("x-accel-buffering", "no")
-                .set("x-content-type-options", "nosniff");
+    private static Http2HeadersFrame http2Head(Hub.Resume resume, String origin, boolean v1, String altSvc) {
+        Http2Headers h = new DefaultHttp2Headers();
+        streamHead(h, resume, origin, v1);
+        if (altSvc != null) {
+            h.set("alt-svc", altSvc);
+        }
+        return new DefaultHttp2HeadersFrame(h, false);
+    }
+
+    /** The same head as an HTTP/3 HEADERS frame. */
+    private static Http3HeadersFrame http3Head(Hub.Resume resume, String origin, boolean v1) {
+        Http3Headers h = new DefaultHttp3Headers();
+        streamHead(h, resume, origin, v1);
+        return new DefaultHttp3HeadersFrame(h);
+    }
+
+    /** The fields of an SSE head on HTTP/2 and HTTP/3 (both carry the status as a pseudo-header). */
+    private static void streamHead(io.netty.handler.codec.Headers<CharSequence, CharSequence, ?> h,
+                                   Hub.Resume resume, String origin, boolean v1) {
+        h.set(":status", HttpResponseStatus.OK.codeAsText());
+        h.set("content-type", "text/event-stream");
+        h.set("cache-control", "private, no-cache, no-store, must-revalidate, max-age=0");
+        h.set("x-accel-buffering", "no");
+        h.set("x-content-type-options", "nosniff");
         if (resume.requested()) {
             h.set(v1 ? "mercure-last-event-id" : "last-event-id",
                     new AsciiString(resume.responseLastEventId().getBytes(StandardCharsets.UTF_8), false));
         }
         if (origin != null) {
-            h.set("access-control-allow-origin", new AsciiString(origin.getBytes(StandardCharsets.UTF_8), false))
-                    .set("vary", "Origin");
+            h.set("access-control-allow-origin", new AsciiString(origin.getBytes(StandardCharsets.UTF_8), false));
+            h.set("vary", "Origin");
             if (Cors.withCredentials(origin)) {
                 h.set("access-control-allow-credentials", "true");
             }
         }
-        return new DefaultHttp2HeadersFrame(h, false);
     }
 
     private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, Refusal refusal) {

@@ -4,7 +4,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.SslHandler;
 
-/** Whether a request arrived over TLS (its channel, or the connection an HTTP/2 stream belongs to). */
+/**
+ * Whether a request arrived over TLS (its channel, or the connection an HTTP/2 stream belongs to);
+ * QUIC, and so HTTP/3, always is.
+ */
 final class Tls {
 
     private Tls() {
@@ -12,7 +15,7 @@ final class Tls {
 
     static boolean on(ChannelHandlerContext ctx) {
         for (Channel c = ctx.channel(); c != null; c = c.parent()) {
-            if (c.pipeline().get(SslHandler.class) != null) {
+            if (c.pipeline().get(SslHandler.class) != null || c instanceof io.netty.handler.codec.quic.QuicChannel) {
                 return true;
             }
         }

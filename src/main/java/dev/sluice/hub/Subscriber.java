@@ -95,6 +95,8 @@ public final class Subscriber {
     Wire wire;
     /** Latest pending event per conflation key while the socket is behind; null when none. */
     private PendingByKey conflated;
+    /** Counts the bytes queued for a channel that cannot tell them itself; null to ask the channel. */
+    private java.util.function.LongSupplier queuedBytes;
 
     public Subscriber(Channel channel, List<TopicSelector> selectors, List<TopicSelector> authorized,
                       boolean chunked, long budgetBytes, long expiresAtMillis, boolean snapshot) {
@@ -231,8 +233,20 @@ public final class Subscriber {
         dirty = true;
     }
 
+    /**
+     * For a channel whose own figures do not show the bytes queued on it (an HTTP/3 stream: its
+     * writability reports flow-control credit), the writer in its pipeline that counts them. Set
+     * before the subscriber is registered; read on its loop at every delivery (no allocation).
+     */
+    public void countQueuedBytesWith(java.util.function.LongSupplier counter) {
+        this.queuedBytes = counter;
+    }
+
     /** Bytes written to this channel and not yet on the socket. */
     long pendingBytes() {
+        if (queuedBytes != null) {
+            return queuedBytes.getAsLong();
+        }
         ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
         return out != null ? out.totalPendingWriteBytes() : pendingOnSharedConnection(channel);
     }

@@ -3,6 +3,7 @@ package dev.sluice.bench;
 import dev.sluice.edge.LocalCertificate;
 import dev.sluice.hub.Hub;
 import dev.sluice.support.GatewayProcess;
+import dev.sluice.support.H3Client;
 import dev.sluice.support.SseStream;
 import dev.sluice.support.TestHub;
 import dev.sluice.support.TlsTrust;
@@ -41,6 +42,9 @@ import javax.net.ssl.SSLSocket;
  *     and RSS, before and after, divided by the streams.</li>
  * </ul>
  *
+ * With {@code h3} as the second argument: HTTP/2 over TLS and HTTP/3 (200 request streams of one
+ * QUIC connection), alternating, for the CPU figure only.
+ *
  * Run: {@code java -cp target/test-classes:target/classes:$(cat cp.txt) dev.sluice.bench.EdgeProtocolBench}
  * (cp.txt from {@code ./mvnw dependency:build-classpath -Dmdep.outputFile=cp.txt}).
  */
@@ -56,6 +60,14 @@ public final class EdgeProtocolBench {
         System.out.println("CPU per delivery (gateway event loops, " + SUBSCRIBERS + " subscribers, 100-byte updates)");
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         boolean onlyH2Tls = args.length > 1 && args[1].equals("h2tls");
+        if (args.length > 1 && args[1].equals("h3")) {
+            // HTTP/3 beside HTTP/2 over TLS, alternating, so both see the same machine.
+            for (int run = 0; run < runs; run++) {
+                cpu("HTTP/2 TLS    ", true, HttpClient.Version.HTTP_2);
+                cpuHttp3("HTTP/3 (QUIC) ");
+            }
+            return;
+        }
         for (int run = 0; run < runs; run++) {
             if (!onlyH2Tls) {
                 cpu("HTTP/1.1 plain", false, HttpClient.Version.HTTP_1_1);
@@ -111,6 +123,81 @@ public final class EdgeProtocolBench {
                     (double) cpu / deliveries, deliveries, wall / 1e9);
             for (SseStream s : streams) {
                 s.close();
+            }
+        }
+    }
+
+    /**
+     * As {@link #cpu} over HTTP/3: the 200 subscribers are request streams of one QUIC connection
+     * of Netty's HTTP/3 client (as a browser multiplexes its EventSources), on a client event loop
+     * of its own.
+     */
+    private static void cpuHttp3(String name) throws Exception {
+        try (TestHub hub = TestHub.startTls(b -> b.anonymous(true).heartbeat(Duration.ZERO).io("epoll"));
+             H3Client client = H3Client.connect(hub.gateway.port(), hub.certificate())) {
+            List<H3Client.Stream> streams = new ArrayList<>();
+            for (int i = 0; i < SUBSCRIBERS; i++) {
+                streams.add(client.getCounting("/.well-known/mercure?topic=bench"));
+            }
+            while (hub.gateway.hub().subscribers() < SUBSCRIBERS) {
+                Thread.sleep(10);
+            }
+            List<Long> loops = new ArrayList<>();
+            for (EventExecutor loop : hub.gateway.eventLoops()) {
+                loops.add(loop.submit(() -> Thread.currentThread().threadId()).get());
+            }
+            Hub h = hub.gateway.hub();
+            Update update = new Update("x", List.of("bench"), "d".repeat(100), false, null, -1);
+            // Every event has the same bytes (same id, same data): learn how many from one.
+            for (H3Client.Stream s : streams) {
+                while (s.bytes.get() == 0) {
+                    Thread.sleep(1); // the opening block
+                }
+            }
+            long[] before = new long[SUBSCRIBERS];
+            for (int i = 0; i < SUBSCRIBERS; i++) {
+                before[i] = streams.get(i).bytes.get();
+            }
+            h.accept(update);
+            while (streams.get(0).bytes.get() == before[0]) {
+                Thread.sleep(1);
+            }
+            long eventBytes = streams.get(0).bytes.get() - before[0];
+            deliverHttp3(h, update, WARM_UP, streams, eventBytes);
+            long cpuBefore = cpu(loops);
+            long deliveriesBefore = h.stats().deliveries();
+            long wallBefore = System.nanoTime();
+            deliverHttp3(h, update, MEASURED, streams, eventBytes);
+            long wall = System.nanoTime() - wallBefore;
+            long deliveries = h.stats().deliveries() - deliveriesBefore;
+            long cpu = cpu(loops) - cpuBefore;
+            System.out.printf("  %s  %7.0f ns CPU per delivery  (%d deliveries, %.1f s wall)%n", name,
+                    (double) cpu / deliveries, deliveries, wall / 1e9);
+        }
+    }
+
+    /** As {@link #deliver}, waiting for the bytes of each burst on every HTTP/3 stream. */
+    private static void deliverHttp3(Hub h, Update u, int n, List<H3Client.Stream> streams, long eventBytes)
+            throws InterruptedException {
+        long[] expected = new long[streams.size()];
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] = streams.get(i).bytes.get();
+        }
+        for (int i = 0; i < n; i += 100) {
+            for (int k = 0; k < 100; k++) {
+                h.accept(u);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            for (int s = 0; s < expected.length; s++) {
+                expected[s] += 100 * eventBytes;
+                while (streams.get(s).bytes.get() < expected[s]) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("stalled: an HTTP/3 stream is " + (expected[s]
+                                - streams.get(s).bytes.get()) + " bytes behind; subscribers " + h.subscribers()
+                                + ", cut loose " + h.stats().slowDisconnects());
+                    }
+                    Thread.sleep(1);
+                }
             }
         }
     }

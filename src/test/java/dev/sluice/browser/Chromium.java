@@ -54,12 +54,16 @@ public final class Chromium implements AutoCloseable {
 
     /**
      * With more command-line switches, e.g. {@code --ignore-certificate-errors-spki-list=HASH} to
-     * trust a test gateway's certificate (see {@code TlsTrust.spkiSha256}).
+     * trust a test gateway's certificate (see {@code TlsTrust.spkiSha256}). QUIC is off (a test
+     * gateway's {@code Alt-Svc} would otherwise move the browser to HTTP/3 at some point during a
+     * test), unless the switches force it on for an origin ({@link #forceQuic}).
      */
     public Chromium(Path binary, String url, java.util.List<String> switches) throws Exception {
         profile = Files.createTempDirectory("sluice-chromium");
+        boolean quic = switches.stream().anyMatch(s -> s.startsWith("--origin-to-force-quic-on="));
         java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(binary.toString(), "--headless",
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--no-sandbox", "--disable-gpu", quic ? "--enable-quic" : "--disable-quic", "--no-first-run",
+                "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--remote-debugging-port=0", "--user-data-dir=" + profile));
         cmd.addAll(switches);
         cmd.add(url);
@@ -101,6 +105,16 @@ public final class Chromium implements AutoCloseable {
             }
             Thread.sleep(50);
         }
+    }
+
+    /**
+     * The switches that make the browser speak HTTP/3 (QUIC) to {@code 127.0.0.1:port} from the
+     * first request on, trusting only the certificate whose key has this SPKI hash (see
+     * {@code TlsTrust.spkiSha256}).
+     */
+    public static java.util.List<String> forceQuic(int port, String spkiSha256) {
+        return java.util.List.of("--origin-to-force-quic-on=127.0.0.1:" + port,
+                "--ignore-certificate-errors-spki-list=" + spkiSha256);
     }
 
     /**

@@ -28,8 +28,12 @@ final class ChromiumClient implements InteropClient {
 
     ChromiumClient(Target target) throws Exception {
         this.target = target;
-        // Over TLS it trusts the gateway's self-signed certificate, and no other, by its key.
-        this.browser = target.protocol.tls
+        // Over TLS it trusts the gateway's self-signed certificate, and no other, by its key; for
+        // h3 it speaks QUIC to the gateway's origin from the first request on.
+        this.browser = target.protocol == Protocol.H3
+                ? new Chromium(Chromium.require(), target.page.toString(),
+                        Chromium.forceQuic(target.hub.gateway.port(), TlsTrust.spkiSha256(target.hub.certificate())))
+                : target.protocol.tls
                 ? new Chromium(Chromium.require(), target.page.toString(),
                         java.util.List.of("--ignore-certificate-errors-spki-list=" + TlsTrust.spkiSha256(target.hub.certificate())))
                 : new Chromium(Chromium.require(), target.page.toString());
@@ -37,6 +41,7 @@ final class ChromiumClient implements InteropClient {
                 .asText();
         this.pageProtocol = switch (alpn) {
             case "h2" -> "HTTP/2";
+            case "h3" -> "HTTP/3";
             case "http/1.1" -> "HTTP/1.1";
             default -> alpn;
         };

@@ -30,6 +30,13 @@ enum ClientKind {
                 case JDK -> "the JDK `HttpClient` reaches cleartext HTTP/2 only through `Upgrade: h2c`";
                 default -> null;
             };
+            case H3 -> switch (this) {
+                case CHROMIUM -> null;
+                case UNDICI, EVENTSOURCE, PARSER -> "undici (and so Node's `fetch`) has no HTTP/3";
+                case OKHTTP -> "OkHttp has no HTTP/3";
+                case JDK -> "the JDK `HttpClient` of JDK 25, which the build uses, has no HTTP/3";
+                case CURL -> "Debian 12's curl (7.88) is built without HTTP/3";
+            };
             case H2C_UPGRADE -> switch (this) {
                 case CHROMIUM -> "browsers speak HTTP/2 only over TLS";
                 case UNDICI, EVENTSOURCE, PARSER -> "undici (and so Node's `fetch`) does not offer `Upgrade: h2c`; it speaks h2c by prior knowledge";

@@ -37,6 +37,7 @@ final class CurlClient implements InteropClient {
             case H2 -> List.of("--http2", "--cacert", target.certificateFile().toString());
             case H2C -> List.of("--http2-prior-knowledge");
             case H2C_UPGRADE -> List.of("--http2"); // on an http:// URL: Upgrade: h2c
+            case H3 -> throw new IllegalStateException(ClientKind.CURL.cannotSpeak(Protocol.H3));
         };
     }
 

@@ -44,8 +44,8 @@ final class Target {
         URI base = URI.create((protocol.tls ? "https" : "http") + "://127.0.0.1:" + hub.gateway.port());
         this.hubUrl = base.resolve("/.well-known/mercure");
         this.page = base.resolve("/healthz");
-        if (protocol.tls) { // written once, before any client reads it
-            Path dir = Path.of("target", "interop");
+        if (protocol.tls) { // written once, before any client reads it (a folder per protocol)
+            Path dir = Path.of("target", "interop", protocol.name().toLowerCase(java.util.Locale.ROOT));
             Files.createDirectories(dir);
             this.certificateFile = TlsTrust.pemFile(hub.certificate(), dir);
         } else {
