@@ -66,6 +66,9 @@ public final class Admission {
      */
     public InetAddress client(Channel channel, HttpHeaders headers) {
         InetAddress peer = ((InetSocketAddress) channel.remoteAddress()).getAddress();
+        if (!clients.readsHeadersOf(peer)) {
+            return ClientAddress.unmapped(peer); // not a trusted proxy: its headers are not read (nor copied)
+        }
         return clients.resolve(peer, headers.getAll("Forwarded"),
                 headers.getAll("X-Forwarded-For"));
     }
