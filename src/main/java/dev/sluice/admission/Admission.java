@@ -70,6 +70,9 @@ public final class Admission {
             throw new IllegalStateException("no socket address for " + channel);
         }
         InetAddress peer = socketPeer.getAddress();
+        if (!clients.readsHeadersOf(peer)) {
+            return ClientAddress.unmapped(peer); // not a trusted proxy: its headers are not read (nor copied)
+        }
         return clients.resolve(peer, headers.getAll("Forwarded"),
                 headers.getAll("X-Forwarded-For"));
     }

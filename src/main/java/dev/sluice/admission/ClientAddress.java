@@ -24,6 +24,11 @@ final class ClientAddress {
         return Cidr.anyContains(trusted, address);
     }
 
+    /** Whether {@link #resolve} would read the forwarding headers of a request from this peer. */
+    boolean readsHeadersOf(InetAddress socketPeer) {
+        return !trusted.isEmpty() && trusts(unmapped(socketPeer));
+    }
+
     /**
      * @param forwarded all {@code Forwarded} header lines (maybe none)
      * @param xForwardedFor all {@code X-Forwarded-For} header lines (maybe none)

@@ -90,7 +90,16 @@ public final class TokenExtractor {
         if (!bearerScheme) {
             throw new AuthException("Authorization header must use the Bearer scheme");
         }
-        String token = value.substring(BEARER.length()).strip();
+        // The credentials, whitespace around them dropped, copied once (not substring, then strip).
+        int start = BEARER.length();
+        int end = value.length();
+        while (start < end && Character.isWhitespace(value.charAt(start))) {
+            start++;
+        }
+        while (end > start && Character.isWhitespace(value.charAt(end - 1))) {
+            end--;
+        }
+        String token = value.substring(start, end);
         if (token.isEmpty()) {
             throw new AuthException("Authorization header has the Bearer scheme but no token");
         }

@@ -72,10 +72,26 @@ final class Challenges {
             return configured;
         }
         String host = headers.get(HttpHeaderNames.HOST);
-        if (host == null || host.isBlank() || !host.matches("[A-Za-z0-9.:\\[\\]-]+")) {
+        if (host == null || !plainHost(host)) {
             return Config.DEFAULT_HUB_URL;
         }
         return (tls ? "https://" : "http://") + host + "/.well-known/mercure";
+    }
+
+    /** A non-empty host[:port] of letters, digits, '.', ':', '-' and brackets (IPv6) only; checked without a regex. */
+    static boolean plainHost(String host) {
+        if (host.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '.' || c == ':' || c == '-' || c == '[' || c == ']';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

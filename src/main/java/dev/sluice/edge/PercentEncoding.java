@@ -41,6 +41,25 @@ final class PercentEncoding {
         if (text.indexOf('%') < 0) {
             return null;
         }
+        // Most escapes are of ASCII (a topic URL's %3A and %2F): checked without allocating; only
+        // text with an escape of a byte >= 0x80 is decoded as UTF-8 below.
+        boolean fullPass = false;
+        for (int i = text.indexOf('%'); i >= 0 && i < length; i = text.indexOf('%', i + 1)) {
+            int hi = i + 1 < length ? Character.digit(text.charAt(i + 1), 16) : -1;
+            int lo = i + 2 < length ? Character.digit(text.charAt(i + 2), 16) : -1;
+            if (hi < 0 || lo < 0) {
+                fullPass = true; // malformed: the full pass below says where and how
+                break;
+            }
+            if (hi >= 8) {
+                fullPass = true;
+                break;
+            }
+            i += 2;
+        }
+        if (!fullPass) {
+            return null;
+        }
         ByteBuffer bytes = ByteBuffer.allocate(length); // each char gives at most one byte
         for (int i = 0; i < length; i++) {
             char c = text.charAt(i);

@@ -89,7 +89,7 @@ final class PublishEndpoint {
         Update update;
         try {
             update = parse(req);
-            ctx.channel().attr(ResponseObserver.TOPICS).set(update.topics().size());
+            ResponseObserver.topics(ctx.pipeline(), update.topics().size());
             checkAllowed(who.claims(), update);
         } catch (BadUpdate e) {
             if (e.malformed) {

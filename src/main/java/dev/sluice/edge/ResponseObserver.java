@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.util.AttributeKey;
 import java.net.InetAddress;
 
 /**
@@ -26,8 +25,6 @@ import java.net.InetAddress;
 final class ResponseObserver extends ChannelDuplexHandler {
 
     static final String NAME = "responses";
-    /** Topics of the request in hand, set by the endpoint that parsed them (for the access log). */
-    static final AttributeKey<Integer> TOPICS = AttributeKey.valueOf("sluice.topics");
 
     private final GatewayMetrics metrics;
     private final AccessLog accessLog;
@@ -38,12 +35,25 @@ final class ResponseObserver extends ChannelDuplexHandler {
     private InetAddress client;
     /** What a TCP response advertises of HTTP/3; null on HTTP/3 itself. */
     private final AltSvc altSvc;
+    /**
+     * Topics of the request in hand, set by the endpoint that parsed them (for the access log). A
+     * field, not a channel attribute: an attribute would stay in the channel's attribute map for
+     * the life of the connection, a stream's included.
+     */
+    private int topics;
 
     ResponseObserver(GatewayMetrics metrics, AccessLog accessLog, Admission admission, AltSvc altSvc) {
         this.altSvc = altSvc;
         this.metrics = metrics;
         this.accessLog = accessLog;
         this.admission = admission;
+    }
+
+    /** Tells the observer of this pipeline (if it has one) how many topics the request in hand names. */
+    static void topics(io.netty.channel.ChannelPipeline pipeline, int topics) {
+        if (pipeline.get(NAME) instanceof ResponseObserver observer) {
+            observer.topics = topics;
+        }
     }
 
     /** The route label of a request: fixed names, never the path. */
@@ -65,7 +75,7 @@ final class ResponseObserver extends ChannelDuplexHandler {
         if (msg instanceof HttpRequest req) {
             route = req.decoderResult().isFailure() ? HttpRoute.OTHER : route(req.method(), req.uri());
             startedNanos = System.nanoTime();
-            ctx.channel().attr(TOPICS).set(null);
+            topics = 0;
             client = null;
             if (accessLog.enabled() && (route == HttpRoute.PUBLISH || route == HttpRoute.SUBSCRIBE)) {
                 client = admission.client(ctx.channel(), req.headers());
@@ -85,10 +95,9 @@ final class ResponseObserver extends ChannelDuplexHandler {
                 res.headers().set("alt-svc", alternative);
             }
             if (client != null) {
-                Integer topics = ctx.channel().attr(TOPICS).get();
                 long bytes = route == HttpRoute.PUBLISH ? requestBytes
                         : msg instanceof FullHttpResponse full ? full.content().readableBytes() : 0;
-                accessLog.answered(ctx.channel().id().asShortText(), route, status, topics == null ? 0 : topics,
+                accessLog.answered(ctx.channel().id().asShortText(), route, status, topics,
                         bytes, System.nanoTime() - startedNanos, client);
             }
         }

@@ -15,11 +15,15 @@ import java.io.IOException;
 final class StreamHandler extends ChannelInboundHandlerAdapter {
     private final Hub hub;
     private final Subscriber subscriber;
+    /** For the access log; null when it is off, so an idle stream keeps nothing for it. */
     private final Opened opened;
-    private final long openedNanos = System.nanoTime();
 
     /** What the access log says of the stream when it closes. */
-    record Opened(String connection, int topics, java.net.InetAddress client, AccessLog accessLog) {}
+    record Opened(String connection, int topics, java.net.InetAddress client, AccessLog accessLog, long nanos) {
+        Opened(String connection, int topics, java.net.InetAddress client, AccessLog accessLog) {
+            this(connection, topics, client, accessLog, System.nanoTime());
+        }
+    }
 
     /** Runs once when the stream ends (its subscription events), or null. */
     private Runnable onEnd;
@@ -43,8 +47,10 @@ final class StreamHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         hub.unregister(subscriber);
-        opened.accessLog().streamClosed(opened.connection(), subscriber.closeCause().label(),
-                subscriber.bytesWritten(), System.nanoTime() - openedNanos, opened.client());
+        if (opened != null) {
+            opened.accessLog().streamClosed(opened.connection(), subscriber.closeCause().label(),
+                    subscriber.bytesWritten(), System.nanoTime() - opened.nanos(), opened.client());
+        }
         Runnable end = onEnd;
         if (end != null) {
             onEnd = null;

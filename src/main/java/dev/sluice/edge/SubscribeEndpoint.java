@@ -98,7 +98,7 @@ final class SubscribeEndpoint {
     void handle(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query,
                 Map<String, List<String>> parameters) {
         SubscribeRequest.Parsed parsed = SubscribeRequest.parse(parameters, config, selectors);
-        ctx.channel().attr(ResponseObserver.TOPICS).set(parsed.request() == null ? 0 : parsed.request().selectors.size());
+        ResponseObserver.topics(ctx.pipeline(), parsed.request() == null ? 0 : parsed.request().selectors.size());
         if (parsed.refusal() != null) {
             if (parsed.tooManyTopics()) {
                 limits.countTopicsPerSubscription();
@@ -117,11 +117,12 @@ final class SubscribeEndpoint {
             refuse(ctx, req, admission.hubFull(config.maxSubscribers()));
             return;
         }
-        String metadataUrl = Challenges.metadataUrl(Challenges.hubUrl(config, req.headers(), Tls.on(ctx)));
         // Mercure 1.0 by its matchers, its last_event_id or its method (QUERY has no 0.x form): the
         // token must then be an access token (typ at+jwt), not a JWT read as a 0.x token.
         boolean oneO = request.dialect == SubscribeRequest.Dialect.V1 || parameters.containsKey("last_event_id")
                 || req.method().name().equals("QUERY");
+        // Only a Mercure 1.0 refusal points to the metadata: a 0.x request does not build the URL.
+        String metadataUrl = oneO ? Challenges.metadataUrl(Challenges.hubUrl(config, req.headers(), Tls.on(ctx))) : null;
         CompletableFuture<Access.Result> checked = access.subscriber(req, query, request.dialect, metadataUrl, oneO);
         Access.whenChecked(ctx, req, checked, who -> authorised(ctx, req, query, request, metadataUrl, who));
     }
@@ -170,8 +171,9 @@ final class SubscribeEndpoint {
         Subscriber s = new Subscriber(ctx.channel(), wanted, allowed, chunked, config.subscriberBudget(), expires,
                 snapshot);
         String origin = cors.allowedOrigin(req.headers());
-        StreamHandler.Opened opened = new StreamHandler.Opened(ctx.channel().id().asShortText(), wanted.size(),
-                accessLog.enabled() ? admission.client(ctx.channel(), req.headers()) : null, accessLog);
+        // Kept by the stream for the access log only: without it, an idle stream holds none of this.
+        StreamHandler.Opened opened = accessLog.enabled() ? new StreamHandler.Opened(ctx.channel().id().asShortText(),
+                wanted.size(), admission.client(ctx.channel(), req.headers()), accessLog) : null;
         String resumeFrom = lastEventId;
         if (resumeFrom != null && !resumeFrom.equals("earliest") && !hub.knows(resumeFrom)) {
             // Maybe this node has not yet read that far in a shared log: catch up first (bounded),
@@ -252,7 +254,9 @@ final class SubscribeEndpoint {
         hub.start(s);
         stats.subscriptions.increment();
         stats.response(dev.sluice.metrics.HttpRoute.SUBSCRIBE, 200);
-        accessLog.streamOpened(opened.connection(), opened.topics(), resume.requested(), opened.client());
+        if (opened != null) {
+            accessLog.streamOpened(opened.connection(), opened.topics(), resume.requested(), opened.client());
+        }
     }
 
     /**
@@ -329,7 +333,32 @@ final class SubscribeEndpoint {
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
+    /**
+     * The head of most streams (no resume position to echo, no CORS origin), made once: a new
+     * stream writes a duplicate of it instead of building its own.
+     */
+    private static final ByteBuf CHUNKED_HEAD = sharedHead(true);
+    private static final ByteBuf RAW_HEAD = sharedHead(false);
+
+    private static ByteBuf sharedHead(boolean chunked) {
+        ByteBuf built = buildHead(chunked, new Hub.Resume(false, null), null, false, null);
+        try {
+            // Direct, so the socket write takes it as is; nothing ever writes into it.
+            return io.netty.buffer.Unpooled.unreleasableBuffer(
+                    io.netty.buffer.Unpooled.directBuffer(built.readableBytes()).writeBytes(built));
+        } finally {
+            built.release();
+        }
+    }
+
     private static ByteBuf head(boolean chunked, Hub.Resume resume, String origin, boolean v1, String altSvc) {
+        if (!resume.requested() && origin == null && altSvc == null) {
+            return (chunked ? CHUNKED_HEAD : RAW_HEAD).duplicate();
+        }
+        return buildHead(chunked, resume, origin, v1, altSvc);
+    }
+
+    private static ByteBuf buildHead(boolean chunked, Hub.Resume resume, String origin, boolean v1, String altSvc) {
         StringBuilder sb = new StringBuilder(256);
         sb.append(chunked ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.0 200 OK\r\n")
                 .append("content-type: text/event-stream\r\n")

@@ -59,7 +59,7 @@ public final class Hub implements AutoCloseable {
         this.encoder = new SseEncoder(allocator);
         this.selectorCache = selectorCache;
         this.wire = new Wire(settings.retryMillis, settings.reconnectRetryMillis, settings.closeGrace.toMillis(),
-                settings.positionEvent);
+                settings.positionEvent, allocator);
         this.replayer = new Replayer(history, selectorCache, settings.replayBatch, wire);
         List<LoopDispatcher> list = new ArrayList<>();
         for (EventExecutor executor : loops) {

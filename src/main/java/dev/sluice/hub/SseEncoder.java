@@ -135,6 +135,18 @@ public final class SseEncoder {
      * A chunk holding the given raw SSE text (comments, retry hints), built once and shared: write
      * {@code retainedDuplicate()}s of it; its owner releases it once.
      */
+    /** Writes the chunk-size line of a chunk of {@code length} bytes: hex digits, CRLF (at most 10 bytes). */
+    static void writeChunkSize(ByteBuf buf, int length) {
+        int shift = 28;
+        while (shift > 0 && (length >>> shift) == 0) {
+            shift -= 4;
+        }
+        for (; shift >= 0; shift -= 4) {
+            buf.writeByte(Character.forDigit((length >>> shift) & 0xF, 16));
+        }
+        buf.writeByte('\r').writeByte('\n');
+    }
+
     public static ByteBuf chunk(String sse) {
         byte[] payload = sse.getBytes(StandardCharsets.UTF_8);
         String head = Integer.toHexString(payload.length) + "\r\n";

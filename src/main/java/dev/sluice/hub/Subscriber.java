@@ -44,6 +44,8 @@ public final class Subscriber {
 
     enum State { REPLAYING, LIVE, CLOSING, CLOSED }
 
+    private static final TopicSelector[] NONE = new TopicSelector[0];
+
     /** Most distinct conflation keys one subscriber may hold pending. */
     static final int MAX_CONFLATED_KEYS = 10_000;
 
@@ -102,7 +104,8 @@ public final class Subscriber {
                       boolean chunked, long budgetBytes, long expiresAtMillis, boolean snapshot) {
         this.channel = channel;
         this.selectors = selectors.toArray(TopicSelector[]::new);
-        this.authorized = authorized.toArray(TopicSelector[]::new);
+        // Anonymous and public-only subscribers (most of them) share one empty array.
+        this.authorized = authorized.isEmpty() ? NONE : authorized.toArray(TopicSelector[]::new);
         this.chunked = chunked;
         this.budgetBytes = budgetBytes;
         this.expiresAtMillis = expiresAtMillis;

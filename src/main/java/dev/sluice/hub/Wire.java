@@ -29,7 +29,20 @@ final class Wire {
     /** Event type for the position block, or null for an id-only block. */
     private final String positionEvent;
 
-    Wire(long retryMillis, long reconnectRetryMillis, long closeGraceMillis, String positionEvent) {
+    /** Where the per-subscriber openings are written (pooled: a stream's opening leaves no garbage). */
+    private final io.netty.buffer.ByteBufAllocator allocator;
+    /** The ASCII text before the id in a live stream's opening, and after it (see {@link #openingWithPosition}). */
+    private final byte[] openingBeforeId;
+    private final byte[] openingAfterId;
+
+    Wire(long retryMillis, long reconnectRetryMillis, long closeGraceMillis, String positionEvent,
+         io.netty.buffer.ByteBufAllocator allocator) {
+        this.allocator = allocator;
+        this.openingBeforeId = ((positionEvent == null ? ":\nretry: " + retryMillis + "\nid: "
+                : ":\nretry: " + retryMillis + "\n\nevent: " + positionEvent + "\nid: "))
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        this.openingAfterId = (positionEvent == null ? "\n\n" : "\ndata:\n\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         this.retryMillis = retryMillis;
         this.positionEvent = positionEvent;
         // The opening comment makes proxies and clients see the stream at once.
@@ -85,10 +98,21 @@ final class Wire {
 
     /** The stream's opening, carrying its resume position: made for one subscriber. */
     ByteBuf openingWithPosition(String id, boolean chunked) {
-        String sse = positionEvent == null
-                ? ":\nretry: " + retryMillis + "\nid: " + id + "\n\n"
-                : ":\nretry: " + retryMillis + "\n\n" + positionBlock(id);
-        return chunked ? SseEncoder.chunk(sse) : SseEncoder.raw(sse);
+        // Written straight into a pooled buffer (the id as UTF-8 in place): every live stream gets
+        // one, so no String, byte[] or unpooled direct buffer is made for it. Same bytes as
+        // ":\nretry: R\nid: ID\n\n" (or with the position event's block) through SseEncoder.
+        int payload = openingBeforeId.length + io.netty.buffer.ByteBufUtil.utf8Bytes(id) + openingAfterId.length;
+        ByteBuf buf = allocator.directBuffer(payload + (chunked ? 12 : 0));
+        if (chunked) {
+            SseEncoder.writeChunkSize(buf, payload);
+        }
+        buf.writeBytes(openingBeforeId);
+        io.netty.buffer.ByteBufUtil.writeUtf8(buf, id);
+        buf.writeBytes(openingAfterId);
+        if (chunked) {
+            buf.writeByte('\r').writeByte('\n');
+        }
+        return buf;
     }
 
     /** A block that only moves the client's last event id (after a snapshot). */

@@ -244,7 +244,7 @@ public final class EdgeProtocolBench {
             cert.write(dir.resolve("cert.pem"), dir.resolve("key.pem"));
             extra.addAll(List.of("--tls-cert", dir.resolve("cert.pem").toString(), "--tls-key", dir.resolve("key.pem").toString()));
         }
-        try (GatewayProcess gateway = GatewayProcess.launch(List.of("-Xms256m", "-Xmx1g", "-XX:+UseParallelGC",
+        try (GatewayProcess gateway = GatewayProcess.launch(List.of("-Xms256m", "-Xmx1g", "-Xmn16m", "-XX:+UseParallelGC",
                 "--enable-native-access=ALL-UNNAMED"), "memory", extra.toArray(String[]::new))) {
             int port = gateway.awaitPort();
             SSLContext trust = TlsTrust.sslContext(cert.certificate());

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @EnabledIfSystemProperty(named = "sluice.bench", matches = "true")
 class NatsBenchmark {
-    static final List<String> JVM = List.of("-Xms256m", "-Xmx1g", "-XX:+UseParallelGC");
+    static final List<String> JVM = List.of("-Xms256m", "-Xmx1g", "-Xmn16m", "-XX:+UseParallelGC");
     static final int RUNS = 3;
     final StringBuilder report = new StringBuilder();
 
