@@ -272,6 +272,7 @@ public final class Gateway implements AutoCloseable {
                 .maxQueuedPerLoop(config.maxDispatchQueue())
                 .positionEvent(config.positionEvent())
                 .maxConnectionAge(config.maxConnectionAge())
+                .partitions(config.partitions())
                 .build();
     }
 

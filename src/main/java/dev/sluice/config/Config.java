@@ -97,7 +97,9 @@ public record Config(
         Duration headerTimeout,
         Duration idleTimeout,
         Duration maxConnectionAge,
-        int socketSendBuffer) {
+        int socketSendBuffer,
+        int partitions,
+        List<String> redisServers) {
 
     /**
      * The hub's URL when {@code --hub-url} is not given: relative URL patterns and topics resolve
@@ -117,6 +119,12 @@ public record Config(
      * What {@code --position-event} may be: a plain token (so it cannot add SSE fields), never
      * {@code message} (every {@code onmessage} handler would see it).
      */
+    /**
+     * The most partitions a log may have: a subscriber's set of partitions is one 64-bit mask, so
+     * deciding which copy of an update it takes is one bit operation on the delivery path.
+     */
+    public static final int MAX_PARTITIONS = 64;
+
     public static final String POSITION_EVENT_TYPE = "(?!message$)[A-Za-z0-9._-]{1,64}";
 
     public Config {
@@ -243,6 +251,17 @@ public record Config(
         check(headerTimeout != null && !headerTimeout.isNegative(), "--header-timeout",
                 "must not be negative (0 disables it)");
         check(idleTimeout != null && !idleTimeout.isNegative(), "--idle-timeout", "must not be negative (0 disables it)");
+        redisServers = List.copyOf(redisServers == null ? List.of() : redisServers);
+        check(partitions >= 1 && partitions <= MAX_PARTITIONS, "--partitions",
+                "must be from 1 to " + MAX_PARTITIONS + ", got " + partitions);
+        for (String server : redisServers) {
+            check(server.startsWith("redis://") || server.startsWith("rediss://") || server.startsWith("redis-sentinel://")
+                    || server.startsWith("rediss-sentinel://"), "--redis-server",
+                    "'" + server.replaceAll("//[^@/]*@", "//***@") + "' is not a Redis URL (redis://host:port[/db])");
+        }
+        check(redisServers.isEmpty() || partitions > redisServers.size(), "--redis-server",
+                "spreads the partitions over several servers: give --partitions more than the number of servers ("
+                        + (redisServers.size() + 1) + " with the --transport one), got --partitions " + partitions);
         check(socketSendBuffer == 0 || (socketSendBuffer >= 4096 && socketSendBuffer <= (64 << 20)),
                 "--socket-send-buffer", "must be 0 (the system's autotuning) or between 4KiB and 64MiB, got "
                         + socketSendBuffer);
@@ -387,6 +406,8 @@ public record Config(
         public Duration idleTimeout = Duration.ofSeconds(60);
         public Duration maxConnectionAge = Duration.ZERO;
         public int socketSendBuffer;
+        public int partitions = 1;
+        public List<String> redisServers = List.of();
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -463,6 +484,8 @@ public record Config(
         public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
         public Builder maxConnectionAge(Duration v) { maxConnectionAge = v; return this; }
         public Builder socketSendBuffer(int v) { socketSendBuffer = v; return this; }
+        public Builder partitions(int v) { partitions = v; return this; }
+        public Builder redisServers(List<String> v) { redisServers = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -480,7 +503,7 @@ public record Config(
                     drainDelay, drainPeriod, subscriptions, subscriptionLease, subscriptionsMax,
                     tlsCert, tlsKey, tlsSelfSigned, http2MaxConcurrentStreams,
                     maxUrlLength, maxHeaderSize, maxTopicsPerUpdate, maxIdLength, maxTypeLength, headerTimeout,
-                    idleTimeout, maxConnectionAge, socketSendBuffer);
+                    idleTimeout, maxConnectionAge, socketSendBuffer, partitions, redisServers);
         }
     }
 }

@@ -56,7 +56,7 @@ final class History {
         }
         ring[(int) (e.seq % ring.length)] = e;
         bytes += e.size;
-        seqById.put(e.id, e.seq);
+        seqById.put(e.indexKey, e.seq);
         for (int i = 0, n = e.topics.size(); i < n; i++) {
             latestByTopic.put(e.topics.get(i), e.seq);
         }
@@ -75,7 +75,7 @@ final class History {
         if (e != null && e.seq == oldest) {
             ring[slot] = null;
             bytes -= e.size;
-            seqById.remove(e.id, e.seq);
+            seqById.remove(e.indexKey, e.seq);
             for (int i = 0, n = e.topics.size(); i < n; i++) {
                 latestByTopic.remove(e.topics.get(i), e.seq);
             }
