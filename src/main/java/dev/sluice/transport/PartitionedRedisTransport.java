@@ -49,9 +49,9 @@ import org.slf4j.LoggerFactory;
  * that this node's subscribers need ({@link #follow} / {@link #unfollow} count them). A partition
  * read for the first time starts with its newest history-size entries, which go to history only
  * for resumes; one read again after a pause
- * continues after the last entry read, so history holds each partition without holes. No
- * subscriber of this node takes those entries live: one that needs the partition is registered
- * only once they are in history ({@link #follow} completes after them). Entries go
+ * first reads on from the last entry read up to the end, so history holds each partition without
+ * holes. No subscriber of this node takes those entries live: one that needs the partition is
+ * registered only once they are in history ({@link #follow} completes after them). Entries go
  * to the hub one at a time under one lock, each with the node's position over every partition as
  * its id.
  */
@@ -313,6 +313,8 @@ final class PartitionedRedisTransport implements Transport {
             if (wanted && !part.reading) {
                 if (part.position == null) {
                     loadHistory(s, part);
+                } else {
+                    catchUp(s, part);
                 }
                 CompletableFuture<Void> started;
                 synchronized (follow) {
@@ -365,6 +367,25 @@ final class PartitionedRedisTransport implements Transport {
         for (StreamMessage<String, byte[]> m : oldestFirst) {
             deliver(part, m);
         }
+    }
+
+    /**
+     * Reads a partition read before, paused since (no subscriber needed it), up to its end, before
+     * anyone waiting for it is registered: what was published meanwhile goes to history, not live
+     * to a subscriber that arrives now. Bounded by the stream's length (MAXLEN).
+     */
+    @SuppressWarnings("unchecked")
+    private void catchUp(Server s, Part part) {
+        List<StreamMessage<String, byte[]>> batch;
+        do {
+            batch = s.tail.sync().xread(XReadArgs.Builder.count(RedisTransport.READ_BATCH),
+                    XReadArgs.StreamOffset.from(part.key, part.position.toString()));
+            if (batch != null) {
+                for (StreamMessage<String, byte[]> m : batch) {
+                    deliver(part, m);
+                }
+            }
+        } while (running && batch != null && batch.size() >= RedisTransport.READ_BATCH);
     }
 
     /** One XREAD over every partition this server's thread reads, each after its own position. */
