@@ -2,13 +2,14 @@
 # Publish throughput of the redis transport with a partitioned log (BENCHMARKS-cluster.md,
 # "Partitions"): 1, 2 and 4 partitions on one redis-server, 2 and 4 partitions on two.
 # For each case and run: starts its own redis-server(s) (no persistence, free ports), one gateway
-# (./sluice serve --transport redis://… --partitions N [--redis-server …]), and a publish-heavy
-# `sluice bench` against it as a separate process (16 publish connections, 64 topics, one
-# subscriber), then stops all of them. Besides the bench's own report it records the CPU time each
+# (./sluice serve --transport redis://… --partitions N [--redis-server …]) with one subscriber
+# (curl, a URI template matching every topic), and bench/PublishLoad.java as a separate process:
+# 16 closed-loop publishers, 100-byte updates over 64 topics, 3 s warm-up then WINDOW seconds
+# measured (the method of the other cluster figures); then stops all of them. Besides the bench's own report it records the CPU time each
 # redis-server spent per acknowledged publish (from /proc), which is what bounds a Redis core.
 # Loopback only; every run is bounded (RUNS runs of DURATION each). Usage:
 #   bench/partitions.sh              # all cases, 3 runs each, 10 s measured per run
-#   RUNS=1 DURATION=5s RATE=20000 bench/partitions.sh "4 2"   # cases as "PARTITIONS SERVERS"
+#   RUNS=1 WINDOW=5 bench/partitions.sh "4 2"   # cases as "PARTITIONS SERVERS"
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -16,8 +17,9 @@ cd "$here"
 [ -f target/sluice.jar ] || ./mvnw -q -B -DskipTests package
 command -v redis-server >/dev/null || { echo "needs redis-server on PATH" >&2; exit 2; }
 out="$here/bench-results/partitions"; mkdir -p "$out"
-runs="${RUNS:-3}"; duration="${DURATION:-10s}"; rate="${RATE:-20000}"
+runs="${RUNS:-3}"; window="${WINDOW:-10}"
 secret="bench-secret-0123456789-abcdefghijklmnopqrstuv"
+token=$("$JAVA_HOME/bin/java" -jar target/sluice.jar token --secret "$secret" --publish '*')
 tck=$(getconf CLK_TCK)
 cases=("$@"); [ ${#cases[@]} -gt 0 ] || cases=("1 1" "2 1" "4 1" "2 2" "4 2")
 
@@ -63,25 +65,27 @@ for c in "${cases[@]}"; do
       [ -n "$gport" ] && break; sleep 0.1
     done
     [ -n "$gport" ] || { echo "gateway did not start: $out/$name-gateway.log" >&2; exit 1; }
+    # One subscriber on a template matching every bench topic: the node reads every partition,
+    # as a single-stream node reads the whole stream, so the cases compare like with like.
+    curl -sN --max-time 120 "http://127.0.0.1:$gport/.well-known/mercure?topic=https%3A%2F%2Fexample.com%2Fbench%2F%7Bn%7D" >/dev/null &
+    sub=$!; pids+=($sub)
+    sleep 1
     before=(); for p in "${rpids[@]}"; do before+=($(cpu_ticks "$p")); done
     xbefore=(); for u in "${urls[@]}"; do xbefore+=($(xadds "$u")); done
-    timeout 120 "$JAVA_HOME/bin/java" -Xmx1g -XX:+UseParallelGC --enable-native-access=ALL-UNNAMED -jar target/sluice.jar \
-      bench --url "http://127.0.0.1:$gport" --secret "$secret" --gateway-pid "$gw" --scenario topics --topics 64 \
-      --subscribers 1 --rate "$rate" --publish-connections 16 --warmup 3s --duration "$duration" --drain 3s \
-      --json "$out/$name.json" >"$out/$name.txt" 2>&1 || true
+    line=$(timeout 120 "$JAVA_HOME/bin/java" -Xmx512m bench/PublishLoad.java "$token" 3 "$window" 16 64 \
+      "http://127.0.0.1:$gport/.well-known/mercure" | tee "$out/$name.txt")
     after=(); for p in "${rpids[@]}"; do after+=($(cpu_ticks "$p")); done
     xafter=(); for u in "${urls[@]}"; do xafter+=($(xadds "$u")); done
-    acked=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); p=d["publishes"]; print(p["acknowledged"])' "$out/$name.json" 2>/dev/null || echo 0)
-    secs=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["setup"]["durationSeconds"])' "$out/$name.json" 2>/dev/null || echo 0)
-    lat=$(python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["publishes"]; print("%.2f / %.2f" % (p["ackP50"], p["ackP99"]))' "$out/$name.json" 2>/dev/null || echo "-")
-    # Each redis-server's CPU time over the whole bench, per XADD it took in that time (the reads
-    # of the gateway's tail are included: that is what a Redis core spends per update).
+    kill "$sub" 2>/dev/null || true
+    field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$line"; }
+    # Each redis-server's CPU time over the run (warm-up included), per XADD it took in that
+    # time; the gateway's XREADs are included: that is what a Redis core spends per update.
     cpu=""
     for i in "${!rpids[@]}"; do
       us=$(python3 -c "t=($((after[i] - before[i])))/$tck*1e6; n=max(1,${xafter[i]} - ${xbefore[i]}); print('%.1f (%d XADD)' % (t/n, n))")
       cpu+="${cpu:+ / }$us"
     done
-    rate_s=$(python3 -c "s=float('$secs' or 0); print('%.0f' % ($acked/s) if s > 0 else '$acked in $duration')")
+    rate_s=$(field rate); lat="$(field p50) / $(field p99)"
     echo "| $parts | $servers | $r | ${busy}% | $rate_s | $lat | $cpu |" | tee -a "$out/summary.md"
     kill "$gw" 2>/dev/null || true; wait "$gw" 2>/dev/null || true
     for p in "${rpids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
@@ -89,4 +93,42 @@ for c in "${cases[@]}"; do
     sleep 1
   done
 done
+
+# The engine alone: how many XADDs (100-byte entries, MAXLEN ~ 10000, 16 clients pipelining 16)
+# the redis-servers take, with the partition streams spread over 1 or 2 of them; one
+# redis-benchmark process per server, run at the same time, figures summed. No gateway.
+if [ "${ENGINE:-1}" = 1 ] && command -v redis-benchmark >/dev/null; then
+  echo | tee -a "$out/summary.md"
+  echo "| partitions | redis-servers | run | XADD/s (each server) | XADD/s total |" | tee -a "$out/summary.md"
+  echo "|---|---|---|---|---|" | tee -a "$out/summary.md"
+  payload=$(head -c 100 /dev/zero | tr '\0' x)
+  for c in "4 1" "4 2"; do
+    read -r parts servers <<<"$c"
+    for r in $(seq "$runs"); do
+      rpids=(); ports=()
+      for s in $(seq "$servers"); do
+        port=$(free_port)
+        redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no >/dev/null 2>&1 &
+        rpids+=($!); pids+=($!); ports+=("$port")
+      done
+      for p in "${ports[@]}"; do for _ in $(seq 50); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.1; done; done
+      bpids=()
+      for i in "${!ports[@]}"; do
+        # -r spreads the key over this server's share of the partitions.
+        timeout 120 redis-benchmark -p "${ports[i]}" -n "${XADDS:-200000}" -c 16 -P 16 -r $((parts / servers)) -q \
+          XADD "{bench-p__rand_int__}" MAXLEN "~" 10000 "*" update "$payload" >"$out/engine-p$parts-s$servers-r$r-$i.txt" 2>&1 &
+        bpids+=($!)
+      done
+      for b in "${bpids[@]}"; do wait "$b" || true; done
+      each=""; total=0
+      for i in "${!ports[@]}"; do
+        v=$(tr '\r' '\n' <"$out/engine-p$parts-s$servers-r$r-$i.txt" | grep -oE '[0-9.]+ requests per second' | tail -1 | cut -d' ' -f1)
+        each+="${each:+ / }${v:-?}"; total=$(python3 -c "print(int($total + float('${v:-0}')))")
+      done
+      echo "| $parts | $servers | $r | $each | $total |" | tee -a "$out/summary.md"
+      for p in "${rpids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+      pids=()
+    done
+  done
+fi
 echo "summary: $out/summary.md"
