@@ -14,7 +14,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 . "$here/.ci/find-jdk.sh"
-[ -f target/sluice.jar ] || ./mvnw -q -B -DskipTests package
+if [ ! -f target/sluice.jar ] || [ -n "$(find src/main pom.xml -newer target/sluice.jar -print -quit)" ]; then
+  ./mvnw -q -B -DskipTests package
+fi
 command -v redis-server >/dev/null || { echo "needs redis-server on PATH" >&2; exit 2; }
 out="$here/bench-results/partitions"; mkdir -p "$out"
 runs="${RUNS:-3}"; window="${WINDOW:-10}"
@@ -56,11 +58,13 @@ for c in "${cases[@]}"; do
     extra=()
     for u in "${urls[@]:1}"; do extra+=(--redis-server "$u"); done
     busy=$(busy_pct)
-    ./sluice serve --anonymous --listen 127.0.0.1:0 --publisher-jwt-key "$secret" --transport "${urls[0]}" \
+    # The launcher's JVM flags, on the jar built above (no rebuild in the middle of a run).
+    "$JAVA_HOME/bin/java" -Xms256m -Xmx1g -XX:+UseParallelGC --enable-native-access=ALL-UNNAMED -jar target/sluice.jar \
+      serve --anonymous --listen 127.0.0.1:0 --publisher-jwt-key "$secret" --transport "${urls[0]}" \
       --partitions "$parts" "${extra[@]}" >"$out/$name-gateway.log" 2>&1 &
     gw=$!; pids+=($gw)
     gport=""
-    for _ in $(seq 600); do
+    for _ in $(seq 1200); do
       gport=$(grep -oE 'Sluice listening on /127.0.0.1:[0-9]+' "$out/$name-gateway.log" | grep -oE '[0-9]+$' || true)
       [ -n "$gport" ] && break; sleep 0.1
     done
