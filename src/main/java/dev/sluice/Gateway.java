@@ -123,6 +123,11 @@ public final class Gateway implements AutoCloseable {
                     registry.observe(u);
                     h.accept(u);
                 });
+                if (h.partitions() != null) {
+                    // The registry keeps the subscriptions of the whole cluster, whose updates are
+                    // spread over every partition: this node reads them all, for as long as it runs.
+                    transport.follow(h.partitions().all(), null);
+                }
             } else {
                 transport.start(hub::accept);
             }
@@ -334,6 +339,7 @@ public final class Gateway implements AutoCloseable {
                 .maxQueuedPerLoop(config.maxDispatchQueue())
                 .positionEvent(config.positionEvent())
                 .maxConnectionAge(config.maxConnectionAge())
+                .partitions(config.partitions())
                 .build();
     }
 

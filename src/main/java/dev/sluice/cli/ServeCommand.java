@@ -459,6 +459,19 @@ final class ServeCommand implements Callable<Integer> {
                     + " --subscriber-budget and --conflate act on it, instead of waiting in megabytes of kernel"
                     + " buffers. Default: ${DEFAULT-VALUE}")
     int socketSendBuffer;
+
+    @Option(names = "--partitions", paramLabel = "N", defaultValue = "1",
+            description = "Splits the log of the redis transport into N streams (1 to 64); each topic belongs to the"
+                    + " partition CRC-32(topic) mod N, and a node reads only the partitions its subscribers need."
+                    + " 1 keeps the single stream (--redis-stream) and plain update ids; above 1 the SSE id is a"
+                    + " position over every partition. Default: ${DEFAULT-VALUE}")
+    int partitions;
+
+    @Option(names = "--redis-server", paramLabel = "URL",
+            description = "Another Redis server for the partition streams (repeatable): partition i lives on server"
+                    + " i mod k, where server 0 is the --transport URL and servers 1..k-1 are these, in order."
+                    + " Every node must list the same servers in the same order. Default: none")
+    List<String> redisServers;
     // The market demo and the dashboard (see the README, "Market demo and dashboard").
 
     @Option(names = "--demo", negatable = true, defaultValue = "false", fallbackValue = "true",
@@ -534,7 +547,8 @@ final class ServeCommand implements Callable<Integer> {
                 maxUrlLength, maxHeaderSize, maxTopicsPerUpdate, maxIdLength, maxTypeLength, headerTimeout,
                 idleTimeout, maxConnectionAge, socketSendBuffer,
                 trustedIssuers == null ? List.of() : trustedIssuers.stream().map(String::strip).toList(),
-                http3 == null ? "auto" : http3);
+                http3 == null ? "auto" : http3, partitions,
+                redisServers == null ? List.of() : redisServers.stream().map(String::strip).filter(v -> !v.isEmpty()).toList());
     }
 
     /**

@@ -99,7 +99,9 @@ public record Config(
         Duration maxConnectionAge,
         int socketSendBuffer,
         List<String> trustedIssuers,
-        String http3) {
+        String http3,
+        int partitions,
+        List<String> redisServers) {
 
     /**
      * The hub's URL when {@code --hub-url} is not given: relative URL patterns and topics resolve
@@ -119,6 +121,12 @@ public record Config(
      * What {@code --position-event} may be: a plain token (so it cannot add SSE fields), never
      * {@code message} (every {@code onmessage} handler would see it).
      */
+    /**
+     * The most partitions a log may have: a subscriber's set of partitions is one 64-bit mask, so
+     * deciding which copy of an update it takes is one bit operation on the delivery path.
+     */
+    public static final int MAX_PARTITIONS = 64;
+
     public static final String POSITION_EVENT_TYPE = "(?!message$)[A-Za-z0-9._-]{1,64}";
 
     public Config {
@@ -249,6 +257,17 @@ public record Config(
                 "must be on or off, got " + http3);
         check(!"on".equals(http3) || tls(), "--http3",
                 "HTTP/3 runs over QUIC, which is always TLS: give --tls-cert/--tls-key or --tls-self-signed, or --http3 off");
+        redisServers = List.copyOf(redisServers == null ? List.of() : redisServers);
+        check(partitions >= 1 && partitions <= MAX_PARTITIONS, "--partitions",
+                "must be from 1 to " + MAX_PARTITIONS + ", got " + partitions);
+        for (String server : redisServers) {
+            check(server.startsWith("redis://") || server.startsWith("rediss://") || server.startsWith("redis-sentinel://")
+                    || server.startsWith("rediss-sentinel://"), "--redis-server",
+                    "'" + server.replaceAll("//[^@/]*@", "//***@") + "' is not a Redis URL (redis://host:port[/db])");
+        }
+        check(redisServers.isEmpty() || partitions > redisServers.size(), "--redis-server",
+                "spreads the partitions over several servers: give --partitions more than the number of servers ("
+                        + (redisServers.size() + 1) + " with the --transport one), got --partitions " + partitions);
         check(socketSendBuffer == 0 || (socketSendBuffer >= 4096 && socketSendBuffer <= (64 << 20)),
                 "--socket-send-buffer", "must be 0 (the system's autotuning) or between 4KiB and 64MiB, got "
                         + socketSendBuffer);
@@ -425,6 +444,8 @@ public record Config(
         public List<String> trustedIssuers = List.of();
         /** {@code auto} (on with TLS where QUIC loads), {@code on} or {@code off}. */
         public String http3 = "auto";
+        public int partitions = 1;
+        public List<String> redisServers = List.of();
 
         public Builder listen(InetSocketAddress v) { listen = v; return this; }
         public Builder publisherJwt(String key, String alg) { publisherJwtKey = key; publisherJwtAlg = alg; return this; }
@@ -503,6 +524,8 @@ public record Config(
         public Builder socketSendBuffer(int v) { socketSendBuffer = v; return this; }
         public Builder trustedIssuers(List<String> v) { trustedIssuers = v; return this; }
         public Builder http3(String v) { http3 = v; return this; }
+        public Builder partitions(int v) { partitions = v; return this; }
+        public Builder redisServers(List<String> v) { redisServers = v; return this; }
 
         public Config build() {
             return new Config(listen, publisherJwtKey, publisherJwtAlg, subscriberJwtKey, subscriberJwtAlg, anonymous,
@@ -520,7 +543,7 @@ public record Config(
                     drainDelay, drainPeriod, subscriptions, subscriptionLease, subscriptionsMax,
                     tlsCert, tlsKey, tlsSelfSigned, http2MaxConcurrentStreams,
                     maxUrlLength, maxHeaderSize, maxTopicsPerUpdate, maxIdLength, maxTypeLength, headerTimeout,
-                    idleTimeout, maxConnectionAge, socketSendBuffer, trustedIssuers, http3);
+                    idleTimeout, maxConnectionAge, socketSendBuffer, trustedIssuers, http3, partitions, redisServers);
         }
     }
 }

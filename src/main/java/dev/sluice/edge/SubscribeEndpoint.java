@@ -175,6 +175,37 @@ final class SubscribeEndpoint {
         StreamHandler.Opened opened = accessLog.enabled() ? new StreamHandler.Opened(ctx.channel().id().asShortText(),
                 wanted.size(), admission.client(ctx.channel(), req.headers()), accessLog) : null;
         String resumeFrom = lastEventId;
+        dev.sluice.topic.Partitions partitions = hub.partitions();
+        if (partitions != null) {
+            // A partitioned log: this node reads only the partitions its subscribers need. Start
+            // reading this one's (and catch up to its resume position) before it is registered, so
+            // everything after its position reaches it, from history or live.
+            long needed = partitions.needed(wanted);
+            s.partitions(needed);
+            CompletableFuture<Void> ready = transport.follow(needed,
+                    dev.sluice.topic.Partitions.Position.decode(resumeFrom, partitions.count()));
+            Runnable release = () -> transport.unfollow(needed);
+            if (ready.isDone() && !ready.isCompletedExceptionally()) {
+                open(ctx, s, resumeFrom, chunked, origin, v1, opened, request, claims, release);
+                return;
+            }
+            ctx.channel().config().setAutoRead(false);
+            ChannelPipeline p = ctx.pipeline();
+            p.addLast(AWAITING, new DropInput());
+            PipelineInitializer.becomeStream(p);
+            p.remove(ctx.handler());
+            ready.whenComplete((ok, failed) -> ctx.executor().execute(() -> {
+                if (failed != null) {
+                    // The partitions could not be read (the log is unreachable): the client
+                    // reconnects, with its Last-Event-ID, as after any network error.
+                    release.run();
+                    ctx.close();
+                } else {
+                    open(ctx, s, resumeFrom, chunked, origin, v1, opened, request, claims, release);
+                }
+            }));
+            return;
+        }
         if (resumeFrom != null && !resumeFrom.equals("earliest") && !hub.knows(resumeFrom)) {
             // Maybe this node has not yet read that far in a shared log: catch up first (bounded),
             // then decide. Reading pauses meanwhile, and the connection stops being HTTP at once:
@@ -187,16 +218,21 @@ final class SubscribeEndpoint {
             p.remove(ctx.handler());
             transport.caughtUp().orTimeout(CATCH_UP_LIMIT_MILLIS, TimeUnit.MILLISECONDS)
                     .whenComplete((ok, late) -> ctx.executor().execute(() -> open(ctx, s, resumeFrom, chunked, origin, v1,
-                            opened, request, claims)));
+                            opened, request, claims, null)));
             return;
         }
-        open(ctx, s, resumeFrom, chunked, origin, v1, opened, request, claims);
+        open(ctx, s, resumeFrom, chunked, origin, v1, opened, request, claims, null);
     }
 
+    /** @param release run once the stream has ended (the partitions it needed are released), or null */
     private void open(ChannelHandlerContext ctx, Subscriber s, String lastEventId, boolean chunked, String origin,
-                      boolean v1, StreamHandler.Opened opened, SubscribeRequest request, MercureClaims claims) {
+                      boolean v1, StreamHandler.Opened opened, SubscribeRequest request, MercureClaims claims,
+                      Runnable release) {
         List<TopicSelector> wanted = request.selectors;
         if (!ctx.channel().isActive()) {
+            if (release != null) {
+                release.run();
+            }
             return; // gone while we checked; nothing to register
         }
         // The connection (or HTTP/2 stream) now belongs to the stream: no more HTTP parsing or
@@ -225,6 +261,13 @@ final class SubscribeEndpoint {
                 subscriptions.started(subscriber, selectorsAsked, payload);
                 onEnd = () -> subscriptions.ended(subscriber, selectorsAsked, payload);
             }
+        }
+        if (release != null) {
+            Runnable subscriptionsEnd = onEnd;
+            onEnd = subscriptionsEnd == null ? release : () -> {
+                subscriptionsEnd.run();
+                release.run();
+            };
         }
         boolean http2 = ctx.channel() instanceof Http2StreamChannel;
         if (p.get(AWAITING) != null) {

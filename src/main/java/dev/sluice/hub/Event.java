@@ -55,6 +55,17 @@ public final class Event {
      * Read and written by {@link History} only, under its monitor.
      */
     long nextOccurrence;
+    /**
+     * With a partitioned log: the partition this copy of the update was read from, the partitions
+     * its topics belong to, and its stream entry id; -1 / 0 otherwise. See
+     * {@link dev.sluice.topic.Partitions}.
+     */
+    int partition = -1;
+    long partitionMask;
+    long entryMillis;
+    long entrySeq;
+    /** What history indexes the event by: its id, or with a partitioned log its entry's key. */
+    String indexKey;
 
     Event(long seq, Update update, ByteBuf chunk, String conflateKey) {
         this.conflateKey = conflateKey;
@@ -64,5 +75,6 @@ public final class Event {
         this.isPrivate = update.isPrivate();
         this.chunk = chunk;
         this.size = chunk.readableBytes();
+        this.indexKey = id;
     }
 }

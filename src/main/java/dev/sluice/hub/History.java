@@ -62,9 +62,9 @@ final class History {
         }
         ring[(int) (e.seq % ring.length)] = e;
         bytes += e.size;
-        long[] occurrences = occurrencesById.get(e.id);
+        long[] occurrences = occurrencesById.get(e.indexKey);
         if (occurrences == null) {
-            occurrencesById.put(e.id, new long[] {e.seq, e.seq});
+            occurrencesById.put(e.indexKey, new long[] {e.seq, e.seq});
         } else {
             // The newest occurrence is kept (evicting it would have removed the entry).
             at(occurrences[1]).nextOccurrence = e.seq;
@@ -102,12 +102,12 @@ final class History {
      * the next occurrence, if any, takes its place.
      */
     private void forgetOccurrence(Event e) {
-        long[] occurrences = occurrencesById.get(e.id);
+        long[] occurrences = occurrencesById.get(e.indexKey);
         if (occurrences == null || occurrences[0] != e.seq) {
             return;
         }
         if (occurrences[1] == e.seq) {
-            occurrencesById.remove(e.id);
+            occurrencesById.remove(e.indexKey);
         } else {
             occurrences[0] = e.nextOccurrence;
         }

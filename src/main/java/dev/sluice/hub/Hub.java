@@ -45,6 +45,8 @@ public final class Hub implements AutoCloseable {
     private final TopicSelector[] conflate;
     private final Throttler throttler;
     private final HubStats stats;
+    /** The log's partitions when there are several, else null. */
+    private final dev.sluice.topic.Partitions partitions;
     /** Under the history monitor (read by {@link HubStats}). */
     long published;
     /** Under the history monitor: offers a full loop inbox refused. */
@@ -60,7 +62,8 @@ public final class Hub implements AutoCloseable {
         this.selectorCache = selectorCache;
         this.wire = new Wire(settings.retryMillis, settings.reconnectRetryMillis, settings.closeGrace.toMillis(),
                 settings.positionEvent, allocator);
-        this.replayer = new Replayer(history, selectorCache, settings.replayBatch, wire);
+        this.partitions = settings.partitions > 1 ? new dev.sluice.topic.Partitions(settings.partitions) : null;
+        this.replayer = new Replayer(history, selectorCache, settings.replayBatch, wire, partitions);
         List<LoopDispatcher> list = new ArrayList<>();
         for (EventExecutor executor : loops) {
             LoopDispatcher d = new LoopDispatcher((EventLoop) executor, replayer, selectorCache,
@@ -81,6 +84,11 @@ public final class Hub implements AutoCloseable {
         return selectorCache;
     }
 
+    /** The log's partitions when there are several, else null. */
+    public dev.sluice.topic.Partitions partitions() {
+        return partitions;
+    }
+
     public HubStats stats() {
         return stats;
     }
@@ -94,8 +102,25 @@ public final class Hub implements AutoCloseable {
         String canonical = update.canonicalTopic();
         String conflateKey = settings.conflateAll || selectorCache.anyMatches(conflate, canonical) ? canonical : null;
         long throttleNanos = throttler.isEmpty() ? 0 : throttler.intervalFor(canonical);
+        dev.sluice.topic.Partitions.Position at = null;
+        long mask = 0;
+        if (partitions != null) {
+            // The transport gives every update of a partitioned log its position as id.
+            at = dev.sluice.topic.Partitions.Position.decode(update.id(), partitions.count());
+            if (at == null) {
+                throw new IllegalArgumentException("update '" + update.id() + "' of a partitioned log has no position");
+            }
+            mask = partitions.ofTopics(update.topics());
+        }
         synchronized (history) {
             Event e = new Event(history.nextSeq(), update, chunk, conflateKey);
+            if (at != null) {
+                e.partition = at.own();
+                e.partitionMask = mask;
+                e.entryMillis = at.millis()[at.own()];
+                e.entrySeq = at.seq()[at.own()];
+                e.indexKey = at.key(at.own());
+            }
             // Hand it to the loops before the history may release its own reference.
             if (throttleNanos > 0) {
                 throttler.offer(e, throttleNanos, System.nanoTime());

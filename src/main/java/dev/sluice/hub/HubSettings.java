@@ -29,6 +29,8 @@ public final class HubSettings {
     final String positionEvent;
     /** Streams end after this age plus up to {@link #MAX_AGE_JITTER} of it; zero for never. */
     final Duration maxConnectionAge;
+    /** Partitions of the log (1: one log, ids are update ids; more: ids are positions). */
+    final int partitions;
 
     /** The largest random part added to {@code maxConnectionAge}, as a fraction of it. */
     public static final double MAX_AGE_JITTER = 0.10;
@@ -48,6 +50,7 @@ public final class HubSettings {
         this.maxQueuedPerLoop = b.maxQueuedPerLoop;
         this.positionEvent = b.positionEvent;
         this.maxConnectionAge = Objects.requireNonNull(b.maxConnectionAge, "maxConnectionAge");
+        this.partitions = b.partitions;
         if (positionEvent != null && (positionEvent.isEmpty() || positionEvent.equals("message")
                 || positionEvent.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0))) {
             // On the wire: one event field line, and a type no onmessage handler receives.
@@ -56,7 +59,7 @@ public final class HubSettings {
         }
         if (historySize < 0 || historyMaxBytes < 0 || subscriberBudgetBytes <= 0 || replayBatch <= 0
                 || maxQueuedPerLoop <= 0 || heartbeat.isNegative() || closeGrace.isNegative()
-                || maxConnectionAge.isNegative()) {
+                || maxConnectionAge.isNegative() || partitions < 1 || partitions > 64) {
             throw new IllegalArgumentException("hub settings out of range: " + this);
         }
     }
@@ -76,7 +79,7 @@ public final class HubSettings {
                 + ", reconnectRetry=" + reconnectRetryMillis + ", closeGrace=" + closeGrace + ", replayBatch="
                 + replayBatch + ", conflate=" + conflate + ", conflateAll=" + conflateAll + ", throttle=" + throttle
                 + ", maxQueuedPerLoop=" + maxQueuedPerLoop + ", positionEvent=" + positionEvent
-                + ", maxConnectionAge=" + maxConnectionAge + "]";
+                + ", maxConnectionAge=" + maxConnectionAge + ", partitions=" + partitions + "]";
     }
 
     /** Defaults are the gateway's own (see {@code Config}). */
@@ -95,6 +98,7 @@ public final class HubSettings {
         private int maxQueuedPerLoop = 8192;
         private String positionEvent;
         private Duration maxConnectionAge = Duration.ZERO;
+        private int partitions = 1;
 
         private Builder() {
         }
@@ -134,6 +138,12 @@ public final class HubSettings {
          * for never.
          */
         public Builder maxConnectionAge(Duration v) { maxConnectionAge = v; return this; }
+
+        /**
+         * Partitions of the log: above 1, every update the transport hands over has a position
+         * (see {@link dev.sluice.topic.Partitions}) as its id, and resumes read it.
+         */
+        public Builder partitions(int v) { partitions = v; return this; }
 
         public HubSettings build() {
             return new HubSettings(this);

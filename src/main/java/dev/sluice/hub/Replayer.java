@@ -23,7 +23,11 @@ final class Replayer {
     /** Events resuming subscribers could not get because history had dropped them; under the monitor. */
     private long gaps;
 
-    Replayer(History history, SelectorCache selectors, int batch, Wire wire) {
+    /** The log's partitions when there are several, else null. */
+    private final dev.sluice.topic.Partitions partitions;
+
+    Replayer(History history, SelectorCache selectors, int batch, Wire wire, dev.sluice.topic.Partitions partitions) {
+        this.partitions = partitions;
         this.history = history;
         this.selectors = selectors;
         this.batch = batch;
@@ -45,8 +49,16 @@ final class Replayer {
                 s.openingId = positionId(history.head());
                 return new Hub.Resume(false, null);
             }
-            long found = "earliest".equals(lastEventId) ? -1 : history.seqOf(lastEventId);
             s.state = Subscriber.State.REPLAYING;
+            if (partitions != null) {
+                var from = dev.sluice.topic.Partitions.Position.decode(lastEventId, partitions.count());
+                if (from != null) {
+                    s.resumedFrom = from;
+                    s.cursor = cursorAfter(from, s.partitions == 0 ? partitions.all() : s.partitions);
+                    return new Hub.Resume(true, lastEventId);
+                }
+            }
+            long found = "earliest".equals(lastEventId) ? -1 : history.seqOf(lastEventId);
             if (found >= 0) {
                 s.cursor = found;
                 return new Hub.Resume(true, lastEventId);
@@ -55,6 +67,24 @@ final class Replayer {
             s.cursor = history.oldest() - 1;
             return new Hub.Resume(true, "earliest");
         }
+    }
+
+    /**
+     * Where the replay of a position starts: just after the earliest event, among the partitions
+     * the subscriber needs, that the position's node had read last. Those entries are looked up by
+     * key, never searched; a partition whose entry this node no longer has (or never had) replays
+     * from the oldest kept event. Events at or before the position in their partition are skipped
+     * during the replay ({@link Subscriber#takes}), so this may start early but never late. Under
+     * the monitor.
+     */
+    private long cursorAfter(dev.sluice.topic.Partitions.Position from, long needed) {
+        long cursor = history.head();
+        for (long m = needed; m != 0; m &= m - 1) {
+            int p = Long.numberOfTrailingZeros(m);
+            long seq = from.known(p) ? history.seqOf(from.key(p)) : -1;
+            cursor = Math.min(cursor, seq >= 0 ? seq : history.oldest() - 1);
+        }
+        return cursor;
     }
 
     /**
@@ -122,7 +152,7 @@ final class Replayer {
             }
             for (long seq : seqs) {
                 Event e = history.at(seq);
-                if (seq <= s.liveFrom && e != null && s.mayRead(e, selectors)) {
+                if (seq <= s.liveFrom && e != null && s.mayRead(e, selectors) && s.takes(e)) {
                     s.write(e, now);
                     d.counters.replayed++;
                 }

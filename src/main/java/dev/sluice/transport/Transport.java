@@ -43,6 +43,22 @@ public interface Transport extends AutoCloseable {
         return CompletableFuture.completedFuture(null);
     }
 
+    /**
+     * With a partitioned log: makes this node read the partitions in {@code partitions} (a mask)
+     * for one more subscriber, and completes once it does, with every retained entry of a
+     * partition it starts reading in history, and once it has read up to {@code from} (a resume
+     * position, or null) in each of them. Completes exceptionally when the partitions cannot be
+     * read now. Each call is matched by one {@link #unfollow}. A single log is read whole: this is
+     * {@link #caughtUp()}.
+     */
+    default CompletableFuture<Void> follow(long partitions, dev.sluice.topic.Partitions.Position from) {
+        return caughtUp();
+    }
+
+    /** One subscriber that {@link #follow followed} these partitions has gone. */
+    default void unfollow(long partitions) {
+    }
+
     /** False while the log cannot take publishes (engine unreachable). */
     boolean isReady();
 

@@ -9,6 +9,18 @@ public final class Transports {
 
     public static Transport open(Config config) {
         String spec = config.transport().trim();
+        boolean redis = spec.startsWith("redis://") || spec.startsWith("rediss://") || spec.startsWith("redis-sentinel://")
+                || spec.startsWith("rediss-sentinel://");
+        if (!redis && config.partitions() > 1) {
+            throw new ConfigException("--partitions", "a partitioned log needs the redis transport"
+                    + " (--transport redis://host:port); got " + spec.replaceAll("//[^@/]*@", "//***@"));
+        }
+        if (!redis && !config.redisServers().isEmpty()) {
+            throw new ConfigException("--redis-server", "applies to the redis transport only");
+        }
+        if (redis && config.partitions() > 1) {
+            return new PartitionedRedisTransport(spec, config);
+        }
         if (spec.equals("memory") || spec.equals("memory://")) {
             if (!config.historyMaxAge().isZero()) {
                 org.slf4j.LoggerFactory.getLogger(Transports.class).warn("--history-max-age applies to the nats, redis"

@@ -56,4 +56,29 @@ class TransportOptionsTest {
         assertThat(defaults.redisTimeout()).isEqualTo(Duration.ofSeconds(2));
         assertThat(defaults.fileFsync()).isTrue();
     }
+
+    @Test
+    void partitionsAreCheckedAndNeedRedis() {
+        assertThatThrownBy(() -> Config.builder().partitions(0).build())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--partitions").hasMessageContaining("1 to 64");
+        assertThatThrownBy(() -> Config.builder().partitions(65).build())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--partitions");
+        assertThatThrownBy(() -> Config.builder().redisServers(java.util.List.of("redis://b:6379")).build())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--redis-server")
+                .hasMessageContaining("--partitions");
+        assertThatThrownBy(() -> Config.builder().partitions(2).redisServers(java.util.List.of("http://b")).build())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--redis-server")
+                .hasMessageContaining("not a Redis URL");
+        assertThatThrownBy(() -> Transports.open(Config.builder().partitions(4).build()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--partitions")
+                .hasMessageContaining("redis transport");
+        assertThatThrownBy(() -> Transports.open(Config.builder().transport("nats://127.0.0.1:4222").partitions(4).build()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--partitions");
+        assertThat(Config.builder().build().partitions()).isEqualTo(1);
+        try (Transport t = Transports.open(Config.builder().transport("redis://app:hunter2@a.example:6379")
+                .partitions(4).redisServers(java.util.List.of("redis://b.example:6380")).redisStream("s").build())) {
+            assertThat(t.describe()).isEqualTo("redis 4 partitions over a.example:6379,b.example:6380 streams {s-p0}..{s-p3}");
+            assertThat(t.isReady()).as("not started").isFalse();
+        }
+    }
 }
