@@ -3,6 +3,7 @@ package dev.sluice.transport;
 import dev.sluice.topic.Update;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.internal.ThreadExecutorMap;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -67,7 +68,7 @@ final class PublishBatcher {
      *                  out each command itself
      * @param late      the failure of a publish still unanswered at the deadline
      */
-    PublishBatcher(Sender sender, java.time.Duration deadline, Supplier<TransportUnavailableException> late) {
+    PublishBatcher(Sender sender, Duration deadline, Supplier<TransportUnavailableException> late) {
         this.sender = sender;
         this.deadlineNanos = deadline.toNanos();
         this.late = late;

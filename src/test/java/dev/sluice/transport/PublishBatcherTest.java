@@ -61,16 +61,22 @@ class PublishBatcherTest {
         }, Duration.ZERO, () -> null);
 
         // The callbacks are attached in the same pass as the publishes, before the batch is even
-        // written, so they run where the futures complete.
+        // written, so they run where the futures complete (awaited with a latch: a thread blocked
+        // in get() may run pending callbacks itself).
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(5);
         List<CompletableFuture<Update>> results = loop.submit(() -> {
             List<CompletableFuture<Update>> r = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 CompletableFuture<Update> f = batcher.publish(update(i));
-                f.whenComplete((u, e) -> completedOn.add(Thread.currentThread()));
+                f.whenComplete((u, e) -> {
+                    completedOn.add(Thread.currentThread());
+                    done.countDown();
+                });
                 r.add(f);
             }
             return r;
         }).get(5, TimeUnit.SECONDS);
+        assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
         for (int i = 0; i < 5; i++) {
             assertThat(results.get(i).get(5, TimeUnit.SECONDS).id()).isEqualTo("u" + i);
         }
@@ -97,13 +103,13 @@ class PublishBatcherTest {
         }, Duration.ZERO, () -> null);
 
         List<CompletableFuture<Update>> results = publishOnLoop(batcher, 4);
-        assertThat(sent).hasSize(1);
         for (CompletableFuture<Update> r : results) {
             ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
                     () -> r.get(5, TimeUnit.SECONDS));
             assertThat(e.getCause()).isInstanceOf(TransportUnavailableException.class)
                     .hasMessageContaining("connection reset");
         }
+        assertThat(sent).as("one write attempt for the four").hasSize(1);
     }
 
     @Test
