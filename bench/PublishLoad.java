@@ -1,93 +1,164 @@
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Closed-loop publish load, the method of BENCHMARKS-cluster.md: P publishers per gateway URL,
- * each sends its next update (100 bytes of data, one of T topics in turn) once the previous one
- * was answered; counts the 200s inside the measured window after a warm-up and prints one line:
- * {@code acked=N seconds=S rate=R p50=MS p99=MS failed=F}. Bounded by warm-up plus window.
+ * Closed-loop publish load for bench/publish-path.sh: N keep-alive HTTP/1.1 connections, each
+ * sending one update, waiting for its answer, then sending the next (no pipelining). Each
+ * connection publishes to its own topic, data "seq padding" of --bytes bytes. Counts 200s (and
+ * anything else) after the warm-up, for the window; prints one line:
+ * {@code ok=N failed=N rate=R/s p50=MS p99=MS}.
  *
- * <p>Usage: {@code java bench/PublishLoad.java TOKEN WARMUP_S WINDOW_S PUBLISHERS TOPICS URL...}
+ * <p>Plain sockets and a pre-built request, so the generator costs little CPU next to the
+ * gateway. Usage: java bench/PublishLoad.java HOST:PORT SECRET PUBLISHERS WARMUP_S WINDOW_S [BYTES]
  */
-public class PublishLoad {
+public final class PublishLoad {
+
     public static void main(String[] args) throws Exception {
-        String token = args[0];
-        double warmup = Double.parseDouble(args[1]);
-        double window = Double.parseDouble(args[2]);
-        int publishers = Integer.parseInt(args[3]);
-        int topics = Integer.parseInt(args[4]);
-        List<URI> hubs = new ArrayList<>();
-        for (int i = 5; i < args.length; i++) {
-            hubs.add(URI.create(args[i]));
-        }
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
-        String data = "x".repeat(100);
+        String[] hostPort = args[0].split(":");
+        InetSocketAddress target = new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
+        String token = token(args[1]);
+        int publishers = Integer.parseInt(args[2]);
+        long warmupNanos = (long) (Double.parseDouble(args[3]) * 1e9);
+        long windowNanos = (long) (Double.parseDouble(args[4]) * 1e9);
+        int bytes = args.length > 5 ? Integer.parseInt(args[5]) : 100;
+
         long start = System.nanoTime();
-        long from = start + (long) (warmup * 1e9);
-        long until = from + (long) (window * 1e9);
-        LongAdder acked = new LongAdder();
+        long measureFrom = start + warmupNanos;
+        long measureTo = measureFrom + windowNanos;
+        LongAdder ok = new LongAdder();
         LongAdder failed = new LongAdder();
-        long[] latencies = new long[4_000_000];
-        AtomicLong recorded = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        // Latency histogram in 10 µs buckets up to 1 s.
+        long[][] hist = new long[publishers][100_001];
         List<Thread> threads = new ArrayList<>();
-        for (URI hub : hubs) {
-            for (int p = 0; p < publishers; p++) {
-                int offset = p;
-                threads.add(Thread.ofPlatform().start(() -> {
-                    long k = offset;
-                    while (true) {
+        for (int p = 0; p < publishers; p++) {
+            int id = p;
+            threads.add(Thread.ofPlatform().name("pub-" + p).start(() -> {
+                try (Socket s = new Socket()) {
+                    s.setTcpNoDelay(true);
+                    s.connect(target, 5_000);
+                    s.setSoTimeout(15_000);
+                    OutputStream out = s.getOutputStream();
+                    InputStream in = new BufferedInputStream(s.getInputStream(), 8192);
+                    String topic = "topic=https%3A%2F%2Fexample.com%2Fload%2F" + id + "&data=";
+                    String head = "POST /.well-known/mercure HTTP/1.1\r\nHost: " + args[0]
+                            + "\r\nAuthorization: Bearer " + token
+                            + "\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ";
+                    for (long seq = 0; ; seq++) {
                         long sent = System.nanoTime();
-                        if (sent >= until) {
+                        if (sent >= measureTo) {
                             return;
                         }
-                        String topic = "https://example.com/bench/" + (k++ % topics);
-                        String body = "topic=" + URLEncoder.encode(topic, StandardCharsets.UTF_8) + "&data=" + data;
-                        int status;
-                        try {
-                            status = http.send(HttpRequest.newBuilder(hub).timeout(Duration.ofSeconds(10))
-                                    .header("Authorization", "Bearer " + token)
-                                    .header("Content-Type", "application/x-www-form-urlencoded")
-                                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                                    HttpResponse.BodyHandlers.discarding()).statusCode();
-                        } catch (Exception e) {
-                            status = -1;
+                        StringBuilder body = new StringBuilder(topic).append(seq).append('+');
+                        while (body.length() - topic.length() < bytes) {
+                            body.append('x');
                         }
+                        byte[] b = body.toString().getBytes(StandardCharsets.US_ASCII);
+                        out.write((head + b.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                        out.write(b);
+                        out.flush();
+                        int status = readResponse(in);
                         long done = System.nanoTime();
-                        if (sent >= from && done <= until) {
+                        if (sent >= measureFrom && done <= measureTo) {
                             if (status == 200) {
-                                acked.increment();
-                                long i = recorded.getAndIncrement();
-                                if (i < latencies.length) {
-                                    latencies[(int) i] = done - sent;
-                                }
+                                ok.increment();
+                                hist[id][(int) Math.min(100_000, (done - sent) / 10_000)]++;
                             } else {
                                 failed.increment();
                             }
                         }
                     }
-                }));
-            }
+                } catch (IOException e) {
+                    if (errors.getAndIncrement() == 0) {
+                        System.err.println("publisher " + id + ": " + e);
+                    }
+                }
+            }));
         }
+        // Markers for a script that samples the gateway's counters over the window.
+        Thread.sleep(Math.max(0, (measureFrom - System.nanoTime()) / 1_000_000));
+        System.out.println("window-start");
+        Thread.sleep(Math.max(0, (measureTo - System.nanoTime()) / 1_000_000));
+        System.out.println("window-end");
+        Thread.sleep(1000); // still alive while the script reads this process's counters
         for (Thread t : threads) {
             t.join();
         }
-        int n = (int) Math.min(recorded.get(), latencies.length);
-        long[] sorted = Arrays.copyOf(latencies, n);
-        Arrays.sort(sorted);
-        double p50 = n == 0 ? 0 : sorted[n / 2] / 1e6;
-        double p99 = n == 0 ? 0 : sorted[Math.min(n - 1, (int) (n * 0.99))] / 1e6;
-        System.out.printf("acked=%d seconds=%.1f rate=%.0f p50=%.2f p99=%.2f failed=%d%n", acked.sum(), window,
-                acked.sum() / window, p50, p99, failed.sum());
+        long[] all = new long[100_001];
+        long n = 0;
+        for (long[] h : hist) {
+            for (int i = 0; i < h.length; i++) {
+                all[i] += h[i];
+                n += h[i];
+            }
+        }
+        System.out.printf("ok=%d failed=%d errors=%d rate=%.0f/s p50=%.2fms p99=%.2fms%n", ok.sum(), failed.sum(),
+                errors.get(), ok.sum() / (windowNanos / 1e9), pct(all, n, 0.50), pct(all, n, 0.99));
+    }
+
+    private static double pct(long[] hist, long n, double q) {
+        long want = (long) Math.ceil(n * q);
+        long seen = 0;
+        for (int i = 0; i < hist.length; i++) {
+            seen += hist[i];
+            if (seen >= want && want > 0) {
+                return (i + 0.5) / 100.0;
+            }
+        }
+        return Double.NaN;
+    }
+
+    /** Reads one response (status line, headers, Content-Length body); returns the status. */
+    private static int readResponse(InputStream in) throws IOException {
+        String status = line(in);
+        int code = Integer.parseInt(status.substring(9, 12));
+        int length = 0;
+        for (String h; !(h = line(in)).isEmpty(); ) {
+            if (h.regionMatches(true, 0, "content-length:", 0, 15)) {
+                length = Integer.parseInt(h.substring(15).trim());
+            }
+        }
+        for (int i = 0; i < length; i++) {
+            if (in.read() < 0) {
+                throw new IOException("connection closed in a response body");
+            }
+        }
+        return code;
+    }
+
+    private static String line(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (int c; (c = in.read()) != '\n'; ) {
+            if (c < 0) {
+                throw new IOException("connection closed");
+            }
+            if (c != '\r') {
+                sb.append((char) c);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** An HS256 publisher token for every topic. */
+    private static String token(String secret) throws Exception {
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        String header = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
+        String claims = b64.encodeToString("{\"mercure\":{\"publish\":[\"*\"]}}".getBytes(StandardCharsets.UTF_8));
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        byte[] sig = mac.doFinal((header + "." + claims).getBytes(StandardCharsets.US_ASCII));
+        return header + "." + claims + "." + b64.encodeToString(sig);
     }
 }

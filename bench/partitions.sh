@@ -3,7 +3,7 @@
 # "Partitions"): 1, 2 and 4 partitions on one redis-server, 2 and 4 partitions on two.
 # For each case and run: starts its own redis-server(s) (no persistence, free ports), one gateway
 # (./sluice serve --transport redis://… --partitions N [--redis-server …]) with one subscriber
-# (curl, a URI template matching every topic), and bench/PublishLoad.java as a separate process:
+# (curl, a URI template matching every topic), and bench/ClusterPublishLoad.java as a separate process:
 # 16 closed-loop publishers, 100-byte updates over 64 topics, 3 s warm-up then WINDOW seconds
 # measured (the method of the other cluster figures); then stops all of them. Besides the bench's own report it records the CPU time each
 # redis-server spent per acknowledged publish (from /proc), which is what bounds a Redis core.
@@ -76,7 +76,7 @@ for c in "${cases[@]}"; do
     sleep 1
     before=(); for p in "${rpids[@]}"; do before+=($(cpu_ticks "$p")); done
     xbefore=(); for u in "${urls[@]}"; do xbefore+=($(xadds "$u")); done
-    line=$(timeout 120 "$JAVA_HOME/bin/java" -Xmx512m bench/PublishLoad.java "$token" 3 "$window" 16 64 \
+    line=$(timeout 120 "$JAVA_HOME/bin/java" -Xmx512m bench/ClusterPublishLoad.java "$token" 3 "$window" 16 64 \
       "http://127.0.0.1:$gport/.well-known/mercure" | tee "$out/$name.txt")
     after=(); for p in "${rpids[@]}"; do after+=($(cpu_ticks "$p")); done
     xafter=(); for u in "${urls[@]}"; do xafter+=($(xadds "$u")); done

@@ -12,6 +12,7 @@ import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.nats.client.PublishOptions;
+import io.nats.client.api.PublishAck;
 import io.nats.client.PushSubscribeOptions;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
@@ -39,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * it at start or brings its limits in line, and refuses one that cannot serve as the log.
  *
  * <p><b>Publishing.</b> An update is encoded by {@link UpdateCodec} into one message and
- * published asynchronously; the returned future completes on the PublishAck, which JetStream sends
+ * published asynchronously (the publishes one event loop makes in one pass are written together,
+ * see {@link PublishBatcher}); the returned future completes on the PublishAck, which JetStream sends
  * once the entry is stored, so the HTTP 200 means "in the log". No Nats-Msg-Id is set: Mercure
  * lets publishers repeat ids and every update must be delivered, so deduplicating on the update
  * id would drop legitimate updates, and a per-request id would deduplicate nothing (a publisher's
@@ -81,6 +83,8 @@ public final class NatsTransport implements Transport {
     private final String credsFile;
     private final String streamInfoSubject;
     private final PublishOptions publishOptions;
+    private final PublishBatcher batcher = new PublishBatcher(this::send, Duration.ofMillis(PUBLISH_TIMEOUT_MILLIS),
+            () -> unavailable(new TimeoutException()));
     /** Stream management on reconnection, off the jnats callback threads. */
     private final ExecutorService control = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().daemon().name("sluice-nats-control").factory());
@@ -134,6 +138,9 @@ public final class NatsTransport implements Transport {
                         + (long) (Math.random() * 100)))
                 .pingInterval(Duration.ofSeconds(5))
                 .maxPingsOut(3)
+                // Requests (publishes awaiting their PublishAck) are not written and flushed one by
+                // one: the writer sends whatever is queued in one write, so a batch is one write.
+                .dontForceFlushOnRequest()
                 .connectionListener(this::onConnectionEvent)
                 .errorListener(new NatsErrorLog(() -> closed));
         if (credsFile != null) {
@@ -180,26 +187,53 @@ public final class NatsTransport implements Transport {
 
     @Override
     public CompletableFuture<Update> publish(Update update) {
-        Connection c = nc;
         if (!started || closed) {
             return CompletableFuture.failedFuture(new TransportUnavailableException("the NATS transport is not running"));
         }
+        Connection c = nc;
         if (c.getStatus() != Connection.Status.CONNECTED) {
-            return CompletableFuture.failedFuture(new TransportUnavailableException(
-                    "NATS at " + url.display() + " is unreachable (" + c.getStatus() + "); the update was not sent"));
+            return CompletableFuture.failedFuture(notConnected(c));
         }
-        try {
-            return js.publishAsync(subject, UpdateCodec.encode(update), publishOptions)
-                    .orTimeout(PUBLISH_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
-                    .handle((ack, failure) -> {
-                        if (failure == null) {
-                            return update;
-                        }
-                        throw new CompletionException(unavailable(failure));
-                    });
-        } catch (RuntimeException e) { // e.g. larger than the server's max_payload, or buffer full
-            return CompletableFuture.failedFuture(unavailable(e));
+        return batcher.publish(update);
+    }
+
+    /**
+     * Hands a batch of publishes to the connection's writer, which puts everything queued on the
+     * wire in one write (the connection does not flush per request, see {@link #options()}); each
+     * entry is answered by its own PublishAck, or fails at the batch's deadline.
+     */
+    private void send(PublishBatcher.Batch batch) {
+        Connection c = nc;
+        if (!started || closed) {
+            batch.failAll(new TransportUnavailableException("the NATS transport is not running"));
+            return;
         }
+        if (c.getStatus() != Connection.Status.CONNECTED) {
+            batch.failAll(notConnected(c));
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            int entry = i;
+            CompletableFuture<PublishAck> ack;
+            try {
+                ack = js.publishAsync(subject, UpdateCodec.encode(batch.update(i)), publishOptions);
+            } catch (RuntimeException e) { // e.g. larger than the server's max_payload, or buffer full
+                batch.failed(entry, unavailable(e));
+                continue;
+            }
+            ack.whenComplete((stored, failure) -> {
+                if (failure == null) {
+                    batch.stored(entry);
+                } else {
+                    batch.failed(entry, unavailable(failure));
+                }
+            });
+        }
+    }
+
+    private TransportUnavailableException notConnected(Connection c) {
+        return new TransportUnavailableException(
+                "NATS at " + url.display() + " is unreachable (" + c.getStatus() + "); the update was not sent");
     }
 
     private static TransportUnavailableException unavailable(Throwable failure) {

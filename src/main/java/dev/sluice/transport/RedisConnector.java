@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
  */
 final class RedisConnector {
     /** Keys are text; values are bytes, as an entry holds an {@link UpdateCodec} record. */
-    private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+    static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
     final RedisURI uri;
     /** The server (or Sentinel master) as logs and messages name it, without credentials. */

@@ -14,6 +14,12 @@ import io.lettuce.core.XReadArgs;
 import io.lettuce.core.XTrimArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.AsyncCommand;
+import io.lettuce.core.protocol.Command;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.protocol.RedisCommand;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -31,7 +37,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Publishing is an {@code XADD} (with {@code MAXLEN ~}) on a shared connection, asynchronous,
  * acknowledged only once Redis answered; a failure or a timeout ({@code --redis-timeout}) fails
- * the publish with {@link TransportUnavailableException}. Commands are refused at once while the
+ * the publish with {@link TransportUnavailableException}. The XADDs one event loop makes in one
+ * pass are pipelined in one write ({@link PublishBatcher}), each still answered by its own reply. Commands are refused at once while the
  * connection is down rather than buffered, so a publish answered 503 is not silently replayed
  * later when the connection comes back (a publish that timed out may still have been stored:
  * Redis may have taken it just before it stopped answering).
@@ -65,6 +72,9 @@ public final class RedisTransport implements Transport {
     private final Duration maxAge;
     private final Duration timeout;
     private final RedisGaps gaps;
+    /** {@code MAXLEN ~ maxLen} and the id {@code *} of every XADD; only read once built. */
+    private final XAddArgs trimming;
+    private final PublishBatcher batcher;
 
     private volatile StatefulRedisConnection<String, byte[]> pub;
     private volatile StatefulRedisConnection<String, byte[]> tailConnection;
@@ -85,6 +95,9 @@ public final class RedisTransport implements Transport {
         this.maxAge = config.historyMaxAge();
         this.timeout = config.redisTimeout();
         this.gaps = new RedisGaps(stream, where);
+        this.trimming = new XAddArgs().maxlen(maxLen).approximateTrimming();
+        // Lettuce times out each XADD itself (--redis-timeout), so the batches need no deadline.
+        this.batcher = new PublishBatcher(this::send, Duration.ZERO, () -> null);
     }
 
     @Override
@@ -252,24 +265,42 @@ public final class RedisTransport implements Transport {
 
     @Override
     public CompletableFuture<Update> publish(Update update) {
-        StatefulRedisConnection<String, byte[]> c = pub;
-        if (c == null || !running) {
+        if (pub == null || !running) {
             return CompletableFuture.failedFuture(new TransportUnavailableException("the Redis transport is not running"));
         }
-        CompletableFuture<Update> done = new CompletableFuture<>();
-        try {
-            c.async().xadd(stream, new XAddArgs().maxlen(maxLen).approximateTrimming(), StreamEntries.fields(update))
-                    .whenComplete((id, failure) -> {
-                        if (failure == null) {
-                            done.complete(update);
-                        } else {
-                            done.completeExceptionally(unavailable(failure));
-                        }
-                    });
-        } catch (RuntimeException e) {
-            done.completeExceptionally(unavailable(e));
+        return batcher.publish(update);
+    }
+
+    /**
+     * Writes a batch of publishes as pipelined XADDs in one dispatch: the client puts them on the
+     * wire with one flush and Redis reads them in one go. Each entry is answered by its own
+     * command's reply (or its own {@code --redis-timeout}); a connection that is down refuses them
+     * all at once, as it did one by one.
+     */
+    private void send(PublishBatcher.Batch batch) {
+        StatefulRedisConnection<String, byte[]> c = pub;
+        if (c == null || !running) {
+            batch.failAll(new TransportUnavailableException("the Redis transport is not running"));
+            return;
         }
-        return done;
+        List<RedisCommand<String, byte[], ?>> commands = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            int entry = i;
+            CommandArgs<String, byte[]> args = new CommandArgs<>(RedisConnector.CODEC).addKey(stream);
+            trimming.build(args);
+            args.add(StreamEntries.fields(batch.update(i)));
+            AsyncCommand<String, byte[], String> xadd = new AsyncCommand<>(
+                    new Command<>(CommandType.XADD, new StatusOutput<>(RedisConnector.CODEC), args));
+            xadd.whenComplete((id, failure) -> {
+                if (failure == null) {
+                    batch.stored(entry);
+                } else {
+                    batch.failed(entry, unavailable(failure));
+                }
+            });
+            commands.add(xadd);
+        }
+        c.dispatch(commands);
     }
 
     private TransportUnavailableException unavailable(Throwable failure) {
