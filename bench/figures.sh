@@ -23,16 +23,21 @@ url="http://127.0.0.1:$port"
 secret="bench-secret-0123456789-abcdefghijklmnopqrstuv"
 
 io=()       # --io of the current case, if any
+gw=
 serve() {  # extra gateway flags...
+  if curl -sf "$url/healthz" >/dev/null 2>&1; then
+    echo "something already answers on $url: stop it or choose another PORT" >&2; exit 1
+  fi
   # shellcheck disable=SC2086 # GATEWAY_FLAGS is a list of flags
   ./sluice serve --anonymous --listen "127.0.0.1:$port" --publisher-jwt-key "$secret" "${io[@]}" ${GATEWAY_FLAGS:-} "$@" \
     >"$out/gateway.log" 2>&1 &
   gw=$!
-  for _ in $(seq 100); do curl -sf "$url/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+  for _ in $(seq 600); do curl -sf "$url/healthz" >/dev/null 2>&1 && break; sleep 0.1; done   # a loaded machine starts slowly
   grep -m1 "I/O kind" "$out/gateway.log" || true
   gwpid=$(pgrep -P "$gw" java || echo "$gw")   # ./sluice execs java, so usually the same pid
 }
-stop() { kill "$gw" 2>/dev/null || true; wait "$gw" 2>/dev/null || true; sleep 1; }
+stop() { [ -z "$gw" ] || { kill "$gw" 2>/dev/null || true; wait "$gw" 2>/dev/null || true; gw=; sleep 1; }; }
+trap stop EXIT   # a failed run must not leave its gateway holding the port
 bench() {  # name, bench flags...
   local name=$1; shift
   "$JAVA_HOME/bin/java" -Xmx2g -XX:+UseParallelGC --enable-native-access=ALL-UNNAMED -jar target/sluice.jar \
