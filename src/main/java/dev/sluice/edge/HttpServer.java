@@ -53,15 +53,16 @@ public final class HttpServer implements AutoCloseable {
 
         /**
          * What {@code --io auto} picks: native epoll where it loads, else io_uring where the kernel
-         * allows it, else NIO. Epoll comes first because io_uring did not spend less CPU per
-         * delivery on the broadcast benchmark (the kernel's TCP work per send is the same either
-         * way), and Netty's io_uring transport allocates two objects per socket write where epoll
-         * allocates none (BENCHMARKS.md, "io_uring and kernel crossings"). The reason says what
-         * was found, including why io_uring was not taken.
+         * allows it, else NIO. Epoll comes first because io_uring's gain in CPU per delivery on the
+         * broadcast benchmark was not resolved on the shared machine it was measured on (the
+         * kernel's TCP work per send is the same either way), and Netty's io_uring transport
+         * allocates a descriptor per socket write where epoll allocates nothing (BENCHMARKS.md,
+         * "io_uring and kernel crossings"). The reason says what was found, including why io_uring
+         * was not taken.
          */
         public static Choice best() {
             boolean uring = IoUring.isAvailable();
-            String uringState = uring ? "io_uring is available too, but spent no less CPU per delivery"
+            String uringState = uring ? "io_uring is available too; not taken: no resolved CPU gain, and it allocates per write"
                     : "io_uring is not available: " + cause(IoUring.unavailabilityCause());
             if (Epoll.isAvailable()) {
                 return new Choice(EPOLL, "--io auto: native epoll is available (" + uringState + ")");

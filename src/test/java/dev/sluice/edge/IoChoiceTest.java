@@ -21,7 +21,7 @@ class IoChoiceTest {
         HttpServer.IoKind.Choice choice = HttpServer.IoKind.choose("auto");
         assertThat(choice.kind()).isEqualTo(HttpServer.IoKind.EPOLL);
         assertThat(choice.reason()).startsWith("--io auto: native epoll is available (")
-                .contains(IoUring.isAvailable() ? "io_uring is available too" : "io_uring is not available: ");
+                .contains(IoUring.isAvailable() ? "io_uring is available too; not taken" : "io_uring is not available: ");
     }
 
     @Test
