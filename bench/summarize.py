@@ -24,7 +24,8 @@ FIGS = [
     ("slow missed", "slow.missed"), ("slow reconnects", "slow.reconnects"), ("fast missed", "slow.fastMissed"),
     ("received", "events.received"), ("deliveries", "gateway.deliveries"),
     ("ack p99 ms", "publishes.ackP99"), ("acked", "publishes.acknowledged"), ("pub failed", "publishes.failed"),
-    ("us/delivery", "gateway.cpuMicrosPerDelivery"), ("healthz fail", "gateway.healthzFailed"),
+    ("us/delivery", "gateway.cpuMicrosPerDelivery"), ("user us/deliv", "gateway.userMicrosPerDelivery"),
+    ("kernel us/deliv", "gateway.systemMicrosPerDelivery"), ("healthz fail", "gateway.healthzFailed"),
     ("healthz max ms", "gateway.healthzMax"), ("rss max MiB", "gateway.rssMaxKiB"),
     ("other cpu s", "machine.otherCpuSeconds"), ("bench cpu s", "machine.benchCpuSeconds"),
 ]

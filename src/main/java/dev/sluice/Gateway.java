@@ -103,9 +103,10 @@ public final class Gateway implements AutoCloseable {
         applyNettyDefaults();
         Keys keys = keys(config);
         ServerTls tls = ServerTls.open(config);
-        HttpServer.IoKind io = HttpServer.IoKind.choose(config.io());
+        HttpServer.IoKind.Choice io = HttpServer.IoKind.choose(config.io());
         Transport transport = Transports.open(config);
-        HttpServer server = new HttpServer(io, config.workers());
+        HttpServer server = HttpServer.open(io, config.workers());
+        log.info("I/O kind {}: {}", server.io().option(), server.ioReason());
         Hub hub = null;
         AdminServer admin = null;
         Diagnostics diagnostics = null;
@@ -156,7 +157,7 @@ public final class Gateway implements AutoCloseable {
                 }
             }
             log.info("listening on {} (I/O kind {}, {} workers, transport {}; {}){}", bound,
-                    server.io().name().toLowerCase(java.util.Locale.ROOT), config.workers(),
+                    server.io().option(), config.workers(),
                     transport.describe(), tls == null ? "plain HTTP/1.1 and h2c"
                             : tls.describe() + "; " + (server.http3Address() != null
                                     ? "HTTP/3 on UDP port " + server.http3Address().getPort()
@@ -434,6 +435,11 @@ public final class Gateway implements AutoCloseable {
 
     public HttpServer.IoKind io() {
         return server.io();
+    }
+
+    /** Why the gateway runs on its I/O kind: the option, or what {@code --io auto} found. */
+    public String ioReason() {
+        return server.ioReason();
     }
 
     /** The TLS of the HTTP port (its current certificate, engine, reload), or null for plain HTTP. */

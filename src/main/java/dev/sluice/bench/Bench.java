@@ -333,7 +333,7 @@ public final class Bench {
         } else {
             windowStart = System.nanoTime();
         }
-        double cpuStart = probe.cpuSeconds();
+        double[] cpuStart = probe.cpuTimes();
         double machineStart = GatewayProbe.machineBusySeconds();
         double selfStart = GatewayProbe.selfCpuSeconds();
         String metricsStart = probe.metrics();
@@ -365,7 +365,7 @@ public final class Bench {
         }
 
         long expectedTotal = options.publishes() ? drain(hardDeadline) : 0;
-        double cpuEnd = probe.cpuSeconds();
+        double[] cpuEnd = probe.cpuTimes();
         machineBusy = machineStart < 0 ? -1 : GatewayProbe.machineBusySeconds() - machineStart;
         selfCpu = selfStart < 0 ? -1 : GatewayProbe.selfCpuSeconds() - selfStart;
         String metricsEnd = probe.metrics();
@@ -550,7 +550,7 @@ public final class Bench {
     }
 
     private BenchReport report(GatewayProbe probe, double connectSeconds, long churnStart, long windowEnd,
-                               double windowSeconds, double cpuStart, double cpuEnd, String metricsStart,
+                               double windowSeconds, double[] cpuStart, double[] cpuEnd, String metricsStart,
                                String metricsEnd, long rssBeforeConnect, long rssAfterConnect, long rssEnd,
                                long rssMax, long heapBefore, long heapAfter, double directBefore, double directAfter,
                                long healthOk, long healthFailed, double healthMax, long expectedTotal) {
@@ -626,7 +626,10 @@ public final class Bench {
             double seconds = (windowEnd - churnStart) / 1e9;
             churn = new BenchReport.Churn(total.churnCycles, failed, total.churnCycles / Math.max(1e-9, seconds));
         }
-        double cpu = cpuStart >= 0 && cpuEnd >= 0 ? cpuEnd - cpuStart : -1;
+        boolean cpuRead = cpuStart != null && cpuEnd != null;
+        double cpuUser = cpuRead ? cpuEnd[0] - cpuStart[0] : -1;
+        double cpuSystem = cpuRead ? cpuEnd[1] - cpuStart[1] : -1;
+        double cpu = cpuRead ? cpuUser + cpuSystem : -1;
         int established = (int) Math.min(Integer.MAX_VALUE, subscribers.stream().filter(SubscriberConnection::everOpened).count());
         double rssPerConnection = rssBeforeConnect >= 0 && rssAfterConnect >= 0 && established > 0
                 && options.scenario() != BenchOptions.Scenario.CHURN
@@ -652,7 +655,8 @@ public final class Bench {
                 rssEnd, rssMax, rssPerConnection, heapBefore, heapAfter, directBefore, directAfter, livePerConnection,
                 deliveries, cpu >= 0 && deliveries > 0 ? cpu * 1e6 / deliveries : -1,
                 cpu >= 0 && received > 0 ? cpu * 1e6 / received : -1, healthOk, healthFailed, healthMax,
-                slowDisconnects);
+                slowDisconnects, cpuUser, cpuSystem, cpuRead && deliveries > 0 ? cpuUser * 1e6 / deliveries : -1,
+                cpuRead && deliveries > 0 ? cpuSystem * 1e6 / deliveries : -1);
         var setup = new BenchReport.Setup(subscribers.size(), options.topics(), options.rate(),
                 options.duration().toMillis() / 1000.0, options.warmup().toMillis() / 1000.0, options.payloadBytes(),
                 publishers.size(), share(),

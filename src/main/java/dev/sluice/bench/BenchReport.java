@@ -54,7 +54,9 @@ public record BenchReport(String scenario, Setup setup, Connections connections,
                           long liveHeapBeforeKiB, long liveHeapAfterKiB, double directBytesBefore,
                           double directBytesAfter, double liveBytesPerConnection, double deliveries,
                           double cpuMicrosPerDelivery, double cpuMicrosPerReceivedEvent, long healthzOk,
-                          long healthzFailed, double healthzMax, double slowDisconnects) {}
+                          long healthzFailed, double healthzMax, double slowDisconnects,
+                          double cpuUserSeconds, double cpuSystemSeconds, double userMicrosPerDelivery,
+                          double systemMicrosPerDelivery) {}
 
     /** The machine during the window: what the load generator and everything else used. */
     public record Machine(int cores, double loadAverageBefore, double busyCpuSeconds, double benchCpuSeconds,
@@ -108,7 +110,8 @@ public record BenchReport(String scenario, Setup setup, Connections connections,
         Gateway g = gateway;
         if (g != null && g.pid > 0) {
             line(out, "gateway pid / window", g.pid + " / " + f(g.windowSeconds) + " s");
-            line(out, "gateway CPU in window", f(g.cpuSeconds) + " s");
+            line(out, "gateway CPU in window: total (user / kernel)", f(g.cpuSeconds) + " s (" + f(g.cpuUserSeconds)
+                    + " / " + f(g.cpuSystemSeconds) + " s)");
             line(out, "gateway RSS before / after connect / end / max", kib(g.rssBeforeConnectKiB) + " / "
                     + kib(g.rssAfterConnectKiB) + " / " + kib(g.rssEndKiB) + " / " + kib(g.rssMaxKiB));
             if (g.rssBytesPerConnection >= 0) {
@@ -123,7 +126,8 @@ public record BenchReport(String scenario, Setup setup, Connections connections,
             }
             if (g.deliveries >= 0) {
                 line(out, "gateway deliveries (its /metrics) in window", f(g.deliveries));
-                line(out, "gateway CPU per delivery", f(g.cpuMicrosPerDelivery) + " us");
+                line(out, "gateway CPU per delivery: total (user / kernel)", f(g.cpuMicrosPerDelivery) + " us ("
+                        + f(g.userMicrosPerDelivery) + " / " + f(g.systemMicrosPerDelivery) + " us)");
             }
             line(out, "gateway /healthz ok / failed / max", g.healthzOk + " / " + g.healthzFailed + " / "
                     + f(g.healthzMax) + " ms");

@@ -42,18 +42,28 @@ final class GatewayProbe {
 
     /** User plus system CPU time of the process, in seconds, or -1. */
     double cpuSeconds() {
+        double[] t = cpuTimes();
+        return t == null ? -1 : t[0] + t[1];
+    }
+
+    /**
+     * {user, system} CPU time of the process in seconds, or null. System time is the kernel
+     * working for the process: its system calls (for a gateway, mostly the TCP sends) and the
+     * soft interrupts that ran in its context (on loopback, the receiving side of those sends).
+     */
+    double[] cpuTimes() {
         if (pid <= 0) {
-            return -1;
+            return null;
         }
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
             // Fields after the command name (which may contain spaces) are space-separated;
             // utime and stime are fields 14 and 15 of the whole line.
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-            return ticks / (double) CLOCK_TICKS;
+            return new double[] {Long.parseLong(f[11]) / (double) CLOCK_TICKS,
+                    Long.parseLong(f[12]) / (double) CLOCK_TICKS};
         } catch (IOException | RuntimeException e) {
-            return -1;
+            return null;
         }
     }
 

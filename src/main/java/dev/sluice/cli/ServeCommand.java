@@ -220,8 +220,8 @@ final class ServeCommand implements Callable<Integer> {
     Duration tokenCacheTtl;
 
     @Option(names = "--io", paramLabel = "KIND", defaultValue = "auto",
-            description = "I/O kind of the sockets: auto (native epoll when available, else NIO), epoll, io_uring"
-                    + " (Linux 5.14+) or nio."
+            description = "I/O kind of the sockets: auto (native epoll when available, else io_uring, else NIO;"
+                    + " the log says which and why), epoll, io_uring (Linux 5.14+) or nio."
                     + " Default: ${DEFAULT-VALUE}")
     String io;
 

@@ -26,8 +26,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.net.InetSocketAddress;
 
 /**
- * The listening socket and its event loops: native epoll where available (io_uring on request),
- * NIO otherwise. One
+ * The listening socket and its event loops: native epoll where available, else io_uring, else NIO
+ * (or the kind {@code --io} names). One
  * acceptor thread; {@code --workers} I/O threads that also run dispatch for the subscribers they
  * own. With TLS, also HTTP/3: a UDP socket on the same port number, on one of the workers (see
  * {@link Http3Server}).
@@ -35,41 +35,81 @@ import java.net.InetSocketAddress;
 public final class HttpServer implements AutoCloseable {
 
     /**
-     * The I/O kind of the event loops (--io): native epoll or Java NIO. Not to be confused with
-     * the transport, which is where the log of updates lives.
+     * The I/O kind of the event loops (--io): io_uring, native epoll or Java NIO. Not to be
+     * confused with the transport, which is where the log of updates lives.
      */
     public enum IoKind { EPOLL, IO_URING, NIO;
+
+        /** The kind to run and why it was taken; the gateway logs both when it starts. */
+        public record Choice(IoKind kind, String reason) {
+            /** The name {@code --io} gives this kind. */
+            public String option() {
+                return kind.option();
+            }
+        }
+
+        /** The value of {@code --io} that names this kind. */
+        public String option() {
+            return this == IO_URING ? "io_uring" : name().toLowerCase(java.util.Locale.ROOT);
+        }
+
         /**
-         * What {@code --io auto} picks: epoll where it loads (it measured at least as well as
-         * io_uring on the broadcast and topics benchmarks, see BENCHMARKS.md), else NIO.
+         * What {@code --io auto} picks: native epoll where it loads, else io_uring where the kernel
+         * allows it, else NIO. Epoll comes first because io_uring's gain in CPU per delivery on the
+         * broadcast benchmark was not resolved on the shared machine it was measured on (the
+         * kernel's TCP work per send is the same either way), and Netty's io_uring transport
+         * allocates a descriptor per socket write where epoll allocates nothing (BENCHMARKS.md,
+         * "io_uring and kernel crossings"). The reason says what was found, including why io_uring
+         * was not taken.
          */
-        public static IoKind best() {
-            return Epoll.isAvailable() ? EPOLL : NIO;
+        public static Choice best() {
+            boolean uring = IoUring.isAvailable();
+            String uringState = uring ? "io_uring is available too; not taken: no resolved CPU gain, and it allocates per write"
+                    : "io_uring is not available: " + cause(IoUring.unavailabilityCause());
+            if (Epoll.isAvailable()) {
+                return new Choice(EPOLL, "--io auto: native epoll is available (" + uringState + ")");
+            }
+            String noEpoll = "--io auto: native epoll is not available (" + cause(Epoll.unavailabilityCause()) + ")";
+            if (uring) {
+                return new Choice(IO_URING, noEpoll + ", io_uring is");
+            }
+            return new Choice(NIO, noEpoll + ", nor is io_uring (" + cause(IoUring.unavailabilityCause()) + ")");
+        }
+
+        private static String cause(Throwable why) {
+            if (why == null) {
+                return "unknown reason";
+            }
+            Throwable root = why;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            String message = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+            return root == why ? message : (why.getMessage() != null ? why.getMessage() + ": " : "") + message;
         }
 
         /**
          * {@code auto}, {@code epoll}, {@code io_uring} or {@code nio}; a native kind that this
          * machine cannot run is an error naming the cause.
          */
-        public static IoKind choose(String name) {
+        public static Choice choose(String name) {
             return switch (name) {
                 case "epoll" -> {
                     if (!Epoll.isAvailable()) {
                         throw new dev.sluice.config.ConfigException("--io", "native epoll is not available here: "
-                                + Epoll.unavailabilityCause().getMessage() + "; use --io nio or auto");
+                                + cause(Epoll.unavailabilityCause()) + "; use --io nio or auto");
                     }
-                    yield EPOLL;
+                    yield new Choice(EPOLL, "--io epoll");
                 }
                 case "io_uring" -> {
                     if (!IoUring.isAvailable()) {
-                        Throwable why = IoUring.unavailabilityCause();
                         throw new dev.sluice.config.ConfigException("--io", "io_uring is not available here: "
-                                + (why == null ? "unknown reason" : why.getMessage())
+                                + cause(IoUring.unavailabilityCause())
                                 + " (it needs Linux 5.14 or newer with io_uring allowed); use --io epoll, nio or auto");
                     }
-                    yield IO_URING;
+                    yield new Choice(IO_URING, "--io io_uring");
                 }
-                case "nio" -> NIO;
+                case "nio" -> new Choice(NIO, "--io nio");
                 default -> best();
             };
         }
@@ -107,11 +147,41 @@ public final class HttpServer implements AutoCloseable {
     private InetSocketAddress http3Address;
     private String http3Missing;
 
+    private final String ioReason;
+
     public HttpServer(IoKind io, int workerThreads) {
-        this.io = io;
+        this(new IoKind.Choice(io, "--io " + io.option()), workerThreads);
+    }
+
+    private HttpServer(IoKind.Choice choice, int workerThreads) {
+        this.io = choice.kind();
+        this.ioReason = choice.reason();
         IoHandlerFactory factory = io.handlers();
         this.boss = new MultiThreadIoEventLoopGroup(1, factory);
-        this.workers = new MultiThreadIoEventLoopGroup(workerThreads, factory);
+        try {
+            this.workers = new MultiThreadIoEventLoopGroup(workerThreads, factory);
+        } catch (RuntimeException | Error e) {
+            boss.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    /**
+     * Event loops of the chosen kind. When {@code --io auto} chose io_uring and its rings cannot be
+     * set up after all (the probe passed, but this process may not create a ring per loop, e.g.
+     * under a locked-memory limit), it falls back to NIO and the reason says so; a kind asked for
+     * by name fails instead.
+     */
+    public static HttpServer open(IoKind.Choice choice, int workerThreads) {
+        try {
+            return new HttpServer(choice, workerThreads);
+        } catch (RuntimeException | Error e) {
+            if (choice.kind() != IoKind.IO_URING || !choice.reason().startsWith("--io auto")) {
+                throw e;
+            }
+            return new HttpServer(new IoKind.Choice(IoKind.NIO, choice.reason() + ", but its rings could not be set up ("
+                    + IoKind.cause(e) + "), so NIO"), workerThreads);
+        }
     }
 
     public EventLoopGroup workers() {
@@ -120,6 +190,11 @@ public final class HttpServer implements AutoCloseable {
 
     public IoKind io() {
         return io;
+    }
+
+    /** Why this I/O kind runs (the option, or what {@code --io auto} found). */
+    public String ioReason() {
+        return ioReason;
     }
 
     public InetSocketAddress bind(Config config, Hub hub, Transport transport, GatewayMetrics metrics,
