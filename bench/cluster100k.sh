@@ -19,7 +19,7 @@ GATEWAYS="${GATEWAYS:-6}"
 WORKERS="${WORKERS:-6}"
 SUBSCRIBERS="${SUBSCRIBERS:-100000}"
 ADDRESSES="${ADDRESSES:-24}"            # 127.0.0.FIRST_ADDRESS .. +ADDRESSES-1, split among the workers
-FIRST_ADDRESS="${FIRST_ADDRESS:-11}"
+FIRST_ADDRESS="${FIRST_ADDRESS:-101}"
 CONNECT_RATE="${CONNECT_RATE:-2000}"     # new connections per second, over all workers
 DURATION="${DURATION:-30s}"
 WARMUP="${WARMUP:-5s}"
@@ -78,38 +78,58 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$tmp" --save "" --appe
   --protected-mode no --maxclients 1000 >"$out/redis.log" 2>&1 &
 redis_pid=$!
 started+=("$redis_pid")
-for _ in $(seq 50); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$redis_port" && printf 'PING\r\n' >&3 && head -c 5 <&3 | grep -q PONG) 2>/dev/null && break
+redis_up=""
+for _ in $(seq 100); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$redis_port" && printf 'PING\r\n' >&3 && head -c 5 <&3 | grep -q PONG) 2>/dev/null; then
+    redis_up=1; break
+  fi
   sleep 0.1
 done
+[ -n "$redis_up" ] || { echo "redis-server did not start on port $redis_port: see $out/redis.log" >&2; exit 1; }
 
 one() {  # case, run
   local c=$1 r=$2 i port targets="" gateway_pids=()
   for i in $(seq "$GATEWAYS"); do
-    port=$(free_port)
-    SLUICE_JAVA_OPTS="$GATEWAY_JAVA_OPTS" ./sluice serve --anonymous --listen "127.0.0.1:$port" \
+    # Port 0: the kernel picks a free port (a port looked up beforehand may be taken by another
+    # program in between); the gateway prints the one it got.
+    SLUICE_JAVA_OPTS="$GATEWAY_JAVA_OPTS" ./sluice serve --anonymous --listen "127.0.0.1:0" \
       --publisher-jwt-key "$secret" --transport "redis://127.0.0.1:$redis_port" --redis-stream "sluice:bench:$c:$r" \
       >"$out/gateway-$c-$r-$i.log" 2>&1 &
     gateway_pids+=($!)
     started+=($!)
+  done
+  for i in $(seq "$GATEWAYS"); do
+    port=""
+    for _ in $(seq 1200); do
+      port=$(sed -n 's/^Sluice listening on .*:\([0-9][0-9]*\) .*/\1/p' "$out/gateway-$c-$r-$i.log" | head -n 1)
+      [ -n "$port" ] && break
+      kill -0 "${gateway_pids[$((i - 1))]}" 2>/dev/null || break
+      sleep 0.1
+    done
+    if [ -z "$port" ]; then echo "gateway $i did not start: see $out/gateway-$c-$r-$i.log" >&2; exit 1; fi
     targets="${targets:+$targets,}http://127.0.0.1:$port"
   done
   for t in ${targets//,/ }; do await_http "$t/healthz" 60; done
   local flags=()
   case $c in
     broadcast) flags=(--scenario broadcast --rate 1) ;;
-    topics)    flags=(--scenario topics --topics 1000 --rate 1000) ;;
+    # Each topic is published on one connection (in order). 16 per gateway: the bench keeps at
+    # most 100 publishes unanswered per connection (the gateway closes one with more than 128
+    # pipelined), so 1,000/s needs many connections when acknowledgements take a second or more.
+    topics)    flags=(--scenario topics --topics 1000 --rate 1000 --publish-connections $((GATEWAYS * 16))) ;;
     *) echo "unknown case $c" >&2; exit 2 ;;
   esac
+  # Connecting may take several times longer than SUBSCRIBERS / CONNECT_RATE on a busy machine.
   local connect_s=$(( SUBSCRIBERS / CONNECT_RATE + 1 ))
-  local secs=$(( connect_s + ${WARMUP%s} + ${DURATION%s} + ${DRAIN%s} + 120 ))
+  local bench_limit=$(( connect_s * 4 + ${WARMUP%s} + ${DURATION%s} + ${DRAIN%s} + 120 ))
+  local secs=$(( bench_limit + 90 ))
   echo "== $c run $r: $GATEWAYS gateways, $WORKERS workers, $SUBSCRIBERS subscribers (limit ${secs}s); load avg $(cut -d' ' -f1 /proc/loadavg)"
   # shellcheck disable=SC2086
   timeout --kill-after=20 "$secs" "$JAVA_HOME/bin/java" $COORDINATOR_JAVA_OPTS --enable-native-access=ALL-UNNAMED \
     -jar target/sluice.jar bench "${flags[@]}" --targets "$targets" --workers "$WORKERS" \
     --worker-java-options "$WORKER_JAVA_OPTS" --subscribers "$SUBSCRIBERS" \
     --source-addresses "127.0.0.$FIRST_ADDRESS-127.0.0.$last" --connect-rate "$CONNECT_RATE" --threads "$THREADS" \
-    --warmup "$WARMUP" --duration "$DURATION" --drain "$DRAIN" --secret "$secret" \
+    --warmup "$WARMUP" --duration "$DURATION" --drain "$DRAIN" --time-limit "${bench_limit}s" --secret "$secret" \
     --json "$out/$c-$r.json" | tee "$out/$c-$r.txt" || echo "bench exited with status $?" | tee -a "$out/$c-$r.txt"
   for i in "${gateway_pids[@]}"; do kill "$i" 2>/dev/null || true; done
   for i in "${gateway_pids[@]}"; do

@@ -119,8 +119,9 @@ public record BenchReport(String scenario, Setup setup, Connections connections,
         if (g != null && g.pid > 0) {
             line(out, g.pids.size() > 1 ? "gateway pids / window" : "gateway pid / window",
                     (g.pids.size() > 1 ? g.pids.toString() : Long.toString(g.pid)) + " / " + f(g.windowSeconds) + " s");
-            line(out, "gateway CPU in window", f(g.cpuSeconds) + " s");
-            line(out, "gateway RSS before / after connect / end / max", kib(g.rssBeforeConnectKiB) + " / "
+            String sum = g.pids.size() > 1 ? " (sum of " + g.pids.size() + ")" : "";
+            line(out, "gateway CPU in window" + sum, f(g.cpuSeconds) + " s");
+            line(out, "gateway RSS before / after connect / end / max" + sum, kib(g.rssBeforeConnectKiB) + " / "
                     + kib(g.rssAfterConnectKiB) + " / " + kib(g.rssEndKiB) + " / " + kib(g.rssMaxKiB));
             if (g.rssBytesPerConnection >= 0) {
                 line(out, "gateway RSS growth per connection", f(g.rssBytesPerConnection) + " bytes");

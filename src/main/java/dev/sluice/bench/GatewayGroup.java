@@ -109,11 +109,31 @@ final class GatewayGroup {
         return sum;
     }
 
-    /** Every target's Prometheus text (an entry is null when that target did not answer). */
+    /**
+     * Every target's Prometheus text (an entry is null when that target did not answer), asked of
+     * all targets at once, so that a slow one does not shift when the others are read.
+     */
     List<String> metrics() {
-        List<String> out = new ArrayList<>();
+        return eachAtOnce(GatewayProbe::metrics);
+    }
+
+    private <T> List<T> eachAtOnce(java.util.function.Function<GatewayProbe, T> reading) {
+        List<java.util.concurrent.CompletableFuture<T>> pending = new ArrayList<>();
         for (GatewayProbe p : probes) {
-            out.add(p.metrics());
+            var f = new java.util.concurrent.CompletableFuture<T>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    f.complete(reading.apply(p));
+                } catch (RuntimeException e) {
+                    f.completeExceptionally(e);
+                }
+            });
+            pending.add(f);
+        }
+        List<T> out = new ArrayList<>();
+        for (var f : pending) {
+            // Each reading has its own timeout (2 s for /healthz, 5 s for /metrics); this bounds the rest.
+            out.add(f.completeOnTimeout(null, 30, java.util.concurrent.TimeUnit.SECONDS).exceptionally(e -> null).join());
         }
         return out;
     }
@@ -133,9 +153,10 @@ final class GatewayGroup {
 
     /** Asks every target's {@code /healthz} once: the milliseconds each took, -1 for no answer. */
     double[] healthz() {
-        double[] out = new double[probes.size()];
+        List<Double> each = eachAtOnce(GatewayProbe::healthz);
+        double[] out = new double[each.size()];
         for (int i = 0; i < out.length; i++) {
-            out[i] = probes.get(i).healthz();
+            out[i] = each.get(i) == null ? -1 : each.get(i);
         }
         return out;
     }

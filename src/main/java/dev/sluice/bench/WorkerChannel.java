@@ -22,7 +22,7 @@ import java.util.function.BooleanSupplier;
  *                                             (Base64 of the bit set, offsets from the
  *                                             topic's base); wait for them until deadline
  *                                             (System.nanoTime(), the machine's clock)
- * worker:      DRAINED received
+ * worker:      DRAINED received expected     (over its subscribers that opened)
  * coordinator: STOP
  * worker:      RESULT {json}                  its {@link SubscriberTally}; then it exits
  * worker:      ERROR message                  at any point: the worker cannot run
