@@ -106,6 +106,8 @@ public final class Bench {
     private double selfCpu = -1;
     private long loadRssKiB = -1;
     private final List<WorkerProcess> workers = new ArrayList<>();
+    /** Coordinator: when the drain ends, for the workers as for the publishers (System.nanoTime()). */
+    private long drainDeadline;
 
     private Bench(BenchOptions options, Role role) {
         this.options = options;
@@ -599,8 +601,6 @@ public final class Bench {
         return windowAcked();
     }
 
-    private long drainDeadline;
-
     /**
      * Tells every worker what was acknowledged and waits until each has all of it (or the drain
      * time is up). Returns the number of expected deliveries over all subscribers.
@@ -946,7 +946,6 @@ public final class Bench {
                 fastMissed += m;
             }
         }
-        long failed = total.failures.values().stream().mapToLong(Long::longValue).sum();
         List<String> tallyNotes = new ArrayList<>();
         if (role == Role.WORKER) {
             tallyNotes.addAll(notes);
