@@ -13,7 +13,11 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 . "$here/.ci/find-jdk.sh"
-[ -f target/sluice.jar ] || ./mvnw -q -B -DskipTests package
+# Build once here when the jar is missing or older than the sources (six gateways starting the
+# launcher at once would each try to build); the gateways then run the jar directly.
+if [ ! -f target/sluice.jar ] || [ -n "$(find src/main pom.xml -newer target/sluice.jar -print -quit)" ]; then
+  ./mvnw -q -B -DskipTests package
+fi
 
 GATEWAYS="${GATEWAYS:-6}"
 WORKERS="${WORKERS:-6}"
@@ -92,7 +96,9 @@ one() {  # case, run
   for i in $(seq "$GATEWAYS"); do
     # Port 0: the kernel picks a free port (a port looked up beforehand may be taken by another
     # program in between); the gateway prints the one it got.
-    SLUICE_JAVA_OPTS="$GATEWAY_JAVA_OPTS" ./sluice serve --anonymous --listen "127.0.0.1:0" \
+    # shellcheck disable=SC2086
+    "$JAVA_HOME/bin/java" $GATEWAY_JAVA_OPTS --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions \
+      -jar target/sluice.jar serve --anonymous --listen "127.0.0.1:0" \
       --publisher-jwt-key "$secret" --transport "redis://127.0.0.1:$redis_port" --redis-stream "sluice:bench:$c:$r" \
       >"$out/gateway-$c-$r-$i.log" 2>&1 &
     gateway_pids+=($!)
