@@ -30,12 +30,34 @@ import picocli.CommandLine.Option;
             "market (--topics symbols in groups of 50, each subscriber on the URI template of one group,",
             "a --slow-share of them reading slowly: run it against a gateway with and without --conflate).", ""},
         footer = {"", "Only loopback targets are accepted.", "Durations are " + Durations.GRAMMAR + ".",
-            "Example: ./sluice bench --scenario broadcast --subscribers 10000 --rate 10 --secret \"$SECRET\""})
+            "Example: ./sluice bench --scenario broadcast --subscribers 10000 --rate 10 --secret \"$SECRET\"",
+            "Several gateways and processes: ./sluice bench --targets http://127.0.0.1:8081,http://127.0.0.1:8082"
+                    + " --workers 4 --source-addresses 127.0.0.11-127.0.0.18 --subscribers 60000 --secret \"$SECRET\""})
 public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", paramLabel = "URL",
             description = "The gateway (loopback only). Default: ${DEFAULT-VALUE}")
     String url;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--targets", paramLabel = "URL,URL,...", split = ",",
+            description = "Several gateways (loopback only) instead of --url: subscriber i connects to target i mod N,"
+                    + " and publishing connections are spread over them too. They share updates only through a"
+                    + " shared transport (--transport redis://... or nats://...).")
+    List<String> targets;
+
+    @Option(names = "--workers", defaultValue = "0", paramLabel = "N",
+            description = "Hold the subscribers in N worker processes started by this one (each under its own"
+                    + " open-file limit, with its own slice of --source-addresses); this process publishes, observes"
+                    + " the gateways and adds up the workers' counts. 0: all in this process. Default: ${DEFAULT-VALUE}")
+    int workers;
+
+    @Option(names = "--worker-java-options", paramLabel = "OPTIONS",
+            defaultValue = BenchOptions.DEFAULT_WORKER_JAVA_OPTIONS,
+            description = "JVM options of the worker processes. Default: ${DEFAULT-VALUE}")
+    String workerJavaOptions;
 
     @Option(names = "--scenario", defaultValue = "broadcast", paramLabel = "NAME",
             description = "idle, broadcast, topics, churn, slow or market. Default: ${DEFAULT-VALUE}")
@@ -109,10 +131,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Event-loop threads of the load generator. Default: cores")
     Integer threads;
 
-    @Option(names = "--gateway-pid", paramLabel = "PID",
-            description = "Gateway process to observe (CPU, RSS). Default: the process listening on the URL's port, if"
-                    + " this user can see it.")
-    Long gatewayPid;
+    @Option(names = "--gateway-pid", paramLabel = "PID[,PID...]", split = ",",
+            description = "Gateway process to observe (CPU, RSS); with --targets one per target. Default: the process"
+                    + " listening on each target's port, if this user can see it.")
+    List<String> gatewayPid;
 
     @Option(names = "--gc-probe", description = "Run a full GC in the gateway (jcmd) before and after connecting and"
             + " report live heap and direct memory per connection.")
@@ -179,11 +201,47 @@ public final class BenchCommand implements Callable<Integer> {
                 sub = TokenIssuer.hmac(JwtAlgorithm.HS256, key, List.of(), List.of("*"), Duration.ofDays(1));
             }
         }
-        BenchOptions.Builder b = BenchOptions.builder(URI.create(url)).scenario(s).subscribers(subscribers)
+        List<URI> targetList = new ArrayList<>();
+        if (targets != null && spec != null && spec.commandLine() != null
+                && spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption("--url")) {
+            throw new IllegalArgumentException("--targets replaces --url: give one or the other");
+        }
+        if (targets != null) {
+            for (String t : targets) {
+                try {
+                    targetList.add(new URI(t.trim()));
+                } catch (java.net.URISyntaxException e) {
+                    throw new IllegalArgumentException("--targets: not a URL: '" + t.trim() + "'");
+                }
+            }
+            if (targetList.isEmpty()) {
+                throw new IllegalArgumentException("--targets needs at least one URL");
+            }
+        }
+        List<Long> pids = new ArrayList<>();
+        if (gatewayPid != null) {
+            for (String p : gatewayPid) {
+                try {
+                    pids.add(Long.parseLong(p.trim()));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--gateway-pid: not a process id: '" + p.trim() + "'");
+                }
+            }
+        }
+        URI first;
+        try {
+            first = targetList.isEmpty() ? new URI(url) : targetList.get(0);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("--url: not a URL: '" + url + "'");
+        }
+        BenchOptions.Builder b = BenchOptions.builder(first).targets(targetList).workers(workers)
+                .workerJavaOptions(workerJavaOptions).scenario(s).subscribers(subscribers)
                 .topics(topics).rate(rate).duration(duration).warmup(warmup).drain(drain).connectRate(connectRate)
                 .sourceAddresses(parseSources(sourceAddresses)).payloadBytes(payloadBytes).publisherToken(pub)
                 .subscriberToken(sub).publishConnections(publishConnections).slowShare(slowShare)
-                .slowReadBytesPerSecond(slowReadRate).cycles(cycles).gatewayPid(gatewayPid == null ? 0 : gatewayPid)
+                .slowReadBytesPerSecond(slowReadRate).cycles(cycles).gatewayPid(pids.size() == 1 ? pids.get(0) : 0)
+                .gatewayPids(pids.size() > 1 || (pids.size() == 1 && targetList.size() > 1) ? pids : List.of())
                 .gcProbe(gcProbe).timeLimit(timeLimit).json(json);
         if (threads != null) {
             b.threads(threads);

@@ -20,14 +20,15 @@ public record BenchReport(String scenario, Setup setup, Connections connections,
 
     public record Setup(int subscribers, int topics, double rate, double durationSeconds, double warmupSeconds,
                         int payloadBytes, int publishConnections, double slowShare, int sourceAddresses,
-                        int threads, String io) {}
+                        int threads, String io, int targets, int workers) {}
 
     public record Connections(long attempted, long established, long failed, Map<String, Long> failedByCause,
                               double connectP50, double connectP99, double connectMax, long reconnects,
                               long streamsEndedByServer) {}
 
+    /** {@code receivedPerSecond}: events received by the subscribers per second of the window. */
     public record Events(long expected, long received, long missed, long duplicated, long outOfOrder,
-                         long unexpected) {}
+                         long unexpected, double receivedPerSecond) {}
 
     public record Latency(long count, double p50, double p90, double p99, double p999, double max) {
         static Latency of(Histogram h) {
@@ -56,11 +57,14 @@ public record BenchReport(String scenario, Setup setup, Connections connections,
                           double cpuMicrosPerDelivery, double cpuMicrosPerReceivedEvent, long healthzOk,
                           long healthzFailed, double healthzMax, double slowDisconnects,
                           double cpuUserSeconds, double cpuSystemSeconds, double userMicrosPerDelivery,
-                          double systemMicrosPerDelivery) {}
+                          double systemMicrosPerDelivery, List<Long> pids, int targets, double deliveriesPerSecond) {}
 
-    /** The machine during the window: what the load generator and everything else used. */
+    /**
+     * The machine during the window: what the load generator (this process and its workers,
+     * {@code benchProcesses} in all) and everything else used.
+     */
     public record Machine(int cores, double loadAverageBefore, double busyCpuSeconds, double benchCpuSeconds,
-                          double otherCpuSeconds) {}
+                          double otherCpuSeconds, int benchProcesses, long benchRssKiB) {}
 
     /** Writes the report as JSON. */
     public void writeJson(Path file) throws IOException {
@@ -77,7 +81,11 @@ public record BenchReport(String scenario, Setup setup, Connections connections,
         out.printf(Locale.ROOT, "sluice bench: %s, %d subscribers, %d topic(s), %.0f updates/s, %.0f s window"
                         + " (+%.0f s warm-up), %d-byte payloads, %d source address(es), I/O kind %s%s%n",
                 scenario, s.subscribers, s.topics, s.rate, s.durationSeconds, s.warmupSeconds, s.payloadBytes,
-                s.sourceAddresses, s.io, aborted ? "  ** ABORTED (time limit) **" : "");
+                s.sourceAddresses, s.io, aborted ? "  ** ABORTED (see the notes) **" : "");
+        if (s.targets > 1 || s.workers > 0) {
+            line(out, "gateways / load processes", s.targets + " / " + (s.workers > 0 ? "1 publisher + " + s.workers
+                    + " workers" : "1"));
+        }
         line(out, "connections attempted / established / failed",
                 connections.attempted + " / " + connections.established + " / " + connections.failed
                         + (connections.failedByCause.isEmpty() ? "" : " " + connections.failedByCause));
@@ -94,7 +102,8 @@ public record BenchReport(String scenario, Setup setup, Connections connections,
                     + (publishes.failedByCause.isEmpty() ? "" : " " + publishes.failedByCause));
             line(out, "publish ack p50 / p99 / max", f(publishes.ackP50) + " / " + f(publishes.ackP99) + " / "
                     + f(publishes.ackMax) + " ms (scheduler lag p99 " + f(publishes.schedulerLagP99) + " ms)");
-            line(out, "events expected / received", events.expected + " / " + events.received);
+            line(out, "events expected / received", events.expected + " / " + events.received + " ("
+                    + f(events.receivedPerSecond) + " per s of window)");
             line(out, "events missed / duplicated / out of order", events.missed + " / " + events.duplicated
                     + " / " + events.outOfOrder + (events.unexpected > 0 ? " (unacknowledged but received: "
                     + events.unexpected + ")" : ""));
@@ -109,10 +118,12 @@ public record BenchReport(String scenario, Setup setup, Connections connections,
         }
         Gateway g = gateway;
         if (g != null && g.pid > 0) {
-            line(out, "gateway pid / window", g.pid + " / " + f(g.windowSeconds) + " s");
-            line(out, "gateway CPU in window: total (user / kernel)", f(g.cpuSeconds) + " s (" + f(g.cpuUserSeconds)
-                    + " / " + f(g.cpuSystemSeconds) + " s)");
-            line(out, "gateway RSS before / after connect / end / max", kib(g.rssBeforeConnectKiB) + " / "
+            line(out, g.pids.size() > 1 ? "gateway pids / window" : "gateway pid / window",
+                    (g.pids.size() > 1 ? g.pids.toString() : Long.toString(g.pid)) + " / " + f(g.windowSeconds) + " s");
+            String sum = g.pids.size() > 1 ? " (sum of " + g.pids.size() + ")" : "";
+            line(out, "gateway CPU in window: total (user / kernel)" + sum, f(g.cpuSeconds) + " s ("
+                    + f(g.cpuUserSeconds) + " / " + f(g.cpuSystemSeconds) + " s)");
+            line(out, "gateway RSS before / after connect / end / max" + sum, kib(g.rssBeforeConnectKiB) + " / "
                     + kib(g.rssAfterConnectKiB) + " / " + kib(g.rssEndKiB) + " / " + kib(g.rssMaxKiB));
             if (g.rssBytesPerConnection >= 0) {
                 line(out, "gateway RSS growth per connection", f(g.rssBytesPerConnection) + " bytes");
@@ -125,7 +136,8 @@ public record BenchReport(String scenario, Setup setup, Connections connections,
                 line(out, "live heap + direct per connection", f(g.liveBytesPerConnection) + " bytes");
             }
             if (g.deliveries >= 0) {
-                line(out, "gateway deliveries (its /metrics) in window", f(g.deliveries));
+                line(out, "gateway deliveries (its /metrics) in window", f(g.deliveries) + " ("
+                        + f(g.deliveriesPerSecond) + " per s)");
                 line(out, "gateway CPU per delivery: total (user / kernel)", f(g.cpuMicrosPerDelivery) + " us ("
                         + f(g.userMicrosPerDelivery) + " / " + f(g.systemMicrosPerDelivery) + " us)");
             }
@@ -136,6 +148,10 @@ public record BenchReport(String scenario, Setup setup, Connections connections,
             line(out, "machine: cores / load avg before", machine.cores + " / " + f(machine.loadAverageBefore));
             line(out, "CPU in window: all / bench / other processes", f(machine.busyCpuSeconds) + " / "
                     + f(machine.benchCpuSeconds) + " / " + f(machine.otherCpuSeconds) + " s");
+            if (machine.benchProcesses > 1) {
+                line(out, "load generator RSS at end (" + machine.benchProcesses + " processes)",
+                        kib(machine.benchRssKiB));
+            }
         }
         for (String n : notes) {
             out.println("note: " + n);

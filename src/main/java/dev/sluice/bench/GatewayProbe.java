@@ -40,6 +40,10 @@ final class GatewayProbe {
         return pid;
     }
 
+    URI base() {
+        return base;
+    }
+
     /** User plus system CPU time of the process, in seconds, or -1. */
     double cpuSeconds() {
         double[] t = cpuTimes();

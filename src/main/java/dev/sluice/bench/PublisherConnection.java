@@ -30,12 +30,19 @@ import java.util.ArrayDeque;
  */
 final class PublisherConnection extends SimpleChannelInboundHandler<FullHttpResponse> {
 
-    /** Unanswered publishes per connection beyond which new ones are counted failed, unsent. */
-    static final int MAX_IN_FLIGHT = 4096;
+    /**
+     * Unanswered publishes per connection beyond which new ones are counted failed ("backlog"),
+     * unsent: Netty's HTTP server codec, which the gateway uses, answers 400 and closes a
+     * connection with more than 128 requests pipelined, so sending more would lose them all
+     * (kept a little under it).
+     * Give more --publish-connections when acknowledgements are slow.
+     */
+    static final int MAX_IN_FLIGHT = 100;
 
     private record Pending(int topic, long seq, long dueNanos, boolean measured) {}
 
     private final Bench bench;
+    private final int target;
     private final EventLoop loop;
     private final Bootstrap bootstrap;
     private final LoopStats stats;
@@ -43,8 +50,9 @@ final class PublisherConnection extends SimpleChannelInboundHandler<FullHttpResp
     private Channel channel;
     private boolean connecting;
 
-    PublisherConnection(Bench bench, EventLoop loop, Bootstrap bootstrap, LoopStats stats) {
+    PublisherConnection(Bench bench, int target, EventLoop loop, Bootstrap bootstrap, LoopStats stats) {
         this.bench = bench;
+        this.target = target;
         this.loop = loop;
         this.bootstrap = bootstrap.clone().handler(new ChannelInitializer<Channel>() {
             @Override
@@ -67,7 +75,7 @@ final class PublisherConnection extends SimpleChannelInboundHandler<FullHttpResp
     /** On the loop. Completes once connected (or failed). */
     io.netty.util.concurrent.Future<Void> connect() {
         connecting = true;
-        var f = bootstrap.connect(bench.remote());
+        var f = bootstrap.connect(bench.remote(target));
         channel = f.channel();
         var promise = loop.<Void>newPromise();
         f.addListener((ChannelFutureListener) done -> {
@@ -117,7 +125,7 @@ final class PublisherConnection extends SimpleChannelInboundHandler<FullHttpResp
         }
         FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
                 "/.well-known/mercure", body);
-        req.headers().set(HttpHeaderNames.HOST, bench.hostHeader())
+        req.headers().set(HttpHeaderNames.HOST, bench.hostHeader(target))
                 .set(HttpHeaderNames.AUTHORIZATION, bench.publisherAuthorization())
                 .set(HttpHeaderNames.CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());

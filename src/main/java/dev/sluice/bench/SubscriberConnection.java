@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * One simulated subscriber: an SSE connection to the gateway, its decoder, and what it saw.
  *
  * <p>Pinned to one event loop for its whole life, reconnects included, so all of its state is
- * confined to that loop. Per event it does a volatile read (the topic's measurement base), a bit
+ * confined to that loop. Per event it does an array read (the topic's measurement base), a bit
  * test and set, and a histogram update; nothing is allocated.
  *
  * <p>A subscriber whose stream the server ends (a slow one cut loose, or a restart) reconnects
@@ -33,6 +33,8 @@ final class SubscriberConnection extends ChannelInboundHandlerAdapter implements
 
     private final Bench bench;
     final int topic;
+    /** Index of the gateway ({@code --targets}) this subscriber connects to. */
+    final int target;
     final boolean slow;
     private final EventLoop loop;
     private final Bootstrap bootstrap;
@@ -66,17 +68,13 @@ final class SubscriberConnection extends ChannelInboundHandlerAdapter implements
     /** Open streams the server ended or closed (cut loose when slow), with or without a last chunk. */
     long serverCloses;
 
-    SubscriberConnection(Bench bench, int topic, boolean slow, EventLoop loop, Bootstrap bootstrap,
+    SubscriberConnection(Bench bench, int topic, int target, boolean slow, EventLoop loop, Bootstrap bootstrap,
                          InetSocketAddress local, LoopStats stats) {
         this.bench = bench;
         this.topic = topic;
-        int count = 1;
-        if (bench.options().scenario() == BenchOptions.Scenario.MARKET) {
-            firstTopic = topic * BenchOptions.SYMBOLS_PER_GROUP;
-            count = Math.min(BenchOptions.SYMBOLS_PER_GROUP, bench.options().topics() - firstTopic);
-        } else {
-            firstTopic = topic;
-        }
+        this.target = target;
+        firstTopic = bench.firstTopic(topic);
+        int count = bench.topicCount(topic);
         seen = new BitSet[count];
         maxSeq = new long[count];
         for (int i = 0; i < count; i++) {
@@ -117,7 +115,7 @@ final class SubscriberConnection extends ChannelInboundHandlerAdapter implements
         connectStart = System.nanoTime();
         open = false;
         closedByUs = false;
-        ChannelFuture f = bootstrap.connect(bench.remote(), local);
+        ChannelFuture f = bootstrap.connect(bench.remote(target), local);
         channel = f.channel();
         channel.pipeline().addLast(this);
         f.addListener(done -> {
@@ -136,7 +134,7 @@ final class SubscriberConnection extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         decoder = new SseDecoder(this);
-        ctx.writeAndFlush(Unpooled.wrappedBuffer(bench.request(topic, resumeId)));
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(bench.request(target, topic, resumeId)));
     }
 
     @Override
