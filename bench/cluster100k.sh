@@ -137,6 +137,15 @@ one() {  # case, run
     --source-addresses "127.0.0.$FIRST_ADDRESS-127.0.0.$last" --connect-rate "$CONNECT_RATE" --threads "$THREADS" \
     --warmup "$WARMUP" --duration "$DURATION" --drain "$DRAIN" --time-limit "${bench_limit}s" --secret "$secret" \
     --json "$out/$c-$r.json" | tee "$out/$c-$r.txt" || echo "bench exited with status $?" | tee -a "$out/$c-$r.txt"
+  # Each gateway's counters after the run (dispatch overflows, log gaps, slow disconnects), so a
+  # loss can be traced to a gateway and a cause.
+  i=0
+  for t in ${targets//,/ }; do
+    i=$((i + 1))
+    curl -s --max-time 20 "$t/metrics" >"$out/metrics-$c-$r-$i.txt" || echo "gateway $i: /metrics not read" >&2
+  done
+  grep -h -E '^sluice_(transport_log_gaps|dispatch_overflows|replay_gaps|slow_disconnects|deliveries)' "$out"/metrics-"$c"-"$r"-*.txt \
+    2>/dev/null | awk '{s[$1]+=$2} END {for (k in s) printf "  %s (sum over gateways) %.0f\n", k, s[k]}' | tee -a "$out/$c-$r.txt" || true
   for i in "${gateway_pids[@]}"; do kill "$i" 2>/dev/null || true; done
   for i in "${gateway_pids[@]}"; do
     for _ in $(seq 100); do kill -0 "$i" 2>/dev/null || break; sleep 0.1; done

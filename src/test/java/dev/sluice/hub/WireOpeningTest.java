@@ -26,6 +26,14 @@ class WireOpeningTest {
             "earliest, null"})
     void theOpeningIsTheSseTextItStandsFor(String id, String positionEvent) {
         Wire wire = new Wire(3000, 5000, 1000, positionEvent, PooledByteBufAllocator.DEFAULT);
+        try {
+            assertOpenings(wire, id, positionEvent);
+        } finally {
+            wire.release(); // its shared buffers, so the leak checks of other tests stay clean
+        }
+    }
+
+    private static void assertOpenings(Wire wire, String id, String positionEvent) {
         String sse = positionEvent == null
                 ? ":\nretry: 3000\nid: " + id + "\n\n"
                 : ":\nretry: 3000\n\nevent: " + positionEvent + "\nid: " + id + "\ndata:\n\n";
