@@ -7,7 +7,6 @@ import dev.sluice.topic.Update;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisCommandExecutionException;
-import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XReadArgs;
@@ -481,16 +480,7 @@ final class PartitionedRedisTransport implements Transport {
     }
 
     private TransportUnavailableException unavailable(Server s, Throwable failure) {
-        Throwable cause = Causes.unwrap(failure);
-        if (cause instanceof RedisCommandExecutionException) {
-            return new TransportUnavailableException("Redis at " + s.redis.where + " refused it: " + cause.getMessage(), cause);
-        }
-        if (cause instanceof RedisCommandTimeoutException) {
-            return new TransportUnavailableException("Redis at " + s.redis.where + " is unreachable: no answer within "
-                    + timeout.toMillis() + " ms (--redis-timeout)", cause);
-        }
-        return new TransportUnavailableException("Redis at " + s.redis.where + " is unreachable: "
-                + Causes.rootMessage(cause), cause);
+        return s.redis.unavailable(failure, timeout);
     }
 
     /** Completes once this node has read, in every partition it reads, what was there when called. */

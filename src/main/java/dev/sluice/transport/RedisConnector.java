@@ -33,6 +33,22 @@ final class RedisConnector {
     private final RedisClient client;
     private boolean shutDown;
 
+    /**
+     * Why a command to this server failed, as a publish's 503 says it: refused (an error reply),
+     * no answer within {@code timeout} ({@code --redis-timeout}), or unreachable.
+     */
+    TransportUnavailableException unavailable(Throwable failure, Duration timeout) {
+        Throwable cause = Causes.unwrap(failure);
+        if (cause instanceof io.lettuce.core.RedisCommandExecutionException) {
+            return new TransportUnavailableException("Redis at " + where + " refused it: " + cause.getMessage(), cause);
+        }
+        if (cause instanceof io.lettuce.core.RedisCommandTimeoutException) {
+            return new TransportUnavailableException("Redis at " + where + " is unreachable: no answer within "
+                    + timeout.toMillis() + " ms (--redis-timeout)", cause);
+        }
+        return new TransportUnavailableException("Redis at " + where + " is unreachable: " + Causes.rootMessage(cause), cause);
+    }
+
     RedisConnector(String spec, Duration connectTimeout) {
         try {
             uri = RedisURI.create(spec);

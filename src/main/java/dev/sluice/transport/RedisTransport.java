@@ -6,7 +6,6 @@ import dev.sluice.topic.Update;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisCommandExecutionException;
-import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.TransactionResult;
 import io.lettuce.core.XAddArgs;
@@ -304,15 +303,7 @@ public final class RedisTransport implements Transport {
     }
 
     private TransportUnavailableException unavailable(Throwable failure) {
-        Throwable cause = Causes.unwrap(failure);
-        if (cause instanceof RedisCommandExecutionException) {
-            return new TransportUnavailableException("Redis at " + where + " refused it: " + cause.getMessage(), cause);
-        }
-        if (cause instanceof RedisCommandTimeoutException) {
-            return new TransportUnavailableException("Redis at " + where + " is unreachable: no answer within "
-                    + timeout.toMillis() + " ms (--redis-timeout)", cause);
-        }
-        return new TransportUnavailableException("Redis at " + where + " is unreachable: " + Causes.rootMessage(cause), cause);
+        return redis.unavailable(failure, timeout);
     }
 
     @Override
