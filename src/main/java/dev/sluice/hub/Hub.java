@@ -67,7 +67,7 @@ public final class Hub implements AutoCloseable {
         List<LoopDispatcher> list = new ArrayList<>();
         for (EventExecutor executor : loops) {
             LoopDispatcher d = new LoopDispatcher((EventLoop) executor, replayer, selectorCache,
-                    settings.maxQueuedPerLoop);
+                    settings.maxQueuedPerLoop, history, settings.throttle.isEmpty());
             list.add(d);
             byLoop.put(executor, d);
         }

@@ -55,6 +55,14 @@ public final class HubStats {
         return sum(c -> c.overflows);
     }
 
+    /**
+     * Updates history dropped before an event loop, catching up after an overflow, could send
+     * them: that loop's subscribers miss them. Counted once per loop, whatever its subscribers.
+     */
+    public long dispatchGaps() {
+        return sum(c -> c.dispatchGaps);
+    }
+
     /** Streams ended, by cause. */
     public long closed(CloseCause cause) {
         int i = cause.ordinal();
@@ -95,7 +103,11 @@ public final class HubStats {
         }
     }
 
-    /** Events a resuming subscriber could not get because history had dropped them. */
+    /**
+     * Updates history had dropped before a replaying stream (a resume, or a live stream that fell
+     * behind with throttled topics configured) read that far: counted per stream, whether or not
+     * the updates were for it.
+     */
     public long replayGaps() {
         return replayer.gaps();
     }

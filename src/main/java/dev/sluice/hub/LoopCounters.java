@@ -11,6 +11,8 @@ final class LoopCounters {
     long heartbeats;
     long conflated;
     long overflows;
+    /** Updates history dropped before this loop, catching up after an overflow, could send them. */
+    long dispatchGaps;
     final long[] closed = new long[CloseCause.values().length];
     /** Hand-over to the loops → the loop's last write of that update; one observation per update. */
     final LatencyHistogram fanout = new LatencyHistogram(LatencyHistogram.FANOUT_BOUNDS);

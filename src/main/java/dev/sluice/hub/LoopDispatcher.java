@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Delivers events to the subscribers of one event loop.
@@ -17,6 +19,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * channel once at the end of the batch, so a burst of events costs one flush per subscriber, not
  * one per event. Everything the drain touches (the index, the subscribers) is confined to this
  * loop, which is why no lock is taken per subscriber and no memory is allocated per delivery.
+ * Catching up after an overflow keeps that: the history monitor is taken once per batch of up to
+ * {@value #BATCH} events read, into an array made once per loop, and each event then goes through
+ * the same matching and writes as a queued one.
  */
 final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
 
@@ -42,6 +47,8 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
      */
     private static final int MAX_WRITES_PER_RUN = 2_048;
     private static final long MAX_RUN_NANOS = 1_000_000;
+    private static final long GAP_WARNING_INTERVAL_NANOS = 10_000_000_000L;
+    private static final Logger LOG = LoggerFactory.getLogger(LoopDispatcher.class);
 
     /** What {@link #offer} did with an event. */
     enum Offer {
@@ -49,7 +56,7 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
         ACCEPTED,
         /**
          * Refused: the inbox was full (or had overflowed and not yet recovered). Nothing is lost:
-         * the event is in history, and this loop's subscribers will read it from there.
+         * the event is in history, and this loop reads it from there.
          */
         REFUSED
     }
@@ -69,8 +76,33 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
     private int unflushedWrites;
     private int writesThisRun;
     private final int maxQueued;
-    /** Set by publishers when the inbox is full; cleared by the loop. Benign race: see offer(). */
+    /**
+     * Set by publishers when the inbox is full; cleared by the loop once it has caught up. Written
+     * under the history monitor when the loop reads history itself ({@link #pullOnOverflow}).
+     */
     private volatile boolean overflowed;
+    /**
+     * How the loop catches up after an overflow. True: it reads the events it did not queue from
+     * history itself, in order, and dispatches them like queued ones (one topic lookup per event,
+     * whatever the number of subscribers). False, when throttled topics are configured (their
+     * updates reach the loops out of sequence order, so history's order is not theirs): each live
+     * subscriber replays history from where it got to.
+     */
+    private final boolean pullOnOverflow;
+    private final History history;
+    /** Sequence number of the first event refused since the last overflow; under the monitor. */
+    private long firstRefused;
+    /** Reading history instead of the inbox; loop-confined, changed under the monitor. */
+    private boolean pulling;
+    /** Last sequence number read from history while {@link #pulling}. */
+    private long pullCursor;
+    /** Events read from history and not dispatched yet, each holding one reference. */
+    private final Event[] pulled = new Event[BATCH];
+    private int pulledIndex;
+    private int pulledCount;
+    /** Whether the event being dispatched came from history (see {@link Subscriber#deliver}). */
+    private boolean dispatchingPulled;
+    private long lastGapWarningNanos;
     /** Replaying subscribers waiting for their next batch; loop-confined. */
     private final java.util.ArrayDeque<Subscriber> pumpQueue = new java.util.ArrayDeque<>();
     private final Runnable pumpTask = this::runPumps;
@@ -84,8 +116,11 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
      */
     long dispatchedSeq;
 
-    LoopDispatcher(EventLoop loop, Replayer replayer, SelectorCache selectors, int maxQueued) {
+    LoopDispatcher(EventLoop loop, Replayer replayer, SelectorCache selectors, int maxQueued,
+                   History history, boolean pullOnOverflow) {
         this.loop = loop;
+        this.history = history;
+        this.pullOnOverflow = pullOnOverflow;
         this.replayer = replayer;
         this.selectors = selectors;
         this.maxQueued = maxQueued;
@@ -95,10 +130,11 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
      * Any thread. The caller has retained the event's chunk once for this dispatcher.
      *
      * <p>The inbox is bounded: a loop that falls more than {@code maxQueued} events behind (a
-     * publish rate its subscribers' sockets cannot take) stops queueing. The event is in history
-     * already, so nothing is lost: on its next run the loop drops what it queued and sends its
-     * live subscribers back to reading history from where each got to, at their sockets' pace.
-     * Memory stays bounded by the history instead of growing with the backlog.
+     * publish rate it cannot keep up with) stops queueing. The event is in history already, so
+     * nothing is lost: the loop dispatches what it queued, then reads the events after it from
+     * history, in order, until it reaches the newest, and queues again from there. Memory stays
+     * bounded by the history instead of growing with the backlog. Called under the history
+     * monitor (by the hub, in sequence order), which is what makes the switch back exact.
      *
      * <p>The inbox takes over the caller's reference when it accepts the event; when it refuses,
      * the reference is released here.
@@ -106,7 +142,10 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
     Offer offer(Event e) {
         Offer result;
         if (overflowed || inbox.size() >= maxQueued) {
-            overflowed = true;
+            if (!overflowed) {
+                firstRefused = e.seq;
+                overflowed = true;
+            }
             e.chunk.release();
             result = Offer.REFUSED;
         } else {
@@ -122,7 +161,7 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
     @Override
     public void run() {
         scheduled.set(false);
-        if (overflowed) {
+        if (overflowed && !pullOnOverflow) {
             catchUpFromHistory();
         }
         batchNanos = System.nanoTime();
@@ -132,7 +171,7 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
         iterating = true;
         try {
             while (n < BATCH && writesThisRun < MAX_WRITES_PER_RUN
-                    && System.nanoTime() - batchNanos < MAX_RUN_NANOS && (e = inbox.poll()) != null) {
+                    && System.nanoTime() - batchNanos < MAX_RUN_NANOS && (e = next()) != null) {
                 try {
                     int writesBefore = writesThisRun;
                     index.forEachMatch(e, this);
@@ -157,12 +196,86 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
             iterating = false;
         }
         flushTouched();
-        if ((!inbox.isEmpty() || overflowed) && !scheduled.get() && scheduled.compareAndSet(false, true)) {
+        if ((!inbox.isEmpty() || overflowed || pulledIndex < pulledCount)
+                && !scheduled.get() && scheduled.compareAndSet(false, true)) {
             // Not execute(): Netty runs tasks added while it runs tasks in the same turn (for up to
             // a second), so a busy loop would not read sockets meanwhile. A task scheduled now is
             // taken at the loop's next turn, after its I/O: publishes and health checks get in.
             loop.schedule(this, 0, TimeUnit.NANOSECONDS);
         }
+    }
+
+    /**
+     * The next event to dispatch: what was read from history and not dispatched yet, else the
+     * inbox, else (after an overflow, once the inbox is drained) the next events from history.
+     */
+    private Event next() {
+        Event e;
+        if (pulledIndex < pulledCount) {
+            e = pulled[pulledIndex];
+            pulled[pulledIndex++] = null;
+            dispatchingPulled = true;
+            return e;
+        }
+        dispatchingPulled = false;
+        e = inbox.poll();
+        if (e == null && overflowed && pullOnOverflow && readHistory()) {
+            e = pulled[pulledIndex];
+            pulled[pulledIndex++] = null;
+            dispatchingPulled = true;
+        }
+        return e;
+    }
+
+    /**
+     * After an overflow, with the inbox drained (it held every event before the first refused
+     * one): reads the next batch of events from history, retaining each. On reaching the newest
+     * event the loop queues again: offers come under the same monitor, so the first one accepted
+     * afterwards is the event right after the last one read. Events history dropped before the
+     * loop got to them are skipped, counted and logged: this loop's subscribers never get them
+     * (a loop more than the history behind). Returns true if it read any. On the loop.
+     */
+    private boolean readHistory() {
+        pulledIndex = 0;
+        pulledCount = 0;
+        long skipped = 0;
+        synchronized (history) {
+            if (!pulling) {
+                pulling = true;
+                pullCursor = firstRefused - 1;
+                counters.overflows++;
+            }
+            long from = pullCursor + 1;
+            if (from < history.oldest()) {
+                skipped = history.oldest() - from;
+                from = history.oldest();
+            }
+            long to = Math.min(history.head(), from + pulled.length - 1);
+            for (long seq = from; seq <= to; seq++) {
+                Event e = history.at(seq);
+                if (e != null) {
+                    e.chunk.retain();
+                    pulled[pulledCount++] = e;
+                }
+            }
+            pullCursor = Math.max(pullCursor, to);
+            if (pullCursor >= history.head()) {
+                pulling = false;
+                overflowed = false;
+            }
+        }
+        if (skipped > 0) {
+            counters.dispatchGaps += skipped;
+            long now = System.nanoTime();
+            if (lastGapWarningNanos == 0 || now - lastGapWarningNanos > GAP_WARNING_INTERVAL_NANOS) {
+                lastGapWarningNanos = now;
+                LOG.warn("an event loop fell further behind than history holds: {} updates were dropped from history"
+                        + " before it could send them, and its subscribers miss them ({} such updates on this loop so far;"
+                        + " sluice_dispatch_gaps_total). Raise --history-size / --history-max-bytes, add CPU, or"
+                        + " publish less", skipped, counters.dispatchGaps);
+            }
+        }
+        return pulledCount > 0;
     }
 
     /**
@@ -200,9 +313,11 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
     @Override
     public void visit(Subscriber s, Event e) {
         boolean wasDirty = s.dirty;
-        if (s.deliver(e, selectors, batchNanos, counters)) {
+        if (s.deliver(e, selectors, batchNanos, counters, dispatchingPulled)) {
             unflushedWrites++;
             writesThisRun++;
+        } else if (dispatchingPulled && s.state == Subscriber.State.REPLAYING) {
+            requestPump(s); // its socket is behind: it reads the rest of the catch-up itself
         }
         if (!wasDirty && s.dirty) {
             if (touchedCount == touched.length) {
@@ -272,11 +387,15 @@ final class LoopDispatcher implements Runnable, TopicIndex.Visitor {
         subscriberCount = subscribers.size();
     }
 
-    /** Drops queued events (shutdown). */
+    /** Drops queued events (shutdown), and those read from history and not dispatched. */
     void discardInbox() {
         Event e;
         while ((e = inbox.poll()) != null) {
             e.chunk.release();
+        }
+        while (pulledIndex < pulledCount) {
+            pulled[pulledIndex].chunk.release();
+            pulled[pulledIndex++] = null;
         }
     }
 

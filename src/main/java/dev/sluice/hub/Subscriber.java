@@ -157,8 +157,13 @@ public final class Subscriber {
     /**
      * Live delivery from the dispatcher, which has already matched the topic. Returns true when
      * something was written (the caller then flushes this channel once at the end of its batch).
+     *
+     * <p>{@code catchingUp}: the loop is reading this event from history after its inbox
+     * overflowed. A subscriber whose socket cannot take it within its budget then goes on reading
+     * history at its socket's pace from this event on (the caller queues its replay) instead of
+     * being cut loose: the loop, not the client, fell behind.
      */
-    boolean deliver(Event e, SelectorCache cache, long nowNanos, LoopCounters counters) {
+    boolean deliver(Event e, SelectorCache cache, long nowNanos, LoopCounters counters, boolean catchingUp) {
         if (state != State.LIVE || e.seq <= liveFrom || e.seq == lastVisited) {
             return false; // not live yet, replayed already, or matched by another selector
         }
@@ -176,6 +181,11 @@ public final class Subscriber {
         long queued = pendingBytes();
         int allowance = queued == 0 ? e.size : Math.max(largestQueued, e.size);
         if (queued + e.size > budgetBytes + allowance) {
+            if (catchingUp) {
+                state = State.REPLAYING;
+                cursor = e.seq - 1;
+                return false;
+            }
             close(CloseCause.SLOW, nowNanos);
             return true;
         }

@@ -115,18 +115,22 @@ public final class GatewayMetrics implements AutoCloseable {
         histogram("sluice_replay_duration_seconds", "Time a resuming stream took to replay history and catch up"
                 + " with live updates", stats::replayDuration);
         FunctionCounter.builder("sluice_dispatch_refused", stats, HubStats::dispatchRefused)
-                .description("Events a full event-loop inbox refused (its subscribers read them from history)")
+                .description("Events a full event-loop inbox refused (the loop then reads them from history)")
                 .register(registry);
         FunctionCounter.builder("sluice_conflated", stats, HubStats::conflated)
                 .description("Pending updates replaced by a newer one for a subscriber that was behind").register(registry);
         FunctionCounter.builder("sluice_throttled", stats, HubStats::throttled)
                 .description("Live updates replaced by a newer one inside a throttle interval").register(registry);
         FunctionCounter.builder("sluice_dispatch_overflows", stats, HubStats::overflows)
-                .description("Times an event loop fell behind and its subscribers caught up from history").register(registry);
+                .description("Times an event loop fell behind and caught up from history").register(registry);
+        FunctionCounter.builder("sluice_dispatch_gaps", stats, HubStats::dispatchGaps)
+                .description("Updates history dropped before an event loop catching up after an overflow could send them;"
+                        + " that loop's subscribers miss them").register(registry);
         FunctionCounter.builder("sluice_heartbeats", stats, HubStats::heartbeats).description("Heartbeat comments sent")
                 .register(registry);
         FunctionCounter.builder("sluice_replay_gaps", stats, HubStats::replayGaps)
-                .description("Events a resuming subscriber could not get because history had dropped them")
+                .description("Updates history had dropped before a replaying stream read that far, counted per stream"
+                        + " whether or not they were for it")
                 .register(registry);
 
         // Encoded events live in the pooled allocator; socket reads use Netty's default allocator.
