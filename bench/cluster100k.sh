@@ -144,7 +144,7 @@ one() {  # case, run
     i=$((i + 1))
     curl -s --max-time 20 "$t/metrics" >"$out/metrics-$c-$r-$i.txt" || echo "gateway $i: /metrics not read" >&2
   done
-  grep -h -E '^sluice_(transport_log_gaps|dispatch_overflows|replay_gaps|slow_disconnects|deliveries)' "$out"/metrics-"$c"-"$r"-*.txt \
+  grep -h -E '^sluice_(transport_log_gaps|dispatch_overflows|dispatch_gaps|replay_gaps|slow_disconnects|deliveries)' "$out"/metrics-"$c"-"$r"-*.txt \
     2>/dev/null | awk '{s[$1]+=$2} END {for (k in s) printf "  %s (sum over gateways) %.0f\n", k, s[k]}' | tee -a "$out/$c-$r.txt" || true
   for i in "${gateway_pids[@]}"; do kill "$i" 2>/dev/null || true; done
   for i in "${gateway_pids[@]}"; do
