@@ -470,7 +470,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--redis-server", paramLabel = "URL",
             description = "Another Redis server for the partition streams (repeatable): partition i lives on server"
                     + " i mod k, where server 0 is the --transport URL and servers 1..k-1 are these, in order."
-                    + " Every node must list the same servers in the same order. Default: none")
+                    + " Every node must list the same servers in the same order. Not with a Redis Cluster: give one"
+                    + " of its nodes with --transport, and each partition goes to the node that serves its slot."
+                    + " Default: none")
     List<String> redisServers;
     // The market demo and the dashboard (see the README, "Market demo and dashboard").
 

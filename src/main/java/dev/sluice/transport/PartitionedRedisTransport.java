@@ -82,6 +82,12 @@ final class PartitionedRedisTransport implements Transport {
     private volatile Consumer<Update> sink;
     private volatile boolean running;
     private final AtomicLong foreign = new AtomicLong();
+    /**
+     * With a Redis Cluster: the connector of the node given with {@code --transport}, through
+     * which the cluster was found; its threads serve every node's connector. Null otherwise.
+     */
+    private RedisConnector clusterSeed;
+    private final java.util.concurrent.atomic.AtomicBoolean movedWarned = new java.util.concurrent.atomic.AtomicBoolean();
     private final AtomicLong readErrors = new AtomicLong();
 
     /** One Redis server: its connections and its reading thread. */
@@ -96,8 +102,12 @@ final class PartitionedRedisTransport implements Transport {
         long lastAgeTrimNanos;
 
         Server(int index, String spec, Duration timeout) {
+            this(index, new RedisConnector(spec, timeout));
+        }
+
+        Server(int index, RedisConnector redis) {
             this.index = index;
-            this.redis = new RedisConnector(spec, timeout);
+            this.redis = redis;
         }
     }
 
@@ -105,7 +115,8 @@ final class PartitionedRedisTransport implements Transport {
     private static final class Part {
         final int index;
         final String key;
-        final Server server;
+        /** Set before the transport runs (a Redis Cluster's node is known only once connected). */
+        Server server;
         /** Subscribers of this node that need it (under the follow lock). */
         int followers;
         /** Read by the server's thread; changed under the follow lock. */
@@ -163,10 +174,14 @@ final class PartitionedRedisTransport implements Transport {
         this.sink = sink;
         try {
             for (Server s : servers) {
-                s.pub = s.redis.connect(timeout);
-                // The tail's XREAD blocks for BLOCK_MILLIS by design; its timeout must be longer.
-                s.tail = s.redis.connect(timeout.plusMillis(BLOCK_MILLIS));
-                refuseCluster(s);
+                connect(s);
+            }
+            if (servers.size() == 1 && clusterEnabled(servers.get(0))) {
+                spreadOverCluster(servers.get(0));
+            } else {
+                for (Server s : servers) {
+                    refuseCluster(s);
+                }
             }
         } catch (RuntimeException e) {
             closeClients();
@@ -180,17 +195,94 @@ final class PartitionedRedisTransport implements Transport {
                 parts[parts.length - 1].key, servers.stream().map(s -> s.redis.where).collect(Collectors.joining(", ")));
     }
 
-    private void refuseCluster(Server s) {
+    private void connect(Server s) {
+        s.pub = s.redis.connect(timeout);
+        // The tail's XREAD blocks for BLOCK_MILLIS by design; its timeout must be longer.
+        s.tail = s.redis.connect(timeout.plusMillis(BLOCK_MILLIS));
+    }
+
+    private static boolean clusterEnabled(Server s) {
         String info;
         try {
             info = s.pub.sync().info("cluster");
         } catch (RedisCommandExecutionException e) {
-            return;
+            return false; // INFO may be renamed or disabled; then it is taken as a standalone server
         }
-        if (info != null && info.contains("cluster_enabled:1")) {
-            throw new ConfigException("--transport", "Redis at " + s.redis.where + " is a Redis Cluster node: give each"
-                    + " standalone Redis server with --transport / --redis-server instead; the partitions are spread"
-                    + " over them (partition i on server i mod k).");
+        return info != null && info.contains("cluster_enabled:1");
+    }
+
+    /** Several servers given, one of them a cluster node: refused (the cluster finds its own nodes). */
+    private void refuseCluster(Server s) {
+        if (clusterEnabled(s)) {
+            throw new ConfigException("--redis-server", "Redis at " + s.redis.where + " is a Redis Cluster node: with a"
+                    + " cluster, give one of its nodes with --transport and no --redis-server; each partition then"
+                    + " goes to the node that serves its slot.");
+        }
+    }
+
+    /**
+     * A Redis Cluster given with {@code --transport}: each partition's stream key is its own hash
+     * tag, so it lives on one slot; the partition goes to the primary that serves that slot, as
+     * the cluster's own table says at start. One reading thread and two connections per partition
+     * (not per node as with standalone servers): a cluster node refuses an XREAD over keys of
+     * different slots, even slots it serves. The slots are read once: if they move later (a
+     * resharding or a failover), commands to the old node are refused with MOVED and answered 503
+     * until the gateway restarts, which a WARN says.
+     */
+    private void spreadOverCluster(Server seed) {
+        io.lettuce.core.cluster.models.partitions.Partitions slots;
+        try {
+            slots = io.lettuce.core.cluster.models.partitions.ClusterPartitionParser.parse(seed.pub.sync().clusterNodes());
+        } catch (RuntimeException e) {
+            throw new TransportUnavailableException("Redis at " + seed.redis.where + " is a Redis Cluster node but did not"
+                    + " answer CLUSTER NODES: " + Causes.rootMessage(e), e);
+        }
+        List<Server> perPartition = new ArrayList<>();
+        StringBuilder where = new StringBuilder();
+        try {
+            for (Part part : parts) {
+                int slot = io.lettuce.core.cluster.SlotHash.getSlot(part.key);
+                io.lettuce.core.cluster.models.partitions.RedisClusterNode owner = slots.getMasterBySlot(slot);
+                if (owner == null || owner.getUri() == null) {
+                    throw new TransportUnavailableException("the Redis Cluster at " + seed.redis.where + " has no primary"
+                            + " for slot " + slot + " (partition " + part.index + ", key '" + part.key + "'): assign every"
+                            + " slot (CLUSTER INFO should say cluster_state:ok)");
+                }
+                Server s = new Server(part.index, new RedisConnector(seed.redis, owner.getUri().getHost(),
+                        owner.getUri().getPort(), timeout));
+                perPartition.add(s);
+                s.held.add(part);
+                connect(s);
+                where.append(where.isEmpty() ? "" : ", ").append(part.index).append(" on ").append(s.redis.where)
+                        .append(" (slot ").append(slot).append(')');
+            }
+        } catch (RuntimeException e) {
+            for (Server s : perPartition) {
+                closeConnections(s);
+                s.redis.shutdown();
+            }
+            throw e;
+        }
+        for (Server s : perPartition) {
+            s.held.get(0).server = s;
+        }
+        closeConnections(seed);
+        clusterSeed = seed.redis;
+        servers.clear();
+        servers.addAll(perPartition);
+        log.info("redis transport: Redis Cluster at {}; partitions {}", seed.redis.where, where);
+    }
+
+    private static void closeConnections(Server s) {
+        StatefulRedisConnection<String, byte[]> p = s.pub;
+        s.pub = null;
+        if (p != null) {
+            p.close();
+        }
+        StatefulRedisConnection<String, byte[]> t = s.tail;
+        s.tail = null;
+        if (t != null) {
+            t.close();
         }
     }
 
@@ -480,7 +572,13 @@ final class PartitionedRedisTransport implements Transport {
     }
 
     private TransportUnavailableException unavailable(Server s, Throwable failure) {
-        return s.redis.unavailable(failure, timeout);
+        TransportUnavailableException e = s.redis.unavailable(failure, timeout);
+        if (clusterSeed != null && String.valueOf(e.getMessage()).contains("refused it: MOVED")
+                && !movedWarned.getAndSet(true)) {
+            log.warn("the Redis Cluster moved the slot of a partition since start-up ({}): its publishes are answered"
+                    + " 503 until this gateway restarts and reads the cluster's slots again", e.getMessage());
+        }
+        return e;
     }
 
     /** Completes once this node has read, in every partition it reads, what was there when called. */
@@ -586,17 +684,11 @@ final class PartitionedRedisTransport implements Transport {
 
     private synchronized void closeClients() {
         for (Server s : servers) {
-            StatefulRedisConnection<String, byte[]> p = s.pub;
-            s.pub = null;
-            if (p != null) {
-                p.close();
-            }
-            StatefulRedisConnection<String, byte[]> t = s.tail;
-            s.tail = null;
-            if (t != null) {
-                t.close();
-            }
+            closeConnections(s);
             s.redis.shutdown();
+        }
+        if (clusterSeed != null) {
+            clusterSeed.shutdown(); // last: the other nodes' connectors share its threads
         }
     }
 }

@@ -30,6 +30,8 @@ final class RedisConnector {
     /** The server (or Sentinel master) as logs and messages name it, without credentials. */
     final String where;
     private final ClientResources resources;
+    /** False for a connector that shares another's threads (which that one shuts down). */
+    private final boolean ownsResources;
     private final RedisClient client;
     private boolean shutDown;
 
@@ -61,12 +63,34 @@ final class RedisConnector {
                 ? "master '" + uri.getSentinelMasterId() + "' via sentinels " + uri.getSentinels().stream()
                         .map(s -> s.getHost() + ":" + s.getPort()).collect(Collectors.joining(","))
                 : uri.getHost() + ":" + uri.getPort();
-        resources = ClientResources.builder()
+        resources = newResources();
+        ownsResources = true;
+        client = RedisClient.create(resources);
+        configure(connectTimeout);
+    }
+
+    /**
+     * Another server reached with the same credentials, TLS and settings as {@code like} (a node of
+     * a Redis Cluster found through it), sharing its client's threads.
+     */
+    RedisConnector(RedisConnector like, String host, int port, Duration connectTimeout) {
+        uri = RedisURI.builder(like.uri).withHost(host).withPort(port).build();
+        where = host + ":" + port;
+        resources = like.resources;
+        ownsResources = false;
+        client = RedisClient.create(resources);
+        configure(connectTimeout);
+    }
+
+    private static ClientResources newResources() {
+        return ClientResources.builder()
                 .ioThreadPoolSize(2)
                 .computationThreadPoolSize(2)
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
                 .build();
-        client = RedisClient.create(resources);
+    }
+
+    private void configure(Duration connectTimeout) {
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -100,7 +124,9 @@ final class RedisConnector {
         if (!shutDown) {
             shutDown = true;
             client.shutdown(0, 2, TimeUnit.SECONDS);
-            resources.shutdown(0, 2, TimeUnit.SECONDS);
+            if (ownsResources) {
+                resources.shutdown(0, 2, TimeUnit.SECONDS);
+            }
         }
     }
 }

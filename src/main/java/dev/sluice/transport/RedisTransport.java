@@ -130,10 +130,10 @@ public final class RedisTransport implements Transport {
             return; // INFO may be renamed or disabled; nothing to learn
         }
         if (info != null && info.contains("cluster_enabled:1")) {
-            throw new ConfigException("--transport", "Redis at " + where + " is a Redis Cluster node. Sluice keeps its"
-                    + " log in one stream key, which lives on a single shard (a hash tag cannot spread one key), so a"
-                    + " cluster adds nothing: point --transport at a standalone primary, or use"
-                    + " redis-sentinel://... for failover.");
+            throw new ConfigException("--transport", "Redis at " + where + " is a Redis Cluster node. Without"
+                    + " --partitions Sluice keeps its log in one stream key, which lives on a single shard (a hash tag"
+                    + " cannot spread one key): use --partitions N (N streams, each on the node that serves its slot),"
+                    + " or point --transport at a standalone primary (redis-sentinel://... for failover).");
         }
     }
 
