@@ -87,14 +87,19 @@ final class PartitionedRedisTransport implements Transport {
      * which the cluster was found; its threads serve every node's connector. Null otherwise.
      */
     private RedisConnector clusterSeed;
-    private final java.util.concurrent.atomic.AtomicBoolean movedWarned = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Cluster only: every node of the last slot table read, the seed first (for asking again). */
+    private volatile List<io.lettuce.core.RedisURI> clusterNodes = List.of();
     private final AtomicLong readErrors = new AtomicLong();
 
     /** One Redis server: its connections and its reading thread. */
     private final class Server {
         final int index;
-        final RedisConnector redis;
+        /** Replaced only by the server's own thread, when a cluster moved its partition. */
+        volatile RedisConnector redis;
         final List<Part> held = new ArrayList<>();
+        /** Cluster only: a command to this node failed; its thread asks the cluster where the slot is now. */
+        volatile boolean lost;
+        long lastRelocationNanos;
         volatile StatefulRedisConnection<String, byte[]> pub;
         volatile StatefulRedisConnection<String, byte[]> tail;
         volatile boolean healthy = true;
@@ -225,9 +230,9 @@ final class PartitionedRedisTransport implements Transport {
      * tag, so it lives on one slot; the partition goes to the primary that serves that slot, as
      * the cluster's own table says at start. One reading thread and two connections per partition
      * (not per node as with standalone servers): a cluster node refuses an XREAD over keys of
-     * different slots, even slots it serves. The slots are read once: if they move later (a
-     * resharding or a failover), commands to the old node are refused with MOVED and answered 503
-     * until the gateway restarts, which a WARN says.
+     * different slots, even slots it serves. When a command to a partition's node fails later,
+     * the partition's thread asks the cluster again ({@link #relocate}) and follows a slot that
+     * moved (a resharding, or a replica that took over).
      */
     private void spreadOverCluster(Server seed) {
         io.lettuce.core.cluster.models.partitions.Partitions slots;
@@ -266,11 +271,101 @@ final class PartitionedRedisTransport implements Transport {
         for (Server s : perPartition) {
             s.held.get(0).server = s;
         }
+        rememberNodes(seed.redis.uri, slots);
         closeConnections(seed);
         clusterSeed = seed.redis;
         servers.clear();
         servers.addAll(perPartition);
         log.info("redis transport: Redis Cluster at {}; partitions {}", seed.redis.where, where);
+    }
+
+    private void rememberNodes(io.lettuce.core.RedisURI first,
+                               io.lettuce.core.cluster.models.partitions.Partitions slots) {
+        List<io.lettuce.core.RedisURI> known = new ArrayList<>();
+        known.add(first);
+        for (io.lettuce.core.cluster.models.partitions.RedisClusterNode n : slots) {
+            if (n.getUri() != null && !(n.getUri().getHost().equals(first.getHost()) && n.getUri().getPort() == first.getPort())) {
+                known.add(n.getUri());
+            }
+        }
+        clusterNodes = List.copyOf(known);
+    }
+
+    /**
+     * Cluster only, on the server's thread after a command to its node failed (at most once a
+     * second): asks the cluster's nodes, in turn, which primary serves the partition's slot now,
+     * and moves the partition's connections there if that changed (a resharding moved the slot, or
+     * a replica took over from a failed primary). Reading goes on from the partition's position:
+     * the entries move with the key, or were replicated to the new primary. Publishes answered 503
+     * meanwhile stay answered: the client publishes again.
+     */
+    private void relocate(Server s) {
+        long now = System.nanoTime();
+        if (s.lastRelocationNanos != 0 && now - s.lastRelocationNanos < 1_000_000_000L) {
+            return;
+        }
+        s.lastRelocationNanos = now;
+        Part part = s.held.get(0);
+        int slot = io.lettuce.core.cluster.SlotHash.getSlot(part.key);
+        io.lettuce.core.RedisURI owner = null;
+        for (io.lettuce.core.RedisURI node : clusterNodes) {
+            RedisConnector probe = new RedisConnector(clusterSeed, node.getHost(), node.getPort(), timeout);
+            try (StatefulRedisConnection<String, byte[]> c = probe.connect(timeout)) {
+                var slots = io.lettuce.core.cluster.models.partitions.ClusterPartitionParser.parse(c.sync().clusterNodes());
+                var master = slots.getMasterBySlot(slot);
+                if (master != null && master.getUri() != null) {
+                    owner = master.getUri();
+                    rememberNodes(node, slots);
+                    break;
+                }
+            } catch (RuntimeException e) {
+                log.debug("cluster node {}:{} did not give its slot table: {}", node.getHost(), node.getPort(),
+                        Causes.rootMessage(e));
+            } finally {
+                probe.shutdown();
+            }
+        }
+        if (owner == null) {
+            return; // no node answered: tried again on the next failure
+        }
+        String where = owner.getHost() + ":" + owner.getPort();
+        if (where.equals(s.redis.where)) {
+            s.lost = false; // the slot did not move: an outage of its node, which reconnecting handles
+            return;
+        }
+        RedisConnector next = new RedisConnector(clusterSeed, owner.getHost(), owner.getPort(), timeout);
+        StatefulRedisConnection<String, byte[]> pub;
+        StatefulRedisConnection<String, byte[]> tail;
+        try {
+            pub = next.connect(timeout);
+            try {
+                tail = next.connect(timeout.plusMillis(BLOCK_MILLIS));
+            } catch (RuntimeException e) {
+                pub.close();
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            next.shutdown();
+            log.warn("partition {} ({}) is now served by {}, which cannot be reached yet: {}", part.index, part.key,
+                    where, Causes.rootMessage(e));
+            return;
+        }
+        RedisConnector before = s.redis;
+        StatefulRedisConnection<String, byte[]> oldPub = s.pub;
+        StatefulRedisConnection<String, byte[]> oldTail = s.tail;
+        s.redis = next;
+        s.pub = pub;
+        s.tail = tail;
+        s.lost = false;
+        if (oldPub != null) {
+            oldPub.close();
+        }
+        if (oldTail != null) {
+            oldTail.close();
+        }
+        before.shutdown();
+        log.info("partition {} ({}, slot {}) moved from {} to {}: publishing and reading there from entry {}",
+                part.index, part.key, slot, before.where, where, part.position);
     }
 
     private static void closeConnections(Server s) {
@@ -339,6 +434,9 @@ final class PartitionedRedisTransport implements Transport {
         long outageStarted = 0;
         while (running) {
             try {
+                if (s.lost && clusterSeed != null) {
+                    relocate(s);
+                }
                 List<Part> reading = startAndStop(s);
                 if (reading.isEmpty()) {
                     Thread.sleep(BLOCK_MILLIS);
@@ -370,6 +468,9 @@ final class PartitionedRedisTransport implements Transport {
                     return;
                 }
                 readErrors.incrementAndGet();
+                if (clusterSeed != null) {
+                    s.lost = true;
+                }
                 if (s.healthy) {
                     s.healthy = false;
                     outageStarted = System.nanoTime();
@@ -573,10 +674,8 @@ final class PartitionedRedisTransport implements Transport {
 
     private TransportUnavailableException unavailable(Server s, Throwable failure) {
         TransportUnavailableException e = s.redis.unavailable(failure, timeout);
-        if (clusterSeed != null && String.valueOf(e.getMessage()).contains("refused it: MOVED")
-                && !movedWarned.getAndSet(true)) {
-            log.warn("the Redis Cluster moved the slot of a partition since start-up ({}): its publishes are answered"
-                    + " 503 until this gateway restarts and reads the cluster's slots again", e.getMessage());
+        if (clusterSeed != null) {
+            s.lost = true; // its thread asks the cluster where the partition's slot is now
         }
         return e;
     }

@@ -189,6 +189,75 @@ class PartitionedRedisClusterTest {
         }
     }
 
+    /** The node (index into {@link #nodes}) that holds a key: the others answer MOVED. */
+    static int holder(String key) throws IOException {
+        for (int n = 0; n < nodes.size(); n++) {
+            if (command(nodes.get(n).port, "XLEN", key).startsWith(":")) {
+                return n;
+            }
+        }
+        throw new AssertionError("no node holds " + key);
+    }
+
+    static String bulk(String reply) {
+        return reply.substring(reply.indexOf('\n') + 1).trim();
+    }
+
+    @Test
+    void aPartitionWhoseSlotMovesToAnotherNodeIsFollowedThereWithoutLoss() throws Exception {
+        String stream = "sluice:moving:" + System.nanoTime();
+        String topic = "https://example.com/moving/1";
+        String key = PartitionedRedisTransport.key(stream, new Partitions(4).of(topic));
+        try (TestHub a = gateway(0, stream); SseStream sub = a.subscribe("topic=" + TestHub.q(topic))) {
+            List<String> acked = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                a.publishOk("topic", topic, "data", "before " + i);
+                acked.add("before " + i);
+            }
+            assertThat(sub.take(5)).extracting(SseEvent::data).containsExactlyElementsOf(acked);
+
+            // Move the partition's slot, key and entries included, to another primary, as
+            // `redis-cli --cluster reshard` does it.
+            int from = holder(key);
+            int to = (from + 1) % nodes.size();
+            int slot = Integer.parseInt(command(nodes.get(from).port, "CLUSTER", "KEYSLOT", key).trim().substring(1));
+            String fromId = bulk(command(nodes.get(from).port, "CLUSTER", "MYID"));
+            String toId = bulk(command(nodes.get(to).port, "CLUSTER", "MYID"));
+            assertThat(command(nodes.get(to).port, "CLUSTER", "SETSLOT", Integer.toString(slot), "IMPORTING", fromId)).startsWith("+OK");
+            assertThat(command(nodes.get(from).port, "CLUSTER", "SETSLOT", Integer.toString(slot), "MIGRATING", toId)).startsWith("+OK");
+            assertThat(command(nodes.get(from).port, "MIGRATE", "127.0.0.1", Integer.toString(nodes.get(to).port), key, "0",
+                    "5000")).startsWith("+OK");
+            for (RedisServer n : nodes) {
+                assertThat(command(n.port, "CLUSTER", "SETSLOT", Integer.toString(slot), "NODE", toId)).startsWith("+OK");
+            }
+            assertThat(holder(key)).isEqualTo(to);
+
+            // Publishes go on: the first ones may be answered 503 (the old node answers MOVED)
+            // until the gateway has asked the cluster where the slot went; each is sent again.
+            int refused = 0;
+            for (int i = 0; i < 5; i++) {
+                String data = "after " + i;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (true) {
+                    var res = a.publish(TestHub.publisher(), TestHub.form("topic", topic, "data", data));
+                    if (res.statusCode() == 200) {
+                        acked.add(data);
+                        break;
+                    }
+                    assertThat(res.statusCode()).as(res.body()).isEqualTo(503);
+                    refused++;
+                    assertThat(System.nanoTime()).as("acknowledged again within 20 s").isLessThan(deadline);
+                    Thread.sleep(100);
+                }
+            }
+            // Every acknowledged update reaches the subscriber once, in order, read from the new node.
+            assertThat(sub.take(5)).extracting(SseEvent::data).containsExactlyElementsOf(acked.subList(5, 10));
+            assertThat(sub.poll(Duration.ofMillis(300))).as("nothing twice").isNull();
+            assertThat(command(nodes.get(to).port, "XLEN", key).trim()).isEqualTo(":10");
+            assertThat(refused).as("publishes refused while the slot moved").isLessThan(200);
+        }
+    }
+
     @Test
     void aClusterNodeAmongSeveralRedisServersIsRefusedWithAnExplanation() throws Exception {
         try (RedisServer standalone = RedisServer.start(false)) {
