@@ -42,13 +42,13 @@ import java.util.zip.CRC32;
  *       later millis, so a position from before is older than all of its entries. The time an
  *       entry was stored is not used: it need not grow with the sequence (clocks of a cluster's
  *       servers differ). A constant millis keeps positions compact too: one {@code d} byte per
- *       partition whose stream was created within 128 ms of the newest one.</li>
+ *       partition whose stream was created at most 126 ms before the newest one.</li>
  * </ul>
  *
  * <p>Text form: {@code ~} followed by unpadded base64url of: varint N, varint own partition,
  * varint base (the largest millisecond part of the known entries), then per partition varint
  * {@code d} (0: never read, else {@code base - millis + 1}) and, when {@code d > 0}, varint seq.
- * Busy partitions cost 2 or 3 bytes each, idle ones up to 6; see the README for sizes.
+ * On Redis busy partitions cost 2 or 3 bytes each, idle ones up to 6; see the README for sizes.
  */
 public final class Partitions {
     /** First character of every position in text form. */
