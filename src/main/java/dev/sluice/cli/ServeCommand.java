@@ -121,11 +121,13 @@ final class ServeCommand implements Callable<Integer> {
     String natsCreds;
 
     @Option(names = "--nats-stream", paramLabel = "NAME", defaultValue = "SLUICE",
-            description = "JetStream stream that holds the log (created or updated at start). Default: ${DEFAULT-VALUE}")
+            description = "JetStream stream that holds the log (created or updated at start); with --partitions N,"
+                    + " the streams NAME-p0 .. NAME-pN-1. Default: ${DEFAULT-VALUE}")
     String natsStream;
 
     @Option(names = "--nats-subject", paramLabel = "SUBJECT", defaultValue = "sluice.log",
-            description = "NATS subject updates are published on. Default: ${DEFAULT-VALUE}")
+            description = "NATS subject updates are published on; with --partitions N, the subjects SUBJECT.p0 .."
+                    + " SUBJECT.pN-1. Default: ${DEFAULT-VALUE}")
     String natsSubject;
 
     @Option(names = "--redis-stream", paramLabel = "KEY", defaultValue = "sluice:log",
@@ -461,10 +463,11 @@ final class ServeCommand implements Callable<Integer> {
     int socketSendBuffer;
 
     @Option(names = "--partitions", paramLabel = "N", defaultValue = "1",
-            description = "Splits the log of the redis transport into N streams (1 to 64); each topic belongs to the"
+            description = "Splits the log of the redis or nats transport into N streams (1 to 64): Redis streams"
+                    + " {STREAM-pI}, or JetStream streams STREAM-pI on subjects SUBJECT.pI. Each topic belongs to the"
                     + " partition CRC-32(topic) mod N, and a node reads only the partitions its subscribers need."
-                    + " 1 keeps the single stream (--redis-stream) and plain update ids; above 1 the SSE id is a"
-                    + " position over every partition. Default: ${DEFAULT-VALUE}")
+                    + " 1 keeps the single stream (--redis-stream, --nats-stream) and plain update ids; above 1 the"
+                    + " SSE id is a position over every partition. Default: ${DEFAULT-VALUE}")
     int partitions;
 
     @Option(names = "--redis-server", paramLabel = "URL",

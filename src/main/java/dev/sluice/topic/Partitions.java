@@ -26,15 +26,29 @@ import java.util.zip.CRC32;
  * with the partition whose copy the subscriber takes (see the README).
  *
  * <h2>Positions</h2>
- * The SSE {@code id} of every event is a position: for each partition, the Redis stream entry id
- * of the last entry this node had read from it when it delivered the event, plus the partition
- * the event itself came from. A subscriber that has seen the events up to a position has seen
- * every entry up to those ids in the partitions it needs, and none after them, on any node.
+ * The SSE {@code id} of every event is a position: for each partition, the id of the last entry
+ * this node had read from it when it delivered the event, plus the partition the event itself
+ * came from. A subscriber that has seen the events up to a position has seen every entry up to
+ * those ids in the partitions it needs, and none after them, on any node.
+ *
+ * <p>An entry id is a pair (millis, seq), compared millis first, then seq; it must grow with
+ * every entry of a partition, be the same on every node, and stay unique in a node's history.
+ * <ul>
+ *   <li>Redis: the stream entry id {@code millis-seq} itself.</li>
+ *   <li>NATS JetStream: millis is the creation time of the partition's stream in milliseconds (as
+ *       JetStream reports it: the same to every client, kept across server restarts), seq the
+ *       entry's stream sequence. Within one stream millis is constant, so ids compare by stream
+ *       sequence, and a stream deleted and created again (its sequences start over at 1) gets a
+ *       later millis, so a position from before is older than all of its entries. The time an
+ *       entry was stored is not used: it need not grow with the sequence (clocks of a cluster's
+ *       servers differ). A constant millis keeps positions compact too: one {@code d} byte per
+ *       partition whose stream was created at most 126 ms before the newest one.</li>
+ * </ul>
  *
  * <p>Text form: {@code ~} followed by unpadded base64url of: varint N, varint own partition,
  * varint base (the largest millisecond part of the known entries), then per partition varint
  * {@code d} (0: never read, else {@code base - millis + 1}) and, when {@code d > 0}, varint seq.
- * Busy partitions cost 2 or 3 bytes each, idle ones up to 6; see the README for sizes.
+ * On Redis busy partitions cost 2 or 3 bytes each, idle ones up to 6; see the README for sizes.
  */
 public final class Partitions {
     /** First character of every position in text form. */
@@ -101,8 +115,9 @@ public final class Partitions {
     public static final long NEVER = -1;
 
     /**
-     * A position over every partition: entry id ({@code millis-seq}) of the last entry read of
-     * each, {@link #NEVER} for a partition never read, and the partition of the event it follows.
+     * A position over every partition: entry id ({@code millis-seq}, see the class comment for
+     * what they are on each engine) of the last entry read of each, {@link #NEVER} for a partition
+     * never read, and the partition of the event it follows.
      */
     public record Position(int own, long[] millis, long[] seq) {
         public int count() {

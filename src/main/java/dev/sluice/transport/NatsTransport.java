@@ -29,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,10 +71,10 @@ public final class NatsTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(NatsTransport.class);
 
     static final long PUBLISH_TIMEOUT_MILLIS = 5_000;
-    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     /** The consumer's idle heartbeat; jnats re-creates it after three are missed. */
-    private static final Duration IDLE_HEARTBEAT = Duration.ofSeconds(1);
+    static final Duration IDLE_HEARTBEAT = Duration.ofSeconds(1);
 
     private final NatsUrl url;
     private final String streamName;
@@ -121,14 +122,24 @@ public final class NatsTransport implements Transport {
 
     /** Validates the URL and options; connects in {@link #start}. */
     static NatsTransport open(Config config) {
+        return new NatsTransport(config, url(config));
+    }
+
+    /** The {@code --transport} URL, once {@code --nats-creds} (when given) is known to be readable. */
+    static NatsUrl url(Config config) {
         NatsUrl url = NatsUrl.parse(config.transport().trim());
         if (config.natsCreds() != null && !java.nio.file.Files.isReadable(java.nio.file.Path.of(config.natsCreds()))) {
             throw new ConfigException("--nats-creds", "cannot read " + config.natsCreds());
         }
-        return new NatsTransport(config, url);
+        return url;
     }
 
     private Options options() {
+        return options(url, credsFile, this::onConnectionEvent, () -> closed);
+    }
+
+    /** How the NATS transports connect: reconnect forever with a short capped backoff, errors to the log. */
+    static Options options(NatsUrl url, String credsFile, ConnectionListener listener, BooleanSupplier closed) {
         Options.Builder b = new Options.Builder()
                 .servers(url.servers().toArray(String[]::new))
                 .connectionName("sluice")
@@ -141,8 +152,8 @@ public final class NatsTransport implements Transport {
                 // Requests (publishes awaiting their PublishAck) are not written and flushed one by
                 // one: the writer sends whatever is queued in one write, so a batch is one write.
                 .dontForceFlushOnRequest()
-                .connectionListener(this::onConnectionEvent)
-                .errorListener(new NatsErrorLog(() -> closed));
+                .connectionListener(listener)
+                .errorListener(new NatsErrorLog(closed));
         if (credsFile != null) {
             b.authHandler(Nats.credentials(credsFile));
         }
@@ -232,11 +243,16 @@ public final class NatsTransport implements Transport {
     }
 
     private TransportUnavailableException notConnected(Connection c) {
+        return notConnected(url, c);
+    }
+
+    static TransportUnavailableException notConnected(NatsUrl url, Connection c) {
         return new TransportUnavailableException(
                 "NATS at " + url.display() + " is unreachable (" + c.getStatus() + "); the update was not sent");
     }
 
-    private static TransportUnavailableException unavailable(Throwable failure) {
+    /** A publish JetStream did not acknowledge: a 503, saying whether it may still be stored. */
+    static TransportUnavailableException unavailable(Throwable failure) {
         Throwable cause = Causes.unwrap(failure);
         if (cause instanceof TimeoutException) {
             return new TransportUnavailableException("NATS JetStream did not acknowledge it within "

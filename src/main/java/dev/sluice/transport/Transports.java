@@ -11,15 +11,20 @@ public final class Transports {
         String spec = config.transport().trim();
         boolean redis = spec.startsWith("redis://") || spec.startsWith("rediss://") || spec.startsWith("redis-sentinel://")
                 || spec.startsWith("rediss-sentinel://");
-        if (!redis && config.partitions() > 1) {
-            throw new ConfigException("--partitions", "a partitioned log needs the redis transport"
-                    + " (--transport redis://host:port); got " + spec.replaceAll("//[^@/]*@", "//***@"));
+        boolean nats = NatsTransport.accepts(spec);
+        if (!redis && !nats && config.partitions() > 1) {
+            throw new ConfigException("--partitions", "a partitioned log needs the redis or the nats transport"
+                    + " (--transport redis://host:port or nats://host:port); the memory and file transports have one"
+                    + " log only; got " + spec.replaceAll("//[^@/]*@", "//***@"));
         }
         if (!redis && !config.redisServers().isEmpty()) {
             throw new ConfigException("--redis-server", "applies to the redis transport only");
         }
         if (redis && config.partitions() > 1) {
             return new PartitionedRedisTransport(spec, config);
+        }
+        if (nats && config.partitions() > 1) {
+            return PartitionedNatsTransport.open(config);
         }
         if (spec.equals("memory") || spec.equals("memory://")) {
             if (!config.historyMaxAge().isZero()) {
@@ -28,11 +33,10 @@ public final class Transports {
             }
             return new MemoryTransport();
         }
-        if (NatsTransport.accepts(spec)) {
+        if (nats) {
             return NatsTransport.open(config);
         }
-        if (spec.startsWith("redis://") || spec.startsWith("rediss://") || spec.startsWith("redis-sentinel://")
-                || spec.startsWith("rediss-sentinel://")) {
+        if (redis) {
             return new RedisTransport(spec, config);
         }
         if (spec.startsWith("file:")) {

@@ -89,6 +89,31 @@ class PartitionsTest {
         assertThat(at.covers(1, 0, 0)).isFalse();
     }
 
+    /**
+     * A position of the nats transport: stream creation times as millis (streams created a few ms
+     * apart), stream sequences as seq. Compact, compared by sequence within a stream, and a
+     * stream created anew (later creation time, sequences from 1) is after it.
+     */
+    @Test
+    void natsPositionsCompareByStreamSequenceAndAStreamCreatedAnewComesAfterThem() {
+        long created = 1_764_500_000_000L;
+        long[] millis = {created, created + 3, created + 9, Partitions.NEVER};
+        long[] seq = {1_000_000, 7, 2_000_000, Partitions.NEVER};
+        Partitions.Position at = new Partitions.Position(2, millis, seq);
+        String text = at.encode();
+        Partitions.Position back = Partitions.Position.decode(text, 4);
+        assertThat(back.millis()).isEqualTo(millis);
+        assertThat(back.seq()).isEqualTo(seq);
+        // 8 bytes (count, own, base), then 1 + 3, 1 + 1, 1 + 3 and 1 (never read): 19 bytes.
+        assertThat(text).hasSize(1 + 26);
+        assertThat(at.covers(0, created, 999_999)).isTrue();
+        assertThat(at.covers(0, created, 1_000_000)).isTrue();
+        assertThat(at.covers(0, created, 1_000_001)).isFalse();
+        assertThat(at.covers(1, created + 3, 8)).isFalse();
+        assertThat(at.covers(0, created + 60_000, 1)).as("a stream created anew").isFalse();
+        assertThat(at.key(0)).isEqualTo("0:" + created + "-1000000");
+    }
+
     @Test
     void otherTextIsNoPosition() {
         for (String s : List.of("", "~", "urn:uuid:0190", "~!!", "~AAAA", "earliest")) {

@@ -58,7 +58,7 @@ class TransportOptionsTest {
     }
 
     @Test
-    void partitionsAreCheckedAndNeedRedis() {
+    void partitionsAreCheckedAndNeedRedisOrNats() {
         assertThatThrownBy(() -> Config.builder().partitions(0).build())
                 .isInstanceOf(ConfigException.class).hasMessageContaining("--partitions").hasMessageContaining("1 to 64");
         assertThatThrownBy(() -> Config.builder().partitions(65).build())
@@ -71,9 +71,20 @@ class TransportOptionsTest {
                 .hasMessageContaining("not a Redis URL");
         assertThatThrownBy(() -> Transports.open(Config.builder().partitions(4).build()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("--partitions")
-                .hasMessageContaining("redis transport");
-        assertThatThrownBy(() -> Transports.open(Config.builder().transport("nats://127.0.0.1:4222").partitions(4).build()))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("--partitions");
+                .hasMessageContaining("redis or the nats transport").hasMessageContaining("got memory");
+        assertThatThrownBy(() -> Transports.open(Config.builder().transport("file:///tmp/nowhere").partitions(2).build()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--partitions")
+                .hasMessageContaining("memory and file transports have one log only");
+        assertThatThrownBy(() -> Transports.open(Config.builder().transport("nats://127.0.0.1:4222").partitions(4)
+                .redisServers(java.util.List.of("redis://b.example:6380")).build()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--redis-server");
+        try (Transport t = Transports.open(Config.builder().transport("nats://app:hunter2@a.example:4222")
+                .partitions(4).nats(null, "S", "s.log").build())) {
+            assertThat(t).isInstanceOf(PartitionedNatsTransport.class);
+            assertThat(t.describe()).isEqualTo("nats://a.example:4222 (4 partitions, streams S-p0..S-p3,"
+                    + " subjects s.log.p0..s.log.p3)");
+            assertThat(t.isReady()).as("not started").isFalse();
+        }
         assertThat(Config.builder().build().partitions()).isEqualTo(1);
         try (Transport t = Transports.open(Config.builder().transport("redis://app:hunter2@a.example:6379")
                 .partitions(4).redisServers(java.util.List.of("redis://b.example:6380")).redisStream("s").build())) {
