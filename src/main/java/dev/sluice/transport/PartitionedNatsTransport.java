@@ -80,8 +80,6 @@ final class PartitionedNatsTransport implements Transport {
 
     /** Longest pause of the control thread between two looks at what the partitions need. */
     static final long CONTROL_MILLIS = 100;
-    /** Longest wait for a partition to start being read, or for a resume position to be reached. */
-    static final long FOLLOW_LIMIT_MILLIS = 5_000;
 
     private final Partitions partitions;
     private final NatsUrl url;
@@ -122,18 +120,11 @@ final class PartitionedNatsTransport implements Transport {
     private volatile long skipped;
 
     /** One partition: its stream, who needs it, and how far this node has read it. */
-    private static final class Part {
-        final int index;
+    private static final class Part extends FollowedPartition {
         final String streamName;
         final String subject;
         final NatsStream stream;
         final PublishOptions publishOptions;
-        /** Subscribers of this node that need it (under the follow lock). */
-        int followers;
-        /** True once its consumer is running and its history is in; changed under the follow lock. */
-        volatile boolean reading;
-        /** Completed when reading starts (under the follow lock); null when nobody waits. */
-        CompletableFuture<Void> started;
         /** The consumer, or null (written by the control thread). */
         volatile JetStreamSubscription sub;
         /** Creation time of the stream, in ms: the millisecond part of its positions. */
@@ -147,7 +138,7 @@ final class PartitionedNatsTransport implements Transport {
         final AtomicLong entriesRead = new AtomicLong();
 
         Part(int index, String streamName, String subject, NatsStream stream) {
-            this.index = index;
+            super(index);
             this.streamName = streamName;
             this.subject = subject;
             this.stream = stream;
@@ -230,53 +221,26 @@ final class PartitionedNatsTransport implements Transport {
 
     @Override
     public CompletableFuture<Void> follow(long mask, Partitions.Position from) {
-        List<CompletableFuture<Void>> starts = new ArrayList<>();
+        long needed = mask & partitions.all();
+        List<CompletableFuture<Void>> starts;
         synchronized (follow) {
-            for (long m = mask & partitions.all(); m != 0; m &= m - 1) {
-                Part part = parts[Long.numberOfTrailingZeros(m)];
-                part.followers++;
-                if (!part.reading) {
-                    if (part.started == null) {
-                        part.started = new CompletableFuture<>();
-                    }
-                    starts.add(part.started);
-                }
-            }
+            starts = FollowedPartition.follow(parts, needed);
             if (!starts.isEmpty()) {
                 follow.notifyAll();
             }
         }
-        CompletableFuture<Void> ready = CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new));
-        if (from == null || from.count() != parts.length) {
-            return ready.isDone() ? ready : ready.copy().orTimeout(FOLLOW_LIMIT_MILLIS, TimeUnit.MILLISECONDS);
-        }
         // A resume position given by a node that may have read further than this one: wait until
-        // this node has read as far in every partition needed (bounded: a position from another
-        // log never becomes reachable; the replay skips what it covers either way).
-        return ready.copy().orTimeout(FOLLOW_LIMIT_MILLIS, TimeUnit.MILLISECONDS).thenCompose(ok -> {
-            List<CompletableFuture<Void>> reached = new ArrayList<>();
-            for (long m = mask & partitions.all(); m != 0; m &= m - 1) {
-                int p = Long.numberOfTrailingZeros(m);
-                // Another creation time: a position in a stream that is gone (nothing to wait for)
-                // or in one this node has not seen yet (it never reads that far before the limit).
-                if (from.known(p) && from.millis()[p] == parts[p].epoch) {
-                    reached.add(parts[p].tail.reached(from.seq()[p])
-                            .completeOnTimeout(null, FOLLOW_LIMIT_MILLIS, TimeUnit.MILLISECONDS));
-                }
-            }
-            return CompletableFuture.allOf(reached.toArray(CompletableFuture[]::new));
-        });
+        // this node has read as far in every partition needed. Another creation time is a position
+        // in a stream that is gone (nothing to wait for) or in one this node has not seen yet (it
+        // never reads that far before the limit).
+        return FollowedPartition.ready(starts, parts.length, needed, from,
+                p -> from.known(p) && from.millis()[p] == parts[p].epoch ? parts[p].tail.reached(from.seq()[p]) : null);
     }
 
     @Override
     public void unfollow(long mask) {
         synchronized (follow) {
-            for (long m = mask & partitions.all(); m != 0; m &= m - 1) {
-                Part part = parts[Long.numberOfTrailingZeros(m)];
-                if (part.followers > 0) {
-                    part.followers--;
-                }
-            }
+            FollowedPartition.unfollow(parts, mask & partitions.all());
         }
     }
 

@@ -60,8 +60,6 @@ final class PartitionedRedisTransport implements Transport {
 
     /** How long one XREAD waits for new entries: also how soon a newly needed partition is read. */
     static final long BLOCK_MILLIS = 100;
-    /** Longest wait for a partition to start being read, or for a resume position to be reached. */
-    static final long FOLLOW_LIMIT_MILLIS = 5_000;
 
     private final Partitions partitions;
     private final String stream;
@@ -117,17 +115,10 @@ final class PartitionedRedisTransport implements Transport {
     }
 
     /** One partition: its stream, who needs it, and how far this node has read it. */
-    private static final class Part {
-        final int index;
+    private static final class Part extends FollowedPartition {
         final String key;
         /** Set before the transport runs (a Redis Cluster's node is known only once connected). */
         Server server;
-        /** Subscribers of this node that need it (under the follow lock). */
-        int followers;
-        /** Read by the server's thread; changed under the follow lock. */
-        volatile boolean reading;
-        /** Completed when reading starts (under the follow lock); null when nobody waits. */
-        CompletableFuture<Void> started;
         /** Last entry read, or null before the first read (the server's thread). */
         volatile StreamEntries.Id position;
         /** Waiters for a resume position; positions of delivered entries. */
@@ -135,7 +126,7 @@ final class PartitionedRedisTransport implements Transport {
         final AtomicLong entriesRead = new AtomicLong();
 
         Part(int index, String key, Server server) {
-            this.index = index;
+            super(index);
             this.key = key;
             this.server = server;
             this.tail = new LogTail<>("stream '" + key + "'", u -> { }, StreamEntries.Id.ZERO);
@@ -383,48 +374,21 @@ final class PartitionedRedisTransport implements Transport {
 
     @Override
     public CompletableFuture<Void> follow(long mask, Partitions.Position from) {
-        List<CompletableFuture<Void>> starts = new ArrayList<>();
+        long needed = mask & partitions.all();
+        List<CompletableFuture<Void>> starts;
         synchronized (follow) {
-            for (long m = mask & partitions.all(); m != 0; m &= m - 1) {
-                Part part = parts[Long.numberOfTrailingZeros(m)];
-                part.followers++;
-                if (!part.reading) {
-                    if (part.started == null) {
-                        part.started = new CompletableFuture<>();
-                    }
-                    starts.add(part.started);
-                }
-            }
-        }
-        CompletableFuture<Void> started = CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new));
-        if (from == null || from.count() != parts.length) {
-            return started.isDone() ? started : started.copy().orTimeout(FOLLOW_LIMIT_MILLIS, TimeUnit.MILLISECONDS);
+            starts = FollowedPartition.follow(parts, needed);
         }
         // A resume position given by a node that may have read further than this one: wait until
-        // this node has read as far in every partition needed (bounded: a position from another
-        // log never becomes reachable; the replay skips what it covers either way).
-        return started.copy().orTimeout(FOLLOW_LIMIT_MILLIS, TimeUnit.MILLISECONDS).thenCompose(ok -> {
-            List<CompletableFuture<Void>> reached = new ArrayList<>();
-            for (long m = mask & partitions.all(); m != 0; m &= m - 1) {
-                int p = Long.numberOfTrailingZeros(m);
-                if (from.known(p)) {
-                    reached.add(parts[p].tail.reached(new StreamEntries.Id(from.millis()[p], from.seq()[p]))
-                            .completeOnTimeout(null, FOLLOW_LIMIT_MILLIS, TimeUnit.MILLISECONDS));
-                }
-            }
-            return CompletableFuture.allOf(reached.toArray(CompletableFuture[]::new));
-        });
+        // this node has read as far in every partition needed.
+        return FollowedPartition.ready(starts, parts.length, needed, from, p -> from.known(p)
+                ? parts[p].tail.reached(new StreamEntries.Id(from.millis()[p], from.seq()[p])) : null);
     }
 
     @Override
     public void unfollow(long mask) {
         synchronized (follow) {
-            for (long m = mask & partitions.all(); m != 0; m &= m - 1) {
-                Part part = parts[Long.numberOfTrailingZeros(m)];
-                if (part.followers > 0) {
-                    part.followers--;
-                }
-            }
+            FollowedPartition.unfollow(parts, mask & partitions.all());
         }
     }
 
