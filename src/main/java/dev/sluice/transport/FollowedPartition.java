@@ -5,7 +5,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * What a partitioned transport keeps about one partition of the log for its subscribers: how many
@@ -25,6 +29,8 @@ abstract class FollowedPartition {
     volatile boolean reading;
     /** Completed when reading starts (under the follow lock); null when nobody waits. */
     CompletableFuture<Void> started;
+    /** Log entries this node read from it. */
+    final AtomicLong entriesRead = new AtomicLong();
 
     FollowedPartition(int index) {
         this.index = index;
@@ -83,5 +89,24 @@ abstract class FollowedPartition {
             }
             return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
         });
+    }
+
+    /** The metrics both partitioned transports give: partitions read, entries per partition, errors. */
+    static void bindMetrics(MeterRegistry registry, FollowedPartition[] parts, java.util.function.IntSupplier partitionsRead,
+                            AtomicLong readErrors, AtomicLong foreign) {
+        // Held strongly: a gauge keeps only a weak reference to its object, and nothing else keeps the supplier.
+        Gauge.builder("sluice_transport_partitions_tailed", partitionsRead, java.util.function.IntSupplier::getAsInt)
+                .strongReference(true)
+                .description("Partitions of the log this node reads now (those its subscribers need)")
+                .register(registry);
+        for (FollowedPartition part : parts) {
+            FunctionCounter.builder("sluice_transport_entries_read", part.entriesRead, AtomicLong::get)
+                    .tag("partition", Integer.toString(part.index))
+                    .description("Log entries this node read, per partition").register(registry);
+        }
+        FunctionCounter.builder("sluice_transport_read_errors", readErrors, AtomicLong::get)
+                .description("Failed reads of the shared log (each outage counts its retries)").register(registry);
+        FunctionCounter.builder("sluice_transport_foreign_entries", foreign, AtomicLong::get)
+                .description("Log entries that were not Sluice updates (skipped)").register(registry);
     }
 }

@@ -135,7 +135,6 @@ final class PartitionedNatsTransport implements Transport {
         boolean fresh;
         /** Waiters for a resume position; sequences of delivered entries. */
         final LogTail<Long> tail;
-        final AtomicLong entriesRead = new AtomicLong();
 
         Part(int index, String streamName, String subject, NatsStream stream) {
             super(index);
@@ -591,18 +590,7 @@ final class PartitionedNatsTransport implements Transport {
     /** The metrics of the partitioned Redis log, and the connection's of the NATS transport. */
     @Override
     public void bindMetrics(MeterRegistry registry) {
-        Gauge.builder("sluice_transport_partitions_tailed", this, PartitionedNatsTransport::partitionsRead)
-                .description("Partitions of the log this node reads now (those its subscribers need)")
-                .register(registry);
-        for (Part part : parts) {
-            FunctionCounter.builder("sluice_transport_entries_read", part.entriesRead, AtomicLong::get)
-                    .tag("partition", Integer.toString(part.index))
-                    .description("Log entries this node read, per partition").register(registry);
-        }
-        FunctionCounter.builder("sluice_transport_read_errors", readErrors, AtomicLong::get)
-                .description("Failed reads of the shared log (each outage counts its retries)").register(registry);
-        FunctionCounter.builder("sluice_transport_foreign_entries", foreign, AtomicLong::get)
-                .description("Log entries that were not Sluice updates (skipped)").register(registry);
+        FollowedPartition.bindMetrics(registry, parts, this::partitionsRead, readErrors, foreign);
         FunctionCounter.builder("sluice_transport_log_gap_updates", this, t -> t.skipped)
                 .description("Updates that left the shared log before this node read them").register(registry);
         FunctionCounter.builder("sluice_transport_disconnects", disconnects, AtomicLong::get)

@@ -123,7 +123,6 @@ final class PartitionedRedisTransport implements Transport {
         volatile StreamEntries.Id position;
         /** Waiters for a resume position; positions of delivered entries. */
         final LogTail<StreamEntries.Id> tail;
-        final AtomicLong entriesRead = new AtomicLong();
 
         Part(int index, String key, Server server) {
             super(index);
@@ -697,18 +696,7 @@ final class PartitionedRedisTransport implements Transport {
 
     @Override
     public void bindMetrics(MeterRegistry registry) {
-        Gauge.builder("sluice_transport_partitions_tailed", this, PartitionedRedisTransport::partitionsRead)
-                .description("Partitions of the log this node reads now (those its subscribers need)")
-                .register(registry);
-        for (Part part : parts) {
-            FunctionCounter.builder("sluice_transport_entries_read", part.entriesRead, AtomicLong::get)
-                    .tag("partition", Integer.toString(part.index))
-                    .description("Log entries this node read, per partition").register(registry);
-        }
-        FunctionCounter.builder("sluice_transport_read_errors", readErrors, AtomicLong::get)
-                .description("Failed reads of the shared log (each outage counts its retries)").register(registry);
-        FunctionCounter.builder("sluice_transport_foreign_entries", foreign, AtomicLong::get)
-                .description("Log entries that were not Sluice updates (skipped)").register(registry);
+        FollowedPartition.bindMetrics(registry, parts, this::partitionsRead, readErrors, foreign);
     }
 
     @Override
