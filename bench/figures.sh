@@ -3,7 +3,7 @@
 # launcher's default JVM flags, runs `sluice bench` against it as a separate process, keeps the
 # JSON report in bench-results/, and stops the gateway. Loopback only; every run is bounded.
 # Usage: bench/figures.sh [case ...]   (cases: idle15k idle19k bcast2 bcast10 topics overload slow slow0
-#        market market-conflate)
+#        market market-conflate topics-overflow)
 # A case name may end in -epoll, -uring or -nio: the same case against a gateway on that I/O kind
 # (--io epoll, io_uring, nio), e.g. `bench/figures.sh bcast10-epoll bcast10-uring`.
 # Environment: RUNS (runs per case, default 3); ORDER=interleave runs round by round (run 1 of
@@ -73,6 +73,8 @@ one() {  # case, run
     bcast10)  serve; bench "$name-$r" --scenario broadcast --subscribers 10000 --rate 10 --source-addresses 2 --duration 20s ;;
     topics)   serve; bench "$name-$r" --scenario topics --subscribers 10000 --topics 1000 --rate 1000 --source-addresses 2 --duration 20s ;;
     overload) serve; bench "$name-$r" --scenario broadcast --subscribers 10000 --rate 100 --source-addresses 2 --duration 20s --drain 30s ;;
+    topics-overflow) serve --max-dispatch-queue 64; bench "$name-$r" --scenario topics --subscribers 10000 --topics 1000 \
+                --rate 4000 --source-addresses 2 --duration 20s --drain 30s ;;
     slow)     serve --subscriber-budget 256KiB; bench "$name-$r" --scenario slow --subscribers 2000 --rate 10 \
                 --payload-bytes 4096 --slow-share 0.05 --slow-read-rate 4096 --duration 20s ;;
     slow0)    serve --subscriber-budget 256KiB; bench "$name-$r" --scenario slow --subscribers 2000 --rate 10 \
@@ -84,6 +86,9 @@ one() {  # case, run
                 --rate 2000 --payload-bytes 400 --slow-share 0.05 --slow-read-rate 4096 --warmup 3s --duration 10s ;;
     *) echo "unknown case $c" >&2; exit 2 ;;
   esac
+  # The gateway's own counters of falling behind, beside the bench's report.
+  curl -s --max-time 10 "$url/metrics" | grep -E '^sluice_(dispatch_(overflows|gaps|refused)|replay_gaps|replayed|slow_disconnects)_total' \
+    >"$out/$name-$r.metrics" || true
   stop
 }
 cases=("$@"); [ ${#cases[@]} -gt 0 ] || cases=(idle15k idle19k bcast2 bcast10 topics overload slow0 slow)

@@ -23,6 +23,15 @@ import java.util.stream.Collectors;
  * (a buffered XADD answered 503 could otherwise be stored later, behind the publisher's back).
  */
 final class RedisConnector {
+    static {
+        // The Redis client runs on native epoll where it can; without this it also finds io_uring,
+        // prefers epoll anyway and says so in a WARN for every client it makes (one per server or
+        // partition node). An operator's own setting of the property is left alone.
+        if (System.getProperty("io.lettuce.core.iouring") == null) {
+            System.setProperty("io.lettuce.core.iouring", "false");
+        }
+    }
+
     /** Keys are text; values are bytes, as an entry holds an {@link UpdateCodec} record. */
     static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
