@@ -102,11 +102,11 @@ public final class NatsTransport implements Transport {
     private volatile long restartAt = -1;
     /** Entries that left the stream before this node read them. Written by the tail thread only. */
     private volatile long skipped;
-    private volatile boolean disconnected;
-    private final AtomicLong disconnects = new AtomicLong();
+    private final NatsConnectionEvents connectionEvents;
 
     private NatsTransport(Config config, NatsUrl url) {
         this.url = url;
+        this.connectionEvents = new NatsConnectionEvents(log, url, this::afterReconnect);
         this.streamName = config.natsStream();
         this.subject = config.natsSubject();
         this.historySize = config.historySize();
@@ -135,7 +135,7 @@ public final class NatsTransport implements Transport {
     }
 
     private Options options() {
-        return options(url, credsFile, this::onConnectionEvent, () -> closed);
+        return options(url, credsFile, connectionEvents::on, () -> closed);
     }
 
     /** How the NATS transports connect: reconnect forever with a short capped backoff, errors to the log. */
@@ -356,7 +356,7 @@ public final class NatsTransport implements Transport {
     public void bindMetrics(MeterRegistry registry) {
         FunctionCounter.builder("sluice_transport_log_gap_updates", this, t -> t.skipped)
                 .description("Updates that left the shared log before this node read them").register(registry);
-        FunctionCounter.builder("sluice_transport_disconnects", disconnects, AtomicLong::get)
+        FunctionCounter.builder("sluice_transport_disconnects", connectionEvents.disconnects, AtomicLong::get)
                 .description("Times the connection to the log's engine was lost").register(registry);
         FunctionCounter.builder("sluice_transport_foreign_entries", this, t -> t.tail == null ? 0 : t.tail.foreignEntries())
                 .description("Log entries that were not Sluice updates (skipped)").register(registry);
@@ -366,24 +366,10 @@ public final class NatsTransport implements Transport {
 
     // --- connection events ---
 
-    private void onConnectionEvent(Connection c, ConnectionListener.Events event) {
-        switch (event) {
-            case DISCONNECTED -> {
-                if (!disconnected) {
-                    disconnected = true;
-                    disconnects.incrementAndGet();
-                    log.warn("lost the connection to NATS at {}; reconnecting", url.display());
-                }
-            }
-            case RECONNECTED -> {
-                disconnected = false;
-                log.info("reconnected to NATS at {}", c.getConnectedUrl() == null ? url.display()
-                        : c.getConnectedUrl().replaceAll("//[^@/]*@", "//"));
-                if (started && !closed) {
-                    control.execute(this::checkStreamAfterReconnect);
-                }
-            }
-            default -> { }
+    /** After a reconnection (see {@link NatsConnectionEvents}). */
+    private void afterReconnect() {
+        if (started && !closed) {
+            control.execute(this::checkStreamAfterReconnect);
         }
     }
 

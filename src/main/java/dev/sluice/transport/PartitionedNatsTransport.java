@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
-import io.nats.client.ConnectionListener;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamManagement;
@@ -111,9 +110,8 @@ final class PartitionedNatsTransport implements Transport {
     private volatile boolean closed;
     /** Set on a reconnection: the control thread checks that the streams read are still the same ones. */
     private volatile boolean recheck;
-    private volatile boolean disconnected;
     private Thread control;
-    private final AtomicLong disconnects = new AtomicLong();
+    private final NatsConnectionEvents connectionEvents;
     private final AtomicLong readErrors = new AtomicLong();
     private final AtomicLong foreign = new AtomicLong();
     /** Entries that left a partition's stream before this node read them (written under {@link #delivery}). */
@@ -149,6 +147,7 @@ final class PartitionedNatsTransport implements Transport {
     private PartitionedNatsTransport(Config config, NatsUrl url) {
         this.partitions = new Partitions(config.partitions());
         this.url = url;
+        this.connectionEvents = new NatsConnectionEvents(log, url, this::afterReconnect);
         this.credsFile = config.natsCreds();
         this.streamName = config.natsStream();
         this.subject = config.natsSubject();
@@ -185,7 +184,7 @@ final class PartitionedNatsTransport implements Transport {
     public void start(Consumer<Update> sink) throws Exception {
         this.sink = sink;
         try {
-            nc = Nats.connect(NatsTransport.options(url, credsFile, this::onConnectionEvent, () -> closed));
+            nc = Nats.connect(NatsTransport.options(url, credsFile, connectionEvents::on, () -> closed));
         } catch (IOException e) {
             throw new TransportUnavailableException("cannot connect to NATS at " + url.display() + ": " + e.getMessage()
                     + " (is nats-server running with JetStream, -js?)", e);
@@ -593,31 +592,17 @@ final class PartitionedNatsTransport implements Transport {
         FollowedPartition.bindMetrics(registry, parts, this::partitionsRead, readErrors, foreign);
         FunctionCounter.builder("sluice_transport_log_gap_updates", this, t -> t.skipped)
                 .description("Updates that left the shared log before this node read them").register(registry);
-        FunctionCounter.builder("sluice_transport_disconnects", disconnects, AtomicLong::get)
+        FunctionCounter.builder("sluice_transport_disconnects", connectionEvents.disconnects, AtomicLong::get)
                 .description("Times the connection to the log's engine was lost").register(registry);
     }
 
-    private void onConnectionEvent(Connection c, ConnectionListener.Events event) {
-        switch (event) {
-            case DISCONNECTED -> {
-                if (!disconnected) {
-                    disconnected = true;
-                    disconnects.incrementAndGet();
-                    log.warn("lost the connection to NATS at {}; reconnecting", url.display());
-                }
+    /** After a reconnection (see {@link NatsConnectionEvents}). */
+    private void afterReconnect() {
+        if (started && !closed) {
+            recheck = true;
+            synchronized (follow) {
+                follow.notifyAll();
             }
-            case RECONNECTED -> {
-                disconnected = false;
-                log.info("reconnected to NATS at {}", c.getConnectedUrl() == null ? url.display()
-                        : c.getConnectedUrl().replaceAll("//[^@/]*@", "//"));
-                if (started && !closed) {
-                    recheck = true;
-                    synchronized (follow) {
-                        follow.notifyAll();
-                    }
-                }
-            }
-            default -> { }
         }
     }
 

@@ -115,17 +115,7 @@ class DispatchOverflowTest {
                 List<String> ids = new ArrayList<>();
                 // Hold the only event loop while 1,000 updates arrive: it queues 2, refuses the
                 // rest, and history keeps the last 100.
-                java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-                java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
-                hub.gateway.eventLoops().next().execute(() -> {
-                    held.countDown();
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
-                assertThat(held.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                java.util.concurrent.CountDownLatch release = holdTheEventLoop(hub);
                 try {
                     for (int i = 0; i < 1_000; i++) {
                         String id = "g" + i;
@@ -163,17 +153,7 @@ class DispatchOverflowTest {
                 Hub h = hub.gateway.hub();
                 String payload = "p".repeat(4000);
                 List<String> ids = new ArrayList<>();
-                java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-                java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
-                hub.gateway.eventLoops().next().execute(() -> {
-                    held.countDown();
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
-                assertThat(held.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                java.util.concurrent.CountDownLatch release = holdTheEventLoop(hub);
                 try {
                     for (int i = 0; i < 2_000; i++) {
                         String id = "s" + i;
@@ -211,6 +191,25 @@ class DispatchOverflowTest {
                 assertThat(h.stats().dispatchGaps()).isZero();
             }
         }
+    }
+
+    /**
+     * Blocks the hub's only event loop with a task until the returned latch is counted down, and
+     * returns once the task runs: nothing is dispatched meanwhile.
+     */
+    private static java.util.concurrent.CountDownLatch holdTheEventLoop(TestHub hub) throws InterruptedException {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        hub.gateway.eventLoops().next().execute(() -> {
+            held.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertThat(held.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("the event loop is held").isTrue();
+        return release;
     }
 
     /** Reads an HTTP/1.0 response head up to its blank line. */
