@@ -36,6 +36,20 @@ abstract class FollowedPartition {
         this.index = index;
     }
 
+    /** Releases whoever waits for this node to reach a position in this partition (at close). */
+    abstract void releaseWaiters();
+
+    /** Under the follow lock, at close: everyone waiting on a partition is let go or refused. */
+    static void closeAll(FollowedPartition[] parts) {
+        for (FollowedPartition part : parts) {
+            part.releaseWaiters();
+            if (part.started != null) {
+                part.started.completeExceptionally(new TransportUnavailableException("the transport is closing"));
+                part.started = null;
+            }
+        }
+    }
+
     /**
      * Under the follow lock: counts a new follower of every partition in {@code mask}, and
      * returns the starts to wait for, those of partitions not read yet.

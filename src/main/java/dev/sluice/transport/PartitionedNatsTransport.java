@@ -142,6 +142,11 @@ final class PartitionedNatsTransport implements Transport {
             this.publishOptions = PublishOptions.builder().expectedStream(streamName).build();
             this.tail = new LogTail<>("NATS stream " + streamName, u -> { }, 0L);
         }
+
+        @Override
+        void releaseWaiters() {
+            tail.releaseAll();
+        }
     }
 
     private PartitionedNatsTransport(Config config, NatsUrl url) {
@@ -622,13 +627,7 @@ final class PartitionedNatsTransport implements Transport {
             }
         }
         synchronized (follow) {
-            for (Part part : parts) {
-                part.tail.releaseAll();
-                if (part.started != null) {
-                    part.started.completeExceptionally(new TransportUnavailableException("the transport is closing"));
-                    part.started = null;
-                }
-            }
+            FollowedPartition.closeAll(parts);
         }
         Connection c = nc;
         if (c != null) {

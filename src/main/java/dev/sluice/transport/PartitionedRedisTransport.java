@@ -130,6 +130,11 @@ final class PartitionedRedisTransport implements Transport {
             this.server = server;
             this.tail = new LogTail<>("stream '" + key + "'", u -> { }, StreamEntries.Id.ZERO);
         }
+
+        @Override
+        void releaseWaiters() {
+            tail.releaseAll();
+        }
     }
 
     PartitionedRedisTransport(String spec, Config config) {
@@ -722,13 +727,7 @@ final class PartitionedRedisTransport implements Transport {
             }
         }
         synchronized (follow) {
-            for (Part part : parts) {
-                part.tail.releaseAll();
-                if (part.started != null) {
-                    part.started.completeExceptionally(new TransportUnavailableException("the transport is closing"));
-                    part.started = null;
-                }
-            }
+            FollowedPartition.closeAll(parts);
         }
         closeClients();
     }

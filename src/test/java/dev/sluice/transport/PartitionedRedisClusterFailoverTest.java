@@ -7,7 +7,6 @@ import dev.sluice.support.SseEvent;
 import dev.sluice.support.SseStream;
 import dev.sluice.support.TestHub;
 import dev.sluice.topic.Partitions;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -31,23 +30,7 @@ class PartitionedRedisClusterFailoverTest {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        for (int i = 0; i < 6; i++) {
-            nodes.add(RedisServer.start(false, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                    "--cluster-port", Integer.toString(RedisServer.freePort()), "--cluster-node-timeout", "1000"));
-        }
-        List<String> cmd = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
-        for (RedisServer n : nodes) {
-            cmd.add("127.0.0.1:" + n.port);
-        }
-        cmd.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
-        Process create = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(create.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(create.waitFor(60, TimeUnit.SECONDS)).as("redis-cli --cluster create ended").isTrue();
-        assertThat(create.exitValue()).as("redis-cli --cluster create:\n%s", out).isZero();
-        for (RedisServer n : nodes) {
-            Awaitility.await().atMost(Duration.ofSeconds(30))
-                    .until(() -> PartitionedRedisClusterTest.command(n.port, "CLUSTER", "INFO").contains("cluster_state:ok"));
-        }
+        nodes.addAll(PartitionedRedisClusterTest.startCluster(3, 1, 1000));
     }
 
     @AfterAll

@@ -41,23 +41,35 @@ class PartitionedRedisClusterTest {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        for (int i = 0; i < 3; i++) {
-            nodes.add(RedisServer.start(false, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                    "--cluster-port", Integer.toString(RedisServer.freePort()), "--cluster-node-timeout", "5000"));
+        nodes.addAll(startCluster(3, 0, 5000));
+    }
+
+    /**
+     * {@code primaries * (1 + replicasEach)} redis-servers of the test's own, joined into a
+     * cluster with {@code redis-cli --cluster create}; returns once every node says the cluster is
+     * ok. The caller closes them.
+     */
+    static List<RedisServer> startCluster(int primaries, int replicasEach, int nodeTimeoutMillis) throws Exception {
+        List<RedisServer> started = new ArrayList<>();
+        for (int i = 0; i < primaries * (1 + replicasEach); i++) {
+            started.add(RedisServer.start(false, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                    "--cluster-port", Integer.toString(RedisServer.freePort()),
+                    "--cluster-node-timeout", Integer.toString(nodeTimeoutMillis)));
         }
         List<String> cmd = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
-        for (RedisServer n : nodes) {
+        for (RedisServer n : started) {
             cmd.add("127.0.0.1:" + n.port);
         }
-        cmd.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+        cmd.addAll(List.of("--cluster-replicas", Integer.toString(replicasEach), "--cluster-yes"));
         Process create = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(create.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(create.waitFor(60, TimeUnit.SECONDS)).as("redis-cli --cluster create ended").isTrue();
         assertThat(create.exitValue()).as("redis-cli --cluster create:\n%s", out).isZero();
-        for (RedisServer n : nodes) {
+        for (RedisServer n : started) {
             Awaitility.await().atMost(Duration.ofSeconds(30))
                     .until(() -> command(n.port, "CLUSTER", "INFO").contains("cluster_state:ok"));
         }
+        return started;
     }
 
     @AfterAll
