@@ -100,6 +100,8 @@ public final class NatsTransport implements Transport {
     private volatile LogTail<Long> tail;
     /** When positive, the tail must start over at this sequence (the stream was re-created). */
     private volatile long restartAt = -1;
+    /** When the stream read was created, as JetStream says: tells a stream created anew from one that lost entries. */
+    private volatile java.time.ZonedDateTime streamCreated;
     /** Entries that left the stream before this node read them. Written by the tail thread only. */
     private volatile long skipped;
     private final NatsConnectionEvents connectionEvents;
@@ -175,6 +177,7 @@ public final class NatsTransport implements Transport {
                 log.warn("NATS max_payload is {} bytes: larger updates will be refused", nc.getMaxPayload());
             }
             StreamInfo info = stream.ensure(nc.jetStreamManagement(jso));
+            streamCreated = info.getCreateTime();
             long last = info.getStreamState().getLastSequence();
             long first = Math.max(1, info.getStreamState().getFirstSequence());
             long from = Math.max(first, last - historySize + 1);
@@ -373,15 +376,28 @@ public final class NatsTransport implements Transport {
         }
     }
 
-    /** A server that restarted without its storage lost the stream: create it again, read it from the start. */
+    /**
+     * After a reconnection, a stream whose last entry is before this node's position: either a
+     * server that restarted without its storage created it anew (another creation time: read it
+     * from its first entry), or the same stream lost its newest entries in a crash before they were
+     * on disk (this node delivered them; new updates take their sequence numbers again, so reading
+     * goes on right after its last entry, with nothing delivered twice).
+     */
     private void checkStreamAfterReconnect() {
         try {
             StreamInfo info = stream.ensure(nc.jetStreamManagement());
             long last = info.getStreamState().getLastSequence();
             if (last < tail.position()) {
-                log.warn("NATS stream {} was re-created (its last entry is {}, this node had read up to {});"
-                        + " reading it from the start", streamName, last, tail.position());
-                restartAt = Math.max(1, info.getStreamState().getFirstSequence());
+                if (info.getCreateTime() != null && info.getCreateTime().equals(streamCreated)) {
+                    log.warn("NATS stream {} lost entries {}..{} in a server restart (this node had delivered them);"
+                            + " reading on after entry {}", streamName, last + 1, tail.position(), last);
+                    restartAt = last + 1;
+                } else {
+                    log.warn("NATS stream {} was re-created (its last entry is {}, this node had read up to {});"
+                            + " reading it from the start", streamName, last, tail.position());
+                    restartAt = Math.max(1, info.getStreamState().getFirstSequence());
+                }
+                streamCreated = info.getCreateTime();
             }
         } catch (Exception e) {
             log.warn("could not check NATS stream {} after reconnecting: {}", streamName, e.toString());

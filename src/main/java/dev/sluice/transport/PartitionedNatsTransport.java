@@ -388,6 +388,15 @@ final class PartitionedNatsTransport implements Transport {
                 part.position = from - 1;
                 part.fresh = true;
                 part.tail.restartAt(from - 1);
+            } else if (last < part.position) {
+                // The same stream without its newest entries: a server that crashed before they
+                // were on disk. This node delivered them; what is published now takes their
+                // sequence numbers again, so reading goes on right after the stream's last entry.
+                log.warn("NATS stream {} lost entries {}..{} in a server restart (this node had delivered them);"
+                        + " reading on after entry {}", part.streamName, last + 1, part.position, last);
+                part.position = last;
+                part.tail.restartAt(last);
+                from = last + 1;
             } else {
                 from = part.position + 1;
             }
@@ -423,7 +432,8 @@ final class PartitionedNatsTransport implements Transport {
             if (part.position < 0) {
                 continue;
             }
-            if (createdMillis(part.stream.ensure(jsm)) != part.epoch) {
+            StreamInfo info = part.stream.ensure(jsm);
+            if (createdMillis(info) != part.epoch || info.getStreamState().getLastSequence() < part.position) {
                 stop(part);
                 synchronized (follow) {
                     part.reading = false;
