@@ -4,7 +4,6 @@ import dev.sluice.config.Config;
 import dev.sluice.topic.Partitions;
 import dev.sluice.topic.Update;
 import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
@@ -23,7 +22,6 @@ import io.nats.client.api.StreamInfo;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -98,8 +96,7 @@ final class PartitionedNatsTransport implements Transport {
     /** Held while an entry goes to the hub: one at a time, and the position moves with it. */
     private final Object delivery = new Object();
     /** The node's position in each partition (under {@link #delivery}). */
-    private final long[] millis;
-    private final long[] seqs;
+    private final PartitionPositions positions;
 
     private volatile Consumer<Update> sink;
     private volatile Connection nc;
@@ -159,10 +156,7 @@ final class PartitionedNatsTransport implements Transport {
         this.historySize = config.historySize();
         int n = partitions.count();
         this.parts = new Part[n];
-        this.millis = new long[n];
-        this.seqs = new long[n];
-        Arrays.fill(millis, Partitions.NEVER);
-        Arrays.fill(seqs, Partitions.NEVER);
+        this.positions = new PartitionPositions(n);
         for (int p = 0; p < n; p++) {
             String name = streamName(streamName, p);
             String subj = subject(subject, p);
@@ -375,13 +369,11 @@ final class PartitionedNatsTransport implements Transport {
                             + " reading it from its first entry", part.streamName, part.position);
                     from = first;
                     // Covers every entry of the former stream, none of this one.
-                    millis[part.index] = created;
-                    seqs[part.index] = 0;
+                    positions.set(part.index, created, 0);
                 } else {
                     from = Math.max(first, last - historySize + 1);
                     if (historySize == 0 && last > 0) {
-                        millis[part.index] = created;
-                        seqs[part.index] = last;
+                        positions.set(part.index, created, last);
                     }
                 }
                 part.epoch = created;
@@ -469,21 +461,7 @@ final class PartitionedNatsTransport implements Transport {
             } catch (IllegalArgumentException e) {
                 u = null;
             }
-            if (u == null) {
-                if (foreign.getAndIncrement() == 0) {
-                    log.warn("NATS stream {} holds entry {} that is not a Sluice update; skipping such entries",
-                            part.streamName, seq);
-                }
-            } else {
-                millis[part.index] = part.epoch;
-                seqs[part.index] = seq;
-                String position = new Partitions.Position(part.index, millis, seqs).encode();
-                try {
-                    sink.accept(new Update(position, u.topics(), u.data(), u.isPrivate(), u.type(), u.retry()));
-                } catch (RuntimeException e) {
-                    log.error("the hub could not take entry {} of {}", seq, part.streamName, e);
-                }
-            }
+            positions.deliver(part.index, part.epoch, seq, u, sink, foreign, log, "NATS stream " + part.streamName, seq);
             part.position = seq;
         }
         part.tail.skipTo(seq);

@@ -12,8 +12,6 @@ import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.XTrimArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +20,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -75,8 +72,7 @@ final class PartitionedRedisTransport implements Transport {
     /** Held while an entry goes to the hub: one at a time, and the position moves with it. */
     private final Object delivery = new Object();
     /** The node's position in each partition (under {@link #delivery}). */
-    private final long[] millis;
-    private final long[] seqs;
+    private final PartitionPositions positions;
     private volatile Consumer<Update> sink;
     private volatile boolean running;
     private final AtomicLong foreign = new AtomicLong();
@@ -152,10 +148,7 @@ final class PartitionedRedisTransport implements Transport {
         }
         int n = partitions.count();
         this.parts = new Part[n];
-        this.millis = new long[n];
-        this.seqs = new long[n];
-        java.util.Arrays.fill(millis, Partitions.NEVER);
-        java.util.Arrays.fill(seqs, Partitions.NEVER);
+        this.positions = new PartitionPositions(n);
         for (int p = 0; p < n; p++) {
             Server s = servers.get(p % servers.size());
             parts[p] = new Part(p, key(stream, p), s);
@@ -515,8 +508,7 @@ final class PartitionedRedisTransport implements Transport {
         if (historySize == 0) {
             StreamEntries.Id last = StreamEntries.Id.parse(newest.get(0).getId());
             synchronized (delivery) {
-                millis[part.index] = last.millis();
-                seqs[part.index] = last.seq();
+                positions.set(part.index, last.millis(), last.seq());
             }
             part.position = last;
             part.tail.skipTo(last);
@@ -565,20 +557,7 @@ final class PartitionedRedisTransport implements Transport {
         Update u = StreamEntries.update(m.getBody());
         part.entriesRead.incrementAndGet();
         synchronized (delivery) {
-            if (u == null) {
-                if (foreign.getAndIncrement() == 0) {
-                    log.warn("stream '{}' holds entry {} that is not a Sluice update; skipping such entries", part.key, at);
-                }
-            } else {
-                millis[part.index] = at.millis();
-                seqs[part.index] = at.seq();
-                String position = new Partitions.Position(part.index, millis, seqs).encode();
-                try {
-                    sink.accept(new Update(position, u.topics(), u.data(), u.isPrivate(), u.type(), u.retry()));
-                } catch (RuntimeException e) {
-                    log.error("the hub could not take entry {} of {}", at, part.key, e);
-                }
-            }
+            positions.deliver(part.index, at.millis(), at.seq(), u, sink, foreign, log, "stream '" + part.key + "'", at);
             part.position = at;
         }
         part.tail.skipTo(at);

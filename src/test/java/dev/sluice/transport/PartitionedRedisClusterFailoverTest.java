@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -94,19 +93,8 @@ class PartitionedRedisClusterFailoverTest {
             nodes.get(victim).kill();
             int refused = 0;
             for (int i = 0; i < 10; i++) {
-                String data = "after " + i;
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-                while (true) {
-                    var res = a.publish(TestHub.publisher(), TestHub.form("topic", topic, "data", data));
-                    if (res.statusCode() == 200) {
-                        acked.add(data);
-                        break;
-                    }
-                    assertThat(res.statusCode()).as(res.body()).isEqualTo(503);
-                    refused++;
-                    assertThat(System.nanoTime()).as("acknowledged again within 40 s of the kill").isLessThan(deadline);
-                    Thread.sleep(200);
-                }
+                refused += PartitionedRedisClusterTest.publishUntilAcknowledged(a, topic, "after " + i, Duration.ofSeconds(40));
+                acked.add("after " + i);
             }
             assertThat(refused).as("publishes refused while the replica took over").isPositive();
             int now = primaryOf(key);

@@ -201,6 +201,26 @@ class PartitionedRedisClusterTest {
         }
     }
 
+    /**
+     * Publishes one update again and again until it is acknowledged: while a partition's slot
+     * moves every answer must be 200 or 503. Fails after {@code patience}; returns how many times
+     * it was answered 503.
+     */
+    static int publishUntilAcknowledged(TestHub hub, String topic, String data, Duration patience) throws Exception {
+        long deadline = System.nanoTime() + patience.toNanos();
+        int refused = 0;
+        while (true) {
+            var res = hub.publish(TestHub.publisher(), TestHub.form("topic", topic, "data", data));
+            if (res.statusCode() == 200) {
+                return refused;
+            }
+            assertThat(res.statusCode()).as(res.body()).isEqualTo(503);
+            refused++;
+            assertThat(System.nanoTime()).as("'%s' acknowledged within %s", data, patience).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
     /** The node (index into {@link #nodes}) that holds a key: the others answer MOVED. */
     static int holder(String key) throws IOException {
         for (int n = 0; n < nodes.size(); n++) {
@@ -248,19 +268,8 @@ class PartitionedRedisClusterTest {
             // until the gateway has asked the cluster where the slot went; each is sent again.
             int refused = 0;
             for (int i = 0; i < 5; i++) {
-                String data = "after " + i;
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                while (true) {
-                    var res = a.publish(TestHub.publisher(), TestHub.form("topic", topic, "data", data));
-                    if (res.statusCode() == 200) {
-                        acked.add(data);
-                        break;
-                    }
-                    assertThat(res.statusCode()).as(res.body()).isEqualTo(503);
-                    refused++;
-                    assertThat(System.nanoTime()).as("acknowledged again within 20 s").isLessThan(deadline);
-                    Thread.sleep(100);
-                }
+                refused += publishUntilAcknowledged(a, topic, "after " + i, Duration.ofSeconds(20));
+                acked.add("after " + i);
             }
             // Every acknowledged update reaches the subscriber once, in order, read from the new node.
             assertThat(sub.take(5)).extracting(SseEvent::data).containsExactlyElementsOf(acked.subList(5, 10));
