@@ -176,8 +176,9 @@ final class ServeCommand implements Callable<Integer> {
     int maxTopicLength;
 
     @Option(names = "--max-dispatch-queue", paramLabel = "N", defaultValue = "8192",
-            description = "Updates one event loop may have waiting for fan-out; past that its subscribers catch up"
-                    + " from history at their own pace instead (memory stays bounded). Default: ${DEFAULT-VALUE}")
+            description = "Updates one event loop may have waiting for fan-out; past that the loop stops queueing and"
+                    + " reads the updates it missed from history (memory stays bounded by the history)."
+                    + " Default: ${DEFAULT-VALUE}")
     int maxDispatchQueue;
 
     @Option(names = "--max-subscribers", paramLabel = "N", defaultValue = "100000",
